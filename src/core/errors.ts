@@ -1,0 +1,67 @@
+/**
+ * The error catalogue. Every error the outside world can see has a stable code, an HTTP status and a
+ * message that says what was wrong and how to fix it. The API turns a `CheomdanError` into an RFC 9457
+ * problem document (`type` = https://cheomdan.dev/problems/<code>); the CLI prints `title: detail`.
+ *
+ * "Doesn't fit now" is not an error: it is a pending reason (scheduler/types.ts).
+ */
+
+export interface ErrorSpec {
+  status: number;
+  title: string;
+}
+
+export const ERROR_CATALOG = {
+  validation_failed: { status: 400, title: 'The request is not valid' },
+  bad_script: { status: 400, title: 'The job script has a directive that cannot be honoured' },
+  unauthenticated: { status: 401, title: 'Authentication required' },
+  forbidden: { status: 403, title: 'Not allowed' },
+  not_found: { status: 404, title: 'Not found' },
+  conflict: { status: 409, title: 'Conflicts with the current state' },
+  invalid_transition: { status: 409, title: 'The job cannot make that transition' },
+  unschedulable: { status: 422, title: 'The job can never run on this cluster' },
+  unknown_accelerator_type: { status: 422, title: 'Unknown accelerator type' },
+  insufficient_balance: { status: 402, title: 'The allocation cannot cover the job' },
+  invalid_config: { status: 500, title: 'The configuration is not valid' },
+  schema_too_new: { status: 500, title: 'The database was written by a newer Cheomdan' },
+  executor_failed: { status: 502, title: 'The executor failed' },
+  internal: { status: 500, title: 'Internal error' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOG;
+
+/** One problem with one field of the input: where (`a.b[2]`), what, and (where it helps) how to fix it. */
+export interface FieldProblem {
+  path: string;
+  message: string;
+}
+
+export class CheomdanError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly title: string;
+  readonly errors: readonly FieldProblem[];
+  readonly extra: Readonly<Record<string, unknown>>;
+
+  constructor(
+    code: ErrorCode,
+    detail: string,
+    opts: { errors?: readonly FieldProblem[]; cause?: unknown; extra?: Record<string, unknown> } = {},
+  ) {
+    super(detail, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'CheomdanError';
+    this.code = code;
+    this.status = ERROR_CATALOG[code].status;
+    this.title = ERROR_CATALOG[code].title;
+    this.errors = opts.errors ?? [];
+    this.extra = opts.extra ?? {};
+  }
+}
+
+export const isCheomdanError = (e: unknown): e is CheomdanError => e instanceof CheomdanError;
+
+/** Keeps the original error as `cause` at a catch boundary (graphile-worker's coerceError). */
+export function coerceError(e: unknown): Error {
+  if (e instanceof Error) return e;
+  return new Error(typeof e === 'string' ? e : JSON.stringify(e));
+}

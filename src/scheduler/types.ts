@@ -1,0 +1,135 @@
+/**
+ * The scheduler's contract: a snapshot in, decisions out.
+ *
+ *   cycle(snapshot, policy, now) -> CycleResult
+ *
+ * Everything the scheduler knows is in the snapshot; it has no clock (time is `now`, in seconds), no
+ * randomness, no I/O. The live controller and the simulator build snapshots and apply decisions; the
+ * scheduler only decides. Read-only views end in `Snapshot` (Kueue's vocabulary).
+ */
+import type {
+  AcceleratorTypeId, AllocationId, JobId, NodeName, PartitionName, ProjectId, ReservationId, TenantId,
+} from '../core/ids.ts';
+import type { InventoryNode } from '../core/inventory.ts';
+import type { Placement, ResourceRequest } from '../core/resources.ts';
+
+/** Seconds; an epoch time in the live system, a virtual time in the simulator. */
+export type Seconds = number;
+
+export type NodeSnapshot = InventoryNode;
+
+export interface PendingJobSnapshot {
+  id: JobId;
+  tenant: TenantId;
+  project: ProjectId;
+  partition: PartitionName;
+  /** The allocation the job is charged to; quotas come from it. */
+  allocation?: AllocationId | undefined;
+  request: ResourceRequest;
+  submittedAt: Seconds;
+  /** User/admin priority (Slurm's nice inverted): higher runs first among equals. 0 by default. */
+  priority: number;
+  /** QOS name; multifactor weights it. */
+  qos?: string | undefined;
+  /** Clairvoyant run time, known only in simulation (sjf/srtf baselines). */
+  expectedDurationSeconds?: Seconds | undefined;
+  /** Service already received before (LAS), in device-seconds, and times preempted (with when). */
+  attainedDeviceSeconds?: number | undefined;
+  preemptions?: readonly Seconds[] | undefined;
+  /** Only run inside this reservation. */
+  reservation?: ReservationId | undefined;
+}
+
+export interface RunningJobSnapshot extends PendingJobSnapshot {
+  startedAt: Seconds;
+  placement: Placement;
+  acceleratorType: AcceleratorTypeId | null;
+}
+
+export interface ReservationSnapshot {
+  id: ReservationId;
+  tenant: TenantId;
+  start: Seconds;
+  end: Seconds;
+  /** Whole nodes, or devices on nodes, held for the tenant during [start, end). */
+  nodes: readonly NodeName[];
+  devices?: readonly { node: NodeName; indices: readonly number[] }[] | undefined;
+}
+
+/** A tenant's quota on one accelerator type (from its allocation): guaranteed devices, and borrowing limit. */
+export interface QuotaSnapshot {
+  tenant: TenantId;
+  acceleratorType: AcceleratorTypeId;
+  guaranteedDevices: number;
+  /** Extra devices the tenant may borrow from idle capacity beyond its guarantee (0 = none). */
+  borrowLimitDevices: number;
+}
+
+/** Decayed historical usage for fair share, in device-seconds, per tenant and per project. */
+export interface UsageSnapshot {
+  byTenant: Readonly<Record<string, number>>;
+  byProject: Readonly<Record<string, number>>;
+  /** Relative shares (fair-share weight from allocations); a tenant missing here has share 1. */
+  tenantShares?: Readonly<Record<string, number>> | undefined;
+}
+
+export interface ClusterSnapshot {
+  nodes: readonly NodeSnapshot[];
+  pending: readonly PendingJobSnapshot[];
+  running: readonly RunningJobSnapshot[];
+  reservations?: readonly ReservationSnapshot[] | undefined;
+  quotas?: readonly QuotaSnapshot[] | undefined;
+  usage?: UsageSnapshot | undefined;
+  /** Pending jobs whose allocation is exhausted or suspended: left pending with that reason. */
+  blockedAllocations?: Readonly<Record<string, 'allocation_exhausted' | 'allocation_inactive'>> | undefined;
+}
+
+/** Why a job is still pending. Machine-readable; `message` on the explanation is for people. */
+export type PendingReason =
+  | 'priority'              // behind a job of higher priority (head-of-line blocking, or backfill would delay it)
+  | 'resources'             // not enough free devices/CPUs/memory of an acceptable type right now
+  | 'quota'                 // would exceed the tenant's quota (guarantee + borrowing limit)
+  | 'reservation'           // the capacity it needs is held by a reservation for another tenant
+  | 'reservation_not_active'// the job belongs to a reservation that has not started yet
+  | 'partition_too_small'   // can never fit: larger than its partition
+  | 'no_such_accelerator'   // can never fit: no node of the partition has an acceptable type
+  | 'nodes_unavailable'     // would fit, but nodes that could hold it are down or draining
+  | 'preemption_backoff'    // recently preempted too often; waiting out the bound
+  | 'allocation_exhausted'
+  | 'allocation_inactive';
+
+export interface PendingExplanation {
+  jobId: JobId;
+  reason: PendingReason;
+  message: string;
+  /** Earliest start by forward simulation on time limits, where computable; null where not. */
+  estimatedStart: Seconds | null;
+}
+
+export type Decision =
+  | { kind: 'start'; jobId: JobId; placement: Placement; acceleratorType: AcceleratorTypeId | null }
+  | {
+      kind: 'preempt';
+      jobId: JobId;
+      reason: 'priority' | 'reclaim' | 'srtf' | 'las';
+      /** The job the capacity is freed for. */
+      forJob: JobId;
+    };
+
+/** A job's priority with the factors it came from (Slurm's sprio), so people can see why it ranks there. */
+export interface PriorityBreakdown {
+  jobId: JobId;
+  priority: number;
+  factors: Readonly<Record<string, number>>;
+}
+
+export interface CycleResult {
+  decisions: readonly Decision[];
+  pending: readonly PendingExplanation[];
+  priorities: readonly PriorityBreakdown[];
+}
+
+/** Can this job ever run on these nodes? The answer for submit-time rejection. */
+export type FeasibilityResult =
+  | { ok: true }
+  | { ok: false; reason: 'partition_too_small' | 'no_such_accelerator'; message: string };
