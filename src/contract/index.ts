@@ -1,0 +1,4 @@
+export * from './common.ts';
+export * from './identity.ts';
+export * from './jobs.ts';
+export * from './inventory.ts';

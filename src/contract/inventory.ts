@@ -1,0 +1,66 @@
+/** Nodes, accelerator types and capacity. */
+import { z } from 'zod';
+import { PRECISIONS } from '../core/accelerators.ts';
+import { NODE_STATES } from '../core/inventory.ts';
+
+const peak = Object.fromEntries(PRECISIONS.map((p) => [p, z.number().nullable()])) as {
+  [K in (typeof PRECISIONS)[number]]: z.ZodNullable<z.ZodNumber>;
+};
+
+export const AcceleratorType = z
+  .object({
+    id: z.string(),
+    vendor: z.string(),
+    model: z.string(),
+    kind: z.enum(['gpu', 'npu']),
+    memoryGb: z.number(),
+    powerWatts: z.number(),
+    peak: z.object(peak).describe('Dense peak per precision: TFLOPS, or TOPS for int8; null where not supported'),
+    source: z.string(),
+  })
+  .meta({ id: 'AcceleratorType' });
+
+export const NodeState = z.enum(NODE_STATES);
+
+export const Node = z
+  .object({
+    name: z.string(),
+    partition: z.string(),
+    cpus: z.number().int(),
+    memoryMb: z.number().int(),
+    devices: z.array(z.object({ index: z.number().int(), type: z.string() })),
+    labels: z.object({ rack: z.string().optional(), switch: z.string().optional(), nvlinkDomain: z.string().optional() }),
+    state: NodeState,
+    stateReason: z.string().nullable(),
+    source: z.enum(['host', 'declared', 'slurm']).describe('declared: devices from an inventory file, not probed'),
+    allocatedDevices: z.array(z.number().int()).describe('Device indices held by running jobs'),
+    allocatedCpus: z.number().int(),
+  })
+  .meta({ id: 'Node' });
+export type Node = z.infer<typeof Node>;
+
+export const NodeStateChange = z
+  .object({ state: NodeState, reason: z.string().min(1).max(500).optional() })
+  .strict();
+
+export const CapacityRow = z.object({
+  acceleratorType: z.string(),
+  model: z.string(),
+  kind: z.enum(['gpu', 'npu']),
+  devices: z.number().int(),
+  devicesUp: z.number().int(),
+  devicesAllocated: z.number().int(),
+  nodes: z.number().int(),
+  petaflops: z.object(peak).describe('Aggregate dense peak in PF (PFLOPS, or POPS for int8); null where unsupported'),
+  declared: z.boolean().describe('true when these devices come from an inventory file, not probed hardware'),
+});
+
+export const Capacity = z.object({
+  rows: z.array(CapacityRow),
+  cpuNodes: z.number().int(),
+  cpus: z.number().int(),
+  totalPetaflops: z
+    .object({ headline: z.number(), precision: z.string(), note: z.string() })
+    .describe('The headline figure: each type counted at the precision given by the inventory'),
+});
+export type Capacity = z.infer<typeof Capacity>;

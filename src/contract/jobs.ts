@@ -1,0 +1,142 @@
+/** Jobs: submission, the job resource, events, logs. */
+import { z } from 'zod';
+import { JOB_STATES } from '../core/jobState.ts';
+import { PageQuery, Timestamp } from './common.ts';
+
+export const JobState = z.enum(JOB_STATES);
+
+export const PENDING_REASONS = [
+  'priority', 'resources', 'quota', 'reservation', 'reservation_not_active', 'partition_too_small',
+  'no_such_accelerator', 'nodes_unavailable', 'preemption_backoff', 'allocation_exhausted', 'allocation_inactive',
+  'start_failed', 'not_yet_scheduled',
+] as const;
+export const PendingReason = z.enum(PENDING_REASONS);
+
+const MAX_TIME_LIMIT = 30 * 24 * 3600;
+
+/**
+ * A job submission. Give `command` (argv, run without a shell) or `script` (a bash script; `#SBATCH`
+ * directives in it are honoured). Fields given here override the script's directives, as sbatch's
+ * command-line options do.
+ */
+export const JobSubmit = z
+  .object({
+    name: z.string().min(1).max(128).optional(),
+    project: z.string().optional().describe("Project id or slug; defaults to the tenant's first project"),
+    partition: z.string().min(1).max(64).optional(),
+    command: z.array(z.string()).min(1).optional().describe('argv, e.g. ["python", "train.py"]'),
+    script: z.string().min(1).max(1_000_000).optional().describe('A bash script, #SBATCH directives allowed'),
+    tasks: z.number().int().min(1).max(100_000).optional(),
+    devicesPerTask: z.number().int().min(0).max(64).optional(),
+    acceleratorTypes: z
+      .array(z.string())
+      .optional()
+      .describe('Acceptable accelerator type ids (GET /v1/accelerator-types); empty or absent: any'),
+    cpusPerTask: z.number().int().min(1).max(1024).optional(),
+    memoryMbPerTask: z.number().int().min(1).max(16 * 1024 * 1024).optional(),
+    nodes: z.number().int().min(1).max(100_000).optional(),
+    tasksPerNode: z.number().int().min(1).max(1024).optional(),
+    timeLimitSeconds: z.number().int().min(1).max(MAX_TIME_LIMIT).optional(),
+    priority: z.number().int().min(-1000).max(1000).optional(),
+    environment: z
+      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'environment names are letters, digits and _'), z.string())
+      .optional(),
+    workingDirectory: z.string().startsWith('/', 'give an absolute path').optional(),
+  })
+  .strict()
+  .refine((b) => (b.command === undefined) !== (b.script === undefined), {
+    message: 'give exactly one of "command" (argv) or "script"',
+    path: ['command'],
+  });
+export type JobSubmit = z.infer<typeof JobSubmit>;
+
+export const ResourceRequest = z.object({
+  tasks: z.number().int(),
+  devicesPerTask: z.number().int(),
+  acceleratorTypes: z.array(z.string()),
+  cpusPerTask: z.number().int(),
+  memoryMbPerTask: z.number().int(),
+  nodes: z.number().int().nullable(),
+  tasksPerNode: z.number().int().nullable(),
+  timeLimitSeconds: z.number().int(),
+});
+
+export const NodeAllocation = z.object({
+  node: z.string(),
+  devices: z.array(z.number().int()),
+  tasks: z.number().int(),
+  cpus: z.number().int(),
+  memoryMb: z.number().int(),
+});
+
+export const Job = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    tenant: z.string(),
+    project: z.string(),
+    user: z.string(),
+    partition: z.string(),
+    state: JobState,
+    request: ResourceRequest,
+    priority: z.number().int(),
+    submittedAt: Timestamp,
+    startedAt: Timestamp.nullable(),
+    endedAt: Timestamp.nullable(),
+    exitCode: z.number().int().nullable(),
+    signal: z.string().nullable(),
+    pendingReason: PendingReason.nullable(),
+    pendingMessage: z.string().nullable(),
+    estimatedStart: Timestamp.nullable(),
+    placement: z.array(NodeAllocation).nullable(),
+    acceleratorType: z.string().nullable(),
+    attempt: z.number().int(),
+    failureReason: z.string().nullable(),
+    warnings: z.array(z.string()),
+    workingDirectory: z.string(),
+    script: z.string(),
+  })
+  .meta({ id: 'Job' });
+export type Job = z.infer<typeof Job>;
+
+export const JobListQuery = PageQuery.extend({
+  state: z
+    .string()
+    .optional()
+    .describe('Comma-separated states, e.g. "pending,running"')
+    .transform((s, ctx) => {
+      if (s === undefined || s === '') return undefined;
+      const parts = s.split(',').map((p) => p.trim());
+      for (const p of parts) {
+        if (!(JOB_STATES as readonly string[]).includes(p)) {
+          ctx.addIssue({ code: 'custom', message: `unknown state "${p}"; valid: ${JOB_STATES.join(', ')}` });
+          return z.NEVER;
+        }
+      }
+      return parts as (typeof JOB_STATES)[number][];
+    }),
+  project: z.string().optional().describe('Project id or slug'),
+  user: z.string().optional().describe('User id, or "me"'),
+  tenant: z.string().optional().describe('Tenant id or slug (operators only)'),
+});
+
+export const JobPage = z.object({ items: z.array(Job), nextCursor: z.string().nullable() });
+
+export const JobEvent = z.object({
+  id: z.number().int(),
+  at: Timestamp,
+  kind: z.enum(['state', 'reason', 'info']),
+  fromState: JobState.nullable(),
+  toState: JobState.nullable(),
+  message: z.string(),
+});
+export const JobEventList = z.object({ items: z.array(JobEvent) });
+
+export const LogQuery = z.object({
+  stream: z.enum(['stdout', 'stderr']).default('stdout'),
+  offset: z.coerce.number().int().min(0).default(0),
+  follow: z
+    .enum(['true', 'false', '1', '0'])
+    .optional()
+    .transform((v) => v === 'true' || v === '1'),
+});
