@@ -54,7 +54,8 @@ export const ACCELERATOR_CATALOG: readonly AcceleratorType[] = [
     vendor: 'NVIDIA', model: 'A100 SXM4 80GB', kind: 'gpu', memoryGb: 80, powerWatts: 400,
     // fp64 is the Tensor Core figure (19.5); plain FP64 is 9.7. No FP8 on Ampere.
     peak: { fp64: 19.5, fp32: 19.5, tf32: 156, bf16: 312, fp16: 312, fp8: null, int8: 624 },
-    probeNames: ['NVIDIA A100-SXM4-80GB', 'NVIDIA A100 80GB'],
+    // Not 'NVIDIA A100 80GB': that prefix is the PCIe card's name ("NVIDIA A100 80GB PCIe", 300 W).
+    probeNames: ['NVIDIA A100-SXM4-80GB'],
     source: 'NVIDIA A100 Tensor Core GPU datasheet (2021); dense figures as printed (sparse ones marked *).',
   }),
   t('nvidia-l40s-48gb', {
@@ -65,15 +66,19 @@ export const ACCELERATOR_CATALOG: readonly AcceleratorType[] = [
   }),
   t('rebellions-atom', {
     vendor: 'Rebellions', model: 'ATOM (RBLN-CA12) 16GB', kind: 'npu', memoryGb: 16, powerWatts: 130,
-    peak: { fp64: null, fp32: null, tf32: null, bf16: 32, fp16: 32, fp8: null, int8: 128 },
+    // bf16 was 32 here, but the brief quotes FP16 only; "null: the vendor publishes no figure" (header).
+    peak: { fp64: null, fp32: null, tf32: null, bf16: null, fp16: 32, fp8: null, int8: 128 },
     probeNames: ['RBLN-CA12', 'ATOM'],
-    source: 'Rebellions ATOM product brief (2023): FP16 32 TFLOPS, INT8 128 TOPS, 16 GB GDDR6, 130 W max.',
+    source: 'Rebellions ATOM product brief (2023): FP16 32 TFLOPS, INT8 128 TOPS, 16 GB GDDR6, 130 W max; no BF16 figure published.',
   }),
   t('furiosa-rngd', {
     vendor: 'FuriosaAI', model: 'RNGD 48GB', kind: 'npu', memoryGb: 48, powerWatts: 180,
-    peak: { fp64: null, fp32: null, tf32: null, bf16: 256, fp16: 256, fp8: 512, int8: 512 },
+    // fp16 was 256 here, but Furiosa publishes BF16, FP8, INT8 and INT4 figures only (no FP16).
+    peak: { fp64: null, fp32: null, tf32: null, bf16: 256, fp16: null, fp8: 512, int8: 512 },
     probeNames: ['RNGD'],
-    source: 'FuriosaAI RNGD product page (2024): BF16 256 TFLOPS, FP8 512 TFLOPS, INT8 512 TOPS, 48 GB HBM3, 180 W TDP.',
+    source:
+      'FuriosaAI RNGD product page (2024) and developer docs "RNGD hardware specification": BF16 256 TFLOPS, FP8 512 TFLOPS, ' +
+      'INT8 512 TOPS (INT4 1024), 48 GB HBM3, 180 W TDP; no FP16 figure published.',
   }),
   t('furiosa-warboy', {
     vendor: 'FuriosaAI', model: 'Warboy 16GB', kind: 'npu', memoryGb: 16, powerWatts: 60,
