@@ -1,0 +1,146 @@
+/**
+ * startServer(): the embedded platform in one process — store, inventory, executor, controller, API.
+ *
+ * Defaults: http://127.0.0.1:7080, data under ./.cheomdan (SQLite in WAL mode, job logs, run state),
+ * this host's CPUs/GPUs as the inventory, the local executor, the fifo-backfill policy.
+ * DATABASE_URL=postgres://… switches the store; --inventory FILE declares nodes instead of probing;
+ * CHEOMDAN_EXECUTOR=slurm runs jobs on Slurm (docs/slurm.md).
+ *
+ * First start: creates the operator and writes its API token to $CHEOMDAN_HOME/admin-token (mode 0600).
+ */
+import { mkdir, writeFile, chmod } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pino from 'pino';
+import { CheomdanError } from '../core/errors.ts';
+import type { InventoryNode } from '../core/inventory.ts';
+import type { Inventory } from '../core/inventoryFile.ts';
+import { Controller } from '../controller/controller.ts';
+import { createExecutor } from '../controller/executorFactory.ts';
+import { createScheduler } from '../controller/schedulerAdapter.ts';
+import { openStore } from '../store/index.ts';
+import type { ServiceContext } from '../services/context.ts';
+import { IdentityService } from '../services/identity.ts';
+import { loadInventoryFile, probeHost } from '../services/inventory.ts';
+import { JobService } from '../services/jobs.ts';
+import { NodeService } from '../services/nodes.ts';
+import { API_VERSION, buildApp, type App } from './app.ts';
+import { createMetrics } from './metrics.ts';
+
+export interface ServerOptions {
+  host: string;
+  port: number;
+  home: string;
+  databaseUrl?: string | undefined;
+  inventoryPath?: string | undefined;
+  executor?: string | undefined;
+  /** Scheduling policy name (scheduler/policy.ts); default fifo-backfill. */
+  policy?: string | undefined;
+  /** Log requests (pino, JSON lines) to stdout. Default: errors only. */
+  logLevel?: string | undefined;
+  /** Controller observation period, ms. */
+  tickMs?: number | undefined;
+}
+
+export interface RunningServer {
+  url: string;
+  app: App;
+  firstStart: { email: string; password: string; tokenPath: string } | null;
+  close(): Promise<void>;
+}
+
+const newId = (prefix: string) => `${prefix}_${Date.now().toString(36)}${randomBytes(6).toString('base64url')}`;
+
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const home = resolve(opts.home);
+  await mkdir(home, { recursive: true, mode: 0o700 });
+  const log = pino({ level: opts.logLevel ?? process.env.CHEOMDAN_LOG_LEVEL ?? 'warn' });
+  const store = await openStore({ url: opts.databaseUrl, sqlitePath: join(home, 'cheomdan.db') });
+  try {
+    const inventory: Inventory = opts.inventoryPath
+      ? await loadInventoryFile(opts.inventoryPath)
+      : await hostInventory();
+    const defaultPartition = inventory.partitions.find((p) => p.default)?.name ?? inventory.partitions[0]?.name ?? 'local';
+    await store.nodes.upsertMany(inventory.nodes, Date.now());
+
+    const ctx: ServiceContext = {
+      store, clock: Date.now, ids: newId, log,
+      config: { home, defaultPartition, logsDir: join(home, 'jobs'), defaultTimeLimitSeconds: 3600 },
+    };
+    const executor = await createExecutor(opts.executor ?? process.env.CHEOMDAN_EXECUTOR ?? 'local', { home });
+    const scheduler = createScheduler(opts.policy ?? process.env.CHEOMDAN_POLICY ?? 'fifo-backfill');
+    const metrics = createMetrics();
+    const controller = new Controller({
+      store, executor, scheduler, nodes: [...inventory.nodes], defaultPartition, clock: Date.now, log,
+      intervalMs: opts.tickMs,
+      onCycle: (c) => {
+        metrics.cycleSeconds.observe(c.durationMs / 1000);
+        metrics.jobsStarted.inc(c.started);
+        metrics.pendingJobs.set(c.pending);
+        metrics.runningJobs.set(c.running);
+      },
+    });
+    const nodeService = new NodeService(ctx, controller, inventory.capacityPrecision);
+    nodeService.restore(await store.nodes.list());
+    const identity = new IdentityService(ctx);
+    const partitions = { names: inventory.partitions.map((p) => p.name), default: defaultPartition };
+    const jobs = new JobService(ctx, identity, {
+      wake: (job) => controller.wake(job),
+      forget: (id) => controller.forget(id),
+      cancel: (job) => controller.cancel(job),
+      logs: (job, o) => controller.logs(job, o),
+      nodes: () => controller.nodeList(),
+      feasibility: (r, p) => controller.feasibility(r, p),
+      partitions: () => partitions,
+    });
+
+    const boot = await identity.bootstrap();
+    let firstStart: RunningServer['firstStart'] = null;
+    if (boot) {
+      const tokenPath = join(home, 'admin-token');
+      await writeFile(tokenPath, boot.token + '\n', { mode: 0o600 });
+      await chmod(tokenPath, 0o600);
+      firstStart = { email: boot.email, password: boot.password, tokenPath };
+    }
+
+    await controller.start();
+    const startedAt = Date.now();
+    const app = await buildApp({
+      identity, jobs, metrics,
+      inventory: { nodes: () => nodeService.nodes(), capacity: () => nodeService.capacity(), setState: (n, s, r, a) => nodeService.setState(n, s, r, a) },
+      health: () => ({ store: store.dialect, executor: executor.name, startedAt, version: API_VERSION }),
+      logger: log.level === 'silent' ? false : { level: log.level },
+    });
+    let address: string;
+    try {
+      address = await app.listen({ host: opts.host, port: opts.port });
+    } catch (e) {
+      await controller.stop();
+      await executor.close();
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE') {
+        throw new CheomdanError('invalid_config', `port ${opts.port} on ${opts.host} is in use; stop the other server or pick another port with --port or PORT`, { cause: e });
+      }
+      throw e;
+    }
+    return {
+      url: address.replace('[::1]', 'localhost'),
+      app,
+      firstStart,
+      async close() {
+        await app.close();
+        await controller.stop();
+        await executor.close();
+        await store.close();
+      },
+    };
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+}
+
+async function hostInventory(): Promise<Inventory> {
+  const node: InventoryNode = await probeHost({ partition: 'local' });
+  return { name: 'this host', capacityPrecision: { gpu: 'bf16', npu: 'bf16' }, partitions: [{ name: 'local', default: true }], nodes: [node] };
+}

@@ -1,0 +1,358 @@
+/**
+ * The controller: the one place where scheduling decisions become effects.
+ *
+ * Each tick:
+ *   1. collect — observe started jobs; record exits (state, exit code, usage closed at the executor's end time)
+ *   2. snapshot — nodes + pending + running, from memory (the store is written through, never re-read)
+ *   3. decide — the scheduler's pure cycle()
+ *   4. apply — for each start: assume in memory, persist `starting`, ask the executor, persist `running` and
+ *      open usage; on failure roll back to `pending` with the reason. For each preemption: ask the executor to
+ *      stop the job; its exit is recorded as `preempted` and it goes back to the queue.
+ *   5. explain — persist each pending job's reason and estimated start when they change.
+ *
+ * Ticks never overlap; `wake()` asks for one as soon as the current one ends (submissions do this, so a job
+ * starts within milliseconds), and a timer ticks every `intervalMs` regardless to observe running jobs.
+ *
+ * Recovery (start()): jobs the store says are running are re-adopted by handle and observed on the first
+ * tick, so jobs that ended while the server was down are collected with their real exit time; a job caught
+ * in `starting` without a handle is requeued; a `preempted` one is requeued.
+ *
+ * Invariants: usage rows are opened once per attempt and closed once (idempotently) — a crash at any point
+ * neither loses nor doubles a usage second, because the end time comes from the executor, not from when we
+ * noticed.
+ */
+import { mkdir } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import { coerceError } from '../core/errors.ts';
+import * as jobState from '../core/jobState.ts';
+import type { NodeState } from '../core/inventory.ts';
+import type { ResourceRequest } from '../core/resources.ts';
+import type { Executor, LogOptions } from '../executors/types.ts';
+import type { CycleResult, Decision, FeasibilityResult, NodeSnapshot, PendingExplanation } from '../scheduler/types.ts';
+import type { JobRecord } from '../store/records.ts';
+import type { Store } from '../store/index.ts';
+import { outcomeOf } from './outcome.ts';
+import { buildSnapshot, toSeconds } from './snapshot.ts';
+
+export interface Scheduler {
+  cycle(snapshot: ReturnType<typeof buildSnapshot>, now: number): CycleResult;
+  feasibility(request: ResourceRequest, partition: string, nodes: readonly NodeSnapshot[]): FeasibilityResult;
+}
+
+export interface ControllerOptions {
+  store: Store;
+  executor: Executor;
+  scheduler: Scheduler;
+  nodes: NodeSnapshot[];
+  defaultPartition: string;
+  clock: () => number;
+  log: Logger;
+  /** Timer period for observing running jobs, ms. */
+  intervalMs?: number;
+  /** Failed starts before a job is failed instead of requeued. */
+  maxStartAttempts?: number;
+  onCycle?: (info: { durationMs: number; started: number; pending: number; running: number }) => void;
+}
+
+/** Persist a changed estimate only when it moved by more than this (ms), to keep writes down. */
+const ESTIMATE_SLACK_MS = 30_000;
+
+export class Controller {
+  private readonly pending = new Map<string, JobRecord>();
+  private readonly active = new Map<string, JobRecord>();
+  private readonly preempting = new Set<string>();
+  private readonly explained = new Map<string, PendingExplanation>();
+  private readonly startFailures = new Map<string, number>();
+  private nodes: NodeSnapshot[];
+  private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> | undefined;
+  private again = false;
+  private stopped = true;
+  private readonly intervalMs: number;
+
+  constructor(private readonly o: ControllerOptions) {
+    this.nodes = o.nodes;
+    this.intervalMs = o.intervalMs ?? 500;
+  }
+
+  /** Loads unfinished jobs from the store (recovery after a restart) and starts ticking. */
+  async start(): Promise<void> {
+    const { store, clock } = this.o;
+    const jobs = await store.jobs.listByStates(['pending', 'starting', 'running', 'preempted']);
+    for (const j of jobs) {
+      if (j.state === 'pending') this.pending.set(j.id, j);
+      else if (j.state === 'running' || (j.state === 'starting' && j.executorHandle)) this.active.set(j.id, j);
+      else await this.requeue(j, clock(), j.state === 'preempted' ? 'requeued after preemption' : 'the server restarted while the job was starting');
+    }
+    this.o.log.info({ pending: this.pending.size, running: this.active.size }, 'controller recovered jobs');
+    this.stopped = false;
+    this.timer = setInterval(() => this.wake(), this.intervalMs);
+    this.timer.unref();
+    this.wake();
+  }
+
+  /** Stops ticking and waits for the tick in flight. Running jobs keep running. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.ticking;
+  }
+
+  /** A job was submitted (or anything else changed): tick as soon as possible. */
+  wake(job?: JobRecord): void {
+    if (job && job.state === 'pending') this.pending.set(job.id, job);
+    if (this.stopped) return;
+    if (this.ticking) {
+      this.again = true;
+      return;
+    }
+    this.ticking = this.tickLoop();
+  }
+
+  /** A pending job was cancelled by the job service: forget it. */
+  forget(jobId: string): void {
+    this.pending.delete(jobId);
+    this.explained.delete(jobId);
+  }
+
+  nodeList(): readonly NodeSnapshot[] {
+    return this.nodes;
+  }
+
+  setNodes(nodes: NodeSnapshot[]): void {
+    this.nodes = nodes;
+    this.wake();
+  }
+
+  setNodeState(name: string, state: NodeState): void {
+    this.nodes = this.nodes.map((n) => (n.name === name ? { ...n, state } : n));
+    this.wake();
+  }
+
+  runningJobs(): readonly JobRecord[] {
+    return [...this.active.values()];
+  }
+
+  feasibility(request: ResourceRequest, partition: string): FeasibilityResult {
+    return this.o.scheduler.feasibility(request, partition, this.nodes);
+  }
+
+  async cancel(job: JobRecord): Promise<void> {
+    const live = this.active.get(job.id);
+    if (live?.executorHandle) await this.o.executor.cancel(live.executorHandle);
+    this.wake();
+  }
+
+  async *logs(job: JobRecord, opts: LogOptions): AsyncIterable<Buffer> {
+    let current = job;
+    while (!current.executorHandle) {
+      if (!opts.follow || jobState.isTerminal(current.state) || opts.signal?.aborted) return;
+      await new Promise((r) => setTimeout(r, 200));
+      current = (await this.o.store.jobs.get(job.id)) ?? current;
+    }
+    yield* this.o.executor.logs(current.executorHandle!, current, opts);
+  }
+
+  /** One tick, run directly (tests, and the loop below). */
+  async tick(): Promise<void> {
+    const t0 = performance.now();
+    const now = this.o.clock();
+    await this.collect(now);
+    const snapshot = buildSnapshot(this.nodes, this.pending.values(), this.active.values());
+    const result = this.o.scheduler.cycle(snapshot, toSeconds(now));
+    let started = 0;
+    for (const d of result.decisions) {
+      if (d.kind === 'start') started += (await this.startJob(d, now)) ? 1 : 0;
+      else await this.preemptJob(d);
+    }
+    await this.explain(result.pending);
+    this.o.onCycle?.({ durationMs: performance.now() - t0, started, pending: this.pending.size, running: this.active.size });
+  }
+
+  private async tickLoop(): Promise<void> {
+    try {
+      do {
+        this.again = false;
+        try {
+          await this.tick();
+        } catch (e) {
+          this.o.log.error({ err: coerceError(e) }, 'controller tick failed');
+        }
+      } while (this.again && !this.stopped);
+    } finally {
+      this.ticking = undefined;
+    }
+  }
+
+  // 1. collect ------------------------------------------------------------------------------------------------
+  private async collect(now: number): Promise<void> {
+    const byHandle = new Map<string, JobRecord>();
+    for (const j of this.active.values()) if (j.executorHandle) byHandle.set(j.executorHandle, j);
+    if (byHandle.size === 0) return;
+    const observations = await this.o.executor.observe([...byHandle.keys()]);
+    for (const obs of observations) {
+      const job = byHandle.get(obs.handle);
+      if (!job || obs.state === 'running') continue;
+      const out = outcomeOf(obs, this.preempting.has(job.id), now);
+      const endedAt = out.endedAt ?? now;
+      const to = out.state === 'preempted' ? jobState.preempt(job.state)
+        : out.state === 'cancelled' ? jobState.cancel(job.state)
+        : out.state === 'timed_out' ? jobState.timeOut(job.state)
+        : out.state === 'succeeded' ? jobState.finish(job.state)
+        : jobState.fail(job.state);
+      const patch: Partial<JobRecord> = {
+        state: to, endedAt, exitCode: out.exitCode, signal: out.signal, failureReason: out.failureReason, updatedAt: now,
+      };
+      await this.o.store.transaction(async (tx) => {
+        await tx.jobs.update(job.id, patch, { expectState: job.state });
+        await tx.usage.close(job.id, job.attempt, endedAt);
+        await tx.events.append({
+          jobId: job.id, at: now, kind: 'state', fromState: job.state, toState: to,
+          message: out.failureReason ?? (out.exitCode !== null ? `exited with code ${out.exitCode}` : to),
+        });
+      });
+      this.active.delete(job.id);
+      this.preempting.delete(job.id);
+      if (to === 'preempted') {
+        await this.requeue({ ...job, ...patch, preemptionCount: job.preemptionCount + 1 }, now, 'requeued after preemption');
+      }
+    }
+  }
+
+  // 4. apply --------------------------------------------------------------------------------------------------
+  private async startJob(d: Extract<Decision, { kind: 'start' }>, now: number): Promise<boolean> {
+    const job = this.pending.get(d.jobId);
+    if (!job) return false;
+    const { store, executor } = this.o;
+    const attempt = job.attempt + 1;
+    const starting: JobRecord = {
+      ...job, state: jobState.start(job.state), placement: d.placement, acceleratorType: d.acceleratorType,
+      attempt, executor: executor.name, executorHandle: null, pendingReason: null, pendingMessage: null,
+      estimatedStart: null, updatedAt: now,
+    };
+    // Assume: the capacity is taken in memory before anything is awaited.
+    this.pending.delete(job.id);
+    this.explained.delete(job.id);
+    this.active.set(job.id, starting);
+    const persisted = await store.transaction(async (tx) => {
+      const ok = await tx.jobs.update(job.id, {
+        state: 'starting', placement: d.placement, acceleratorType: d.acceleratorType, attempt,
+        executor: executor.name, pendingReason: null, pendingMessage: null, estimatedStart: null, updatedAt: now,
+      }, { expectState: 'pending' });
+      if (ok) {
+        const where = d.placement.map((p) => `${p.node}[${p.devices.join(',')}]`).join(' ');
+        await tx.events.append({ jobId: job.id, at: now, kind: 'state', fromState: 'pending', toState: 'starting', message: `placed on ${where}` });
+      }
+      return ok;
+    });
+    if (!persisted) {
+      this.active.delete(job.id); // cancelled meanwhile
+      return false;
+    }
+    try {
+      await mkdir(job.workingDirectory, { recursive: true }).catch(() => undefined);
+      await mkdir(dirnameOf(job.stdoutPath), { recursive: true });
+      await mkdir(dirnameOf(job.stderrPath), { recursive: true });
+      const handle = await executor.start({
+        jobId: job.id as never, script: job.script, workingDirectory: job.workingDirectory,
+        environment: job.environment, placement: d.placement, acceleratorType: d.acceleratorType,
+        tasks: job.request.tasks, timeLimitSeconds: job.request.timeLimitSeconds,
+        stdoutPath: job.stdoutPath, stderrPath: job.stderrPath,
+      });
+      const startedAt = this.o.clock();
+      const running: JobRecord = { ...starting, state: jobState.run('starting'), executorHandle: handle, startedAt, updatedAt: startedAt };
+      await store.transaction(async (tx) => {
+        await tx.jobs.update(job.id, { state: 'running', executorHandle: handle, startedAt, updatedAt: startedAt }, { expectState: 'starting' });
+        await tx.usage.open(usageRows(running, startedAt));
+        await tx.events.append({ jobId: job.id, at: startedAt, kind: 'state', fromState: 'starting', toState: 'running', message: `started by the ${executor.name} executor` });
+      });
+      this.active.set(job.id, running);
+      this.startFailures.delete(job.id);
+      return true;
+    } catch (e) {
+      // Roll back: give the capacity back and requeue with the reason (or fail after repeated failures).
+      this.active.delete(job.id);
+      const err = coerceError(e);
+      const failures = (this.startFailures.get(job.id) ?? 0) + 1;
+      this.startFailures.set(job.id, failures);
+      this.o.log.warn({ jobId: job.id, err }, 'start failed');
+      if (failures >= (this.o.maxStartAttempts ?? 3)) {
+        await store.transaction(async (tx) => {
+          await tx.jobs.update(job.id, { state: 'failed', endedAt: now, failureReason: `could not start: ${err.message}`, updatedAt: now }, { expectState: 'starting' });
+          await tx.events.append({ jobId: job.id, at: now, kind: 'state', fromState: 'starting', toState: 'failed', message: `could not start after ${failures} attempts: ${err.message}` });
+        });
+        this.startFailures.delete(job.id);
+      } else {
+        await this.requeue({ ...starting, pendingReason: 'start_failed' }, now, `start failed: ${err.message}`, 'start_failed');
+      }
+      return false;
+    }
+  }
+
+  private async preemptJob(d: Extract<Decision, { kind: 'preempt' }>): Promise<void> {
+    const job = this.active.get(d.jobId);
+    if (!job?.executorHandle || this.preempting.has(job.id)) return;
+    this.preempting.add(job.id);
+    await this.o.store.events.append({
+      jobId: job.id, at: this.o.clock(), kind: 'info', fromState: null, toState: null,
+      message: `preempting (${d.reason}) for job ${d.forJob}`,
+    });
+    await this.o.executor.cancel(job.executorHandle);
+  }
+
+  private async requeue(job: JobRecord, now: number, message: string, reason: 'start_failed' | 'not_yet_scheduled' = 'not_yet_scheduled'): Promise<void> {
+    const to = jobState.requeue(job.state);
+    const patch: Partial<JobRecord> = {
+      state: to, placement: null, acceleratorType: null, executorHandle: null, startedAt: null, endedAt: null,
+      exitCode: null, signal: null, pendingReason: reason, pendingMessage: message, preemptionCount: job.preemptionCount, updatedAt: now,
+    };
+    await this.o.store.transaction(async (tx) => {
+      await tx.jobs.update(job.id, patch, { expectState: job.state });
+      await tx.events.append({ jobId: job.id, at: now, kind: 'state', fromState: job.state, toState: to, message });
+    });
+    this.pending.set(job.id, { ...job, ...patch });
+  }
+
+  // 5. explain ------------------------------------------------------------------------------------------------
+  private async explain(pending: readonly PendingExplanation[]): Promise<void> {
+    const changed: PendingExplanation[] = [];
+    for (const p of pending) {
+      const before = this.explained.get(p.jobId);
+      const estMs = p.estimatedStart === null ? null : Math.round(p.estimatedStart * 1000);
+      const beforeMs = before?.estimatedStart == null ? null : Math.round(before.estimatedStart * 1000);
+      const estMoved = (estMs === null) !== (beforeMs === null) || (estMs !== null && beforeMs !== null && Math.abs(estMs - beforeMs) > ESTIMATE_SLACK_MS);
+      if (!before || before.reason !== p.reason || before.message !== p.message || estMoved) changed.push(p);
+    }
+    if (changed.length === 0) return;
+    const now = this.o.clock();
+    await this.o.store.transaction(async (tx) => {
+      for (const p of changed) {
+        const job = this.pending.get(p.jobId);
+        if (!job) continue;
+        const estimatedStart = p.estimatedStart === null ? null : Math.round(p.estimatedStart * 1000);
+        const ok = await tx.jobs.update(p.jobId, { pendingReason: p.reason, pendingMessage: p.message, estimatedStart }, { expectState: 'pending' });
+        if (!ok) continue;
+        const prev = this.explained.get(p.jobId);
+        if (!prev || prev.reason !== p.reason) {
+          await tx.events.append({ jobId: p.jobId, at: now, kind: 'reason', fromState: null, toState: null, message: `${p.reason}: ${p.message}` });
+        }
+        this.pending.set(p.jobId, { ...job, pendingReason: p.reason, pendingMessage: p.message, estimatedStart });
+      }
+    });
+    for (const p of changed) if (this.pending.has(p.jobId)) this.explained.set(p.jobId, p);
+  }
+}
+
+const dirnameOf = (p: string) => p.slice(0, Math.max(1, p.lastIndexOf('/')));
+
+/** One usage row per device of the placement (device -1 for a node without devices). */
+function usageRows(job: JobRecord, startedAt: number) {
+  const rows = [];
+  for (const a of job.placement ?? []) {
+    const devices = a.devices.length > 0 ? a.devices : [-1];
+    for (const d of devices) {
+      rows.push({ jobId: job.id, attempt: job.attempt, node: a.node, deviceIdx: d, acceleratorType: d >= 0 ? job.acceleratorType : null, startedAt, endedAt: null });
+    }
+  }
+  return rows;
+}

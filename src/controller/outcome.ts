@@ -1,0 +1,27 @@
+/**
+ * What an executor's observation of an ended job means for the job: its final state and, when it did not
+ * succeed, a reason a person can read. Pure.
+ */
+import type { JobState } from '../core/jobState.ts';
+import type { Observation } from '../executors/types.ts';
+
+export interface Outcome {
+  state: Extract<JobState, 'succeeded' | 'failed' | 'cancelled' | 'timed_out' | 'preempted'>;
+  exitCode: number | null;
+  signal: string | null;
+  endedAt: number | null;
+  failureReason: string | null;
+}
+
+export function outcomeOf(o: Exclude<Observation, { state: 'running' }>, wasPreempting: boolean, now: number): Outcome {
+  if (o.state === 'lost') {
+    return { state: 'failed', exitCode: null, signal: null, endedAt: now, failureReason: `lost by the executor: ${o.detail}` };
+  }
+  const base = { exitCode: o.exitCode, signal: o.signal, endedAt: o.endedAt };
+  if (wasPreempting) return { ...base, state: 'preempted', failureReason: null };
+  if (o.cancelled) return { ...base, state: 'cancelled', failureReason: null };
+  if (o.timedOut) return { ...base, state: 'timed_out', failureReason: 'reached its time limit' };
+  if (o.exitCode === 0) return { ...base, state: 'succeeded', failureReason: null };
+  const why = o.signal ? `killed by signal ${o.signal}` : `exited with code ${o.exitCode}`;
+  return { ...base, state: 'failed', failureReason: why };
+}

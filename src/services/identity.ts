@@ -1,0 +1,276 @@
+/**
+ * Identity: tenants (organizations), projects, users, API tokens, login, and the first operator.
+ *
+ * Rules:
+ * - Operators (data-center staff) create tenants and users of any tenant; a tenant's owner creates users
+ *   (owner/member) and projects in their own tenant; members create nothing here.
+ * - Every tenant gets a project "default" when it is created, so a new user can submit at once.
+ * - Tokens are stored as SHA-256 hashes; the secret is returned once. Authentication results are cached
+ *   for a few seconds to keep the request path off the database (revoking here clears the cache at once;
+ *   another replica sees a revocation within AUTH_CACHE_MS).
+ */
+import { CheomdanError } from '../core/errors.ts';
+import type {
+  LoginRequest, ProjectCreate, TenantCreate, TokenCreate, UserCreate,
+} from '../contract/identity.ts';
+import type { ProjectRecord, TenantRecord, TokenRecord, UserRecord } from '../store/records.ts';
+import { actorFor, requireOperator, type Actor } from './actor.ts';
+import type { ServiceContext } from './context.ts';
+import { hashPassword, hashToken, newPassword, newToken, verifyPassword } from './passwords.ts';
+import type { z } from 'zod';
+
+export const OPERATIONS_TENANT = 'operations';
+export const DEFAULT_PROJECT = 'default';
+const AUTH_CACHE_MS = 5_000;
+const TOUCH_EVERY_MS = 60_000;
+
+export interface IssuedToken {
+  record: TokenRecord;
+  token: string;
+}
+
+export class IdentityService {
+  private readonly authCache = new Map<string, { actor: Actor; token: TokenRecord; until: number }>();
+
+  constructor(private readonly ctx: ServiceContext) {}
+
+  /**
+   * First start: creates the operations tenant, its default project and an operator with a random password
+   * and an API token. Returns null when an operator already exists.
+   */
+  async bootstrap(): Promise<{ email: string; password: string; token: string } | null> {
+    const { store } = this.ctx;
+    const operators = (await store.users.list()).filter((u) => u.role === 'operator');
+    if (operators.length > 0) return null;
+    const email = 'admin@cheomdan.local';
+    const password = newPassword();
+    const now = this.ctx.clock();
+    let issued: IssuedToken | undefined;
+    await store.transaction(async (tx) => {
+      const tenant = await tx.tenants.getBySlug(OPERATIONS_TENANT);
+      if (!tenant) {
+        const t: TenantRecord = {
+          id: this.ctx.ids('ten'), slug: OPERATIONS_TENANT, name: 'Data center operations',
+          kind: 'public', sector: 'other', createdAt: now,
+        };
+        await tx.tenants.create(t);
+        await tx.projects.create(this.defaultProject(t.id, now));
+      }
+      const user: UserRecord = {
+        id: this.ctx.ids('usr'), email, name: 'Operator', passwordHash: await hashPassword(password),
+        role: 'operator', tenantId: null, createdAt: now, disabledAt: null,
+      };
+      await tx.users.create(user);
+      issued = await this.issueToken(tx, user.id, { name: 'admin' });
+    });
+    return { email, password, token: issued!.token };
+  }
+
+  /** Bearer token → actor. Throws `unauthenticated` with a message that says how to get a token. */
+  async authenticate(token: string | undefined): Promise<Actor> {
+    if (!token) {
+      throw new CheomdanError('unauthenticated', 'send "Authorization: Bearer <token>"; get a token with `cheomdan login`');
+    }
+    const hash = hashToken(token);
+    const now = this.ctx.clock();
+    const cached = this.authCache.get(hash);
+    if (cached && cached.until > now) return cached.actor;
+    const rec = await this.ctx.store.tokens.findByHash(hash);
+    const invalid = () => new CheomdanError('unauthenticated', 'the token is unknown, revoked or expired; log in again with `cheomdan login`');
+    if (!rec || rec.revokedAt !== null || (rec.expiresAt !== null && rec.expiresAt <= now)) throw invalid();
+    const user = await this.ctx.store.users.get(rec.userId);
+    if (!user || user.disabledAt !== null) throw invalid();
+    const actor = actorFor(user);
+    this.authCache.set(hash, { actor, token: rec, until: now + AUTH_CACHE_MS });
+    if (rec.lastUsedAt === null || now - rec.lastUsedAt > TOUCH_EVERY_MS) {
+      await this.ctx.store.tokens.touch(rec.id, now);
+    }
+    return actor;
+  }
+
+  async login(input: z.infer<typeof LoginRequest>): Promise<IssuedToken> {
+    const user = await this.ctx.store.users.getByEmail(input.email.toLowerCase());
+    const ok = user && user.passwordHash && user.disabledAt === null && (await verifyPassword(input.password, user.passwordHash));
+    if (!ok) throw new CheomdanError('unauthenticated', 'wrong email or password');
+    return this.issueToken(this.ctx.store, user.id, { name: `login ${new Date(this.ctx.clock()).toISOString()}`, expiresInDays: 30 });
+  }
+
+  async createToken(actor: Actor, input: z.infer<typeof TokenCreate>): Promise<IssuedToken> {
+    return this.issueToken(this.ctx.store, actor.user.id, input);
+  }
+
+  async listTokens(actor: Actor): Promise<TokenRecord[]> {
+    return (await this.ctx.store.tokens.listByUser(actor.user.id)).filter((t) => t.revokedAt === null);
+  }
+
+  async revokeToken(actor: Actor, id: string): Promise<void> {
+    const mine = await this.ctx.store.tokens.listByUser(actor.user.id);
+    const t = mine.find((x) => x.id === id && x.revokedAt === null);
+    if (!t) throw new CheomdanError('not_found', `no token "${id}" of yours; list them with GET /v1/tokens`);
+    await this.ctx.store.tokens.revoke(id, this.ctx.clock());
+    this.authCache.delete(t.tokenHash);
+  }
+
+  async whoami(actor: Actor): Promise<{ user: UserRecord; tenant: TenantRecord | null; projects: ProjectRecord[] }> {
+    const tenant = actor.tenantId ? await this.ctx.store.tenants.get(actor.tenantId) : null;
+    const projects = actor.tenantId ? await this.ctx.store.projects.listByTenant(actor.tenantId) : [];
+    return { user: actor.user, tenant: tenant ?? null, projects };
+  }
+
+  // ---- tenants -------------------------------------------------------------------------------------------
+
+  async createTenant(actor: Actor, input: TenantCreate): Promise<TenantRecord> {
+    requireOperator(actor, 'create tenants');
+    const now = this.ctx.clock();
+    const t: TenantRecord = { id: this.ctx.ids('ten'), ...input, createdAt: now };
+    await this.ctx.store.transaction(async (tx) => {
+      await tx.tenants.create(t);
+      await tx.projects.create(this.defaultProject(t.id, now));
+      await tx.audit.append({ at: now, actorUserId: actor.user.id, action: 'tenant.create', subject: t.id, detail: { slug: t.slug } });
+    });
+    return t;
+  }
+
+  async listTenants(actor: Actor): Promise<TenantRecord[]> {
+    if (actor.isOperator) return this.ctx.store.tenants.list();
+    const own = actor.tenantId ? await this.ctx.store.tenants.get(actor.tenantId) : undefined;
+    return own ? [own] : [];
+  }
+
+  /** A tenant by id or slug, as the actor may see it. */
+  async resolveTenant(actor: Actor, idOrSlug: string): Promise<TenantRecord> {
+    const t = (await this.ctx.store.tenants.get(idOrSlug)) ?? (await this.ctx.store.tenants.getBySlug(idOrSlug));
+    if (!t || (!actor.isOperator && t.id !== actor.tenantId)) {
+      throw new CheomdanError('not_found', `no tenant "${idOrSlug}"`);
+    }
+    return t;
+  }
+
+  // ---- users ---------------------------------------------------------------------------------------------
+
+  async createUser(actor: Actor, input: UserCreate): Promise<UserRecord> {
+    let tenantId: string | null = null;
+    if (input.role === 'operator') {
+      requireOperator(actor, 'create operators');
+      if (input.tenant !== undefined) {
+        throw new CheomdanError('validation_failed', 'operators belong to no tenant; leave "tenant" out', {
+          errors: [{ path: 'tenant', message: 'must be absent for role operator' }],
+        });
+      }
+    } else {
+      if (input.tenant === undefined) {
+        if (actor.isOperator) {
+          throw new CheomdanError('validation_failed', `a ${input.role} needs a tenant; give "tenant" (id or slug)`, {
+            errors: [{ path: 'tenant', message: 'required for owner and member' }],
+          });
+        }
+        tenantId = actor.tenantId;
+      } else {
+        tenantId = (await this.resolveTenant(actor, input.tenant)).id;
+      }
+      if (!actor.isOperator && actor.user.role !== 'owner') {
+        throw new CheomdanError('forbidden', "only operators and the tenant's owners can add users");
+      }
+    }
+    const now = this.ctx.clock();
+    const user: UserRecord = {
+      id: this.ctx.ids('usr'), email: input.email.toLowerCase(), name: input.name,
+      passwordHash: input.password ? await hashPassword(input.password) : null,
+      role: input.role, tenantId, createdAt: now, disabledAt: null,
+    };
+    await this.ctx.store.transaction(async (tx) => {
+      await tx.users.create(user);
+      await tx.audit.append({ at: now, actorUserId: actor.user.id, action: 'user.create', subject: user.id, detail: { email: user.email, role: user.role, tenantId } });
+    });
+    return user;
+  }
+
+  async listUsers(actor: Actor): Promise<UserRecord[]> {
+    if (actor.isOperator) return this.ctx.store.users.list();
+    return actor.tenantId ? this.ctx.store.users.listByTenant(actor.tenantId) : [];
+  }
+
+  // ---- projects ------------------------------------------------------------------------------------------
+
+  async createProject(actor: Actor, input: ProjectCreate): Promise<ProjectRecord> {
+    let tenantId: string;
+    if (input.tenant !== undefined) tenantId = (await this.resolveTenant(actor, input.tenant)).id;
+    else if (actor.tenantId) tenantId = actor.tenantId;
+    else {
+      throw new CheomdanError('validation_failed', 'operators must say which tenant the project belongs to', {
+        errors: [{ path: 'tenant', message: 'required for operators' }],
+      });
+    }
+    if (!actor.isOperator && actor.user.role !== 'owner') {
+      throw new CheomdanError('forbidden', "only operators and the tenant's owners can create projects");
+    }
+    const now = this.ctx.clock();
+    const p: ProjectRecord = {
+      id: this.ctx.ids('prj'), tenantId, slug: input.slug, name: input.name, description: input.description, createdAt: now,
+    };
+    await this.ctx.store.projects.create(p);
+    return p;
+  }
+
+  async listProjects(actor: Actor, tenant?: string): Promise<ProjectRecord[]> {
+    if (actor.isOperator) {
+      if (tenant) return this.ctx.store.projects.listByTenant((await this.resolveTenant(actor, tenant)).id);
+      const all: ProjectRecord[] = [];
+      for (const t of await this.ctx.store.tenants.list()) all.push(...(await this.ctx.store.projects.listByTenant(t.id)));
+      return all;
+    }
+    return actor.tenantId ? this.ctx.store.projects.listByTenant(actor.tenantId) : [];
+  }
+
+  /**
+   * The project a job is charged to: the one named (id or slug, within the actor's tenant), or the tenant's
+   * "default" project; operators default to the operations tenant's.
+   */
+  async resolveProject(actor: Actor, idOrSlug: string | undefined): Promise<ProjectRecord> {
+    const { store } = this.ctx;
+    let tenantId = actor.tenantId;
+    if (tenantId === null) tenantId = (await store.tenants.getBySlug(OPERATIONS_TENANT))?.id ?? null;
+    if (idOrSlug !== undefined) {
+      const byId = await store.projects.get(idOrSlug);
+      if (byId && (actor.isOperator || byId.tenantId === actor.tenantId)) return byId;
+      const bySlug = tenantId ? await store.projects.getBySlug(tenantId, idOrSlug) : undefined;
+      if (bySlug) return bySlug;
+      throw new CheomdanError('validation_failed', `no project "${idOrSlug}" in your organization; list them with \`cheomdan projects list\``, {
+        errors: [{ path: 'project', message: `unknown project "${idOrSlug}"` }],
+      });
+    }
+    const projects = tenantId ? await store.projects.listByTenant(tenantId) : [];
+    const p = projects.find((x) => x.slug === DEFAULT_PROJECT) ?? projects[0];
+    if (!p) {
+      throw new CheomdanError('validation_failed', 'your organization has no project; create one with `cheomdan projects create`', {
+        errors: [{ path: 'project', message: 'no project to charge the job to' }],
+      });
+    }
+    return p;
+  }
+
+  // ---- internals -----------------------------------------------------------------------------------------
+
+  private defaultProject(tenantId: string, now: number): ProjectRecord {
+    return {
+      id: this.ctx.ids('prj'), tenantId, slug: DEFAULT_PROJECT, name: 'Default project',
+      description: 'Created with the organization.', createdAt: now,
+    };
+  }
+
+  private async issueToken(
+    store: Pick<ServiceContext['store'], 'tokens'>,
+    userId: string,
+    input: { name: string; expiresInDays?: number | undefined },
+  ): Promise<IssuedToken> {
+    const token = newToken();
+    const now = this.ctx.clock();
+    const record: TokenRecord = {
+      id: this.ctx.ids('tok'), userId, name: input.name, tokenHash: hashToken(token), prefix: token.slice(0, 10),
+      createdAt: now, lastUsedAt: null,
+      expiresAt: input.expiresInDays ? now + input.expiresInDays * 86_400_000 : null, revokedAt: null,
+    };
+    await store.tokens.create(record);
+    return { record, token };
+  }
+}

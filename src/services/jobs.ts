@@ -1,0 +1,202 @@
+/**
+ * Jobs: submission, listing, cancel, events, logs — the business rules between the API and the store.
+ *
+ * Submission: a `script` may carry #SBATCH directives; fields in the request override them (as sbatch's
+ * command-line options do). A `command` (argv) becomes a one-line script that execs it without a shell.
+ * The request is checked against the catalog and the cluster: an unknown accelerator type or a job that
+ * could never fit its partition is refused with the reason (nothing is stored); anything else is stored
+ * as `pending` and the controller is woken. Cancel of a pending job is immediate; of a running one it is
+ * handed to the controller, and the job becomes `cancelled` when the executor reports the exit.
+ */
+import { join, isAbsolute } from 'node:path';
+import { ACCELERATOR_CATALOG, findAcceleratorType } from '../core/accelerators.ts';
+import { CheomdanError, type FieldProblem } from '../core/errors.ts';
+import * as jobState from '../core/jobState.ts';
+import type { ResourceRequest } from '../core/resources.ts';
+import { expandLogPattern, parseSbatchScript } from '../core/sbatch.ts';
+import type { JobSubmit } from '../contract/jobs.ts';
+import type { JobEventRecord, JobRecord } from '../store/records.ts';
+import { assertVisible, tenantScope, type Actor } from './actor.ts';
+import type { ServiceContext } from './context.ts';
+import type { IdentityService } from './identity.ts';
+import type { JobControl } from './jobControl.ts';
+
+export interface JobListFilter {
+  states?: readonly jobState.JobState[] | undefined;
+  project?: string | undefined;
+  user?: string | undefined;
+  tenant?: string | undefined;
+  limit: number;
+  cursor?: string | undefined;
+}
+
+const shellQuote = (s: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`);
+
+export class JobService {
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly identity: IdentityService,
+    private readonly control: JobControl,
+  ) {}
+
+  async submit(actor: Actor, body: JobSubmit): Promise<JobRecord> {
+    const problems: FieldProblem[] = [];
+    const warnings: string[] = [];
+    let fromScript: Partial<JobSubmit> = {};
+    let logPaths: { stdout?: string | undefined; stderr?: string | undefined } = {};
+    let script: string;
+    if (body.script !== undefined) {
+      const parsed = parseSbatchScript(body.script);
+      problems.push(...parsed.errors);
+      warnings.push(...parsed.warnings);
+      fromScript = parsed.submit;
+      logPaths = parsed.logPaths ?? {};
+      script = body.script;
+    } else {
+      script = `#!/bin/bash\nexec ${body.command!.map(shellQuote).join(' ')}\n`;
+    }
+    if (problems.length > 0) {
+      throw new CheomdanError('bad_script', `the script has ${problems.length} directive(s) that cannot be honoured: ${problems.map((p) => p.message).join('; ')}`, { errors: problems });
+    }
+    const merged = { ...fromScript, ...definedOnly(body) };
+    const project = await this.identity.resolveProject(actor, merged.project);
+    const partitions = this.control.partitions();
+    const partition = merged.partition ?? partitions.default;
+    if (!partitions.names.includes(partition)) {
+      throw new CheomdanError('validation_failed', `no partition "${partition}"; partitions: ${partitions.names.join(', ') || '(none)'}`, {
+        errors: [{ path: 'partition', message: `unknown partition "${partition}"` }],
+      });
+    }
+    const request = this.buildRequest(merged);
+    const feasible = this.control.feasibility(request, partition);
+    if (!feasible.ok) {
+      throw new CheomdanError('unschedulable', feasible.message, { extra: { reason: feasible.reason } });
+    }
+
+    const now = this.ctx.clock();
+    const id = this.ctx.ids('job');
+    const name = merged.name ?? (body.command ? body.command[0]!.split('/').pop()! : 'script');
+    const jobDir = join(this.ctx.config.logsDir, id);
+    const workingDirectory = merged.workingDirectory ?? jobDir;
+    const expand = (p: string) => {
+      const e = expandLogPattern(p, { id, name, user: actor.user.email.split('@')[0]! });
+      return isAbsolute(e) ? e : join(workingDirectory, e);
+    };
+    const job: JobRecord = {
+      id, seq: 0, tenantId: project.tenantId, projectId: project.id, userId: actor.user.id, name, partition,
+      state: 'pending', script, workingDirectory, environment: merged.environment ?? {}, request,
+      priority: merged.priority ?? 0, qos: null, submittedAt: now, startedAt: null, endedAt: null,
+      exitCode: null, signal: null, pendingReason: 'not_yet_scheduled', pendingMessage: 'waiting for the next scheduling cycle',
+      estimatedStart: null, placement: null, acceleratorType: null, executor: null, executorHandle: null,
+      stdoutPath: logPaths.stdout ? expand(logPaths.stdout) : join(jobDir, 'stdout.log'),
+      stderrPath: logPaths.stderr ? expand(logPaths.stderr) : join(jobDir, 'stderr.log'),
+      warnings, attempt: 0, preemptionCount: 0, failureReason: null, allocationId: null, updatedAt: now,
+    };
+    const stored = await this.ctx.store.transaction(async (tx) => {
+      const inserted = await tx.jobs.insert(job);
+      await tx.events.append({ jobId: id, at: now, kind: 'state', fromState: null, toState: 'pending', message: `submitted by ${actor.user.email}` });
+      return inserted;
+    });
+    this.control.wake(stored);
+    return stored;
+  }
+
+  async get(actor: Actor, id: string): Promise<JobRecord> {
+    const job = await this.ctx.store.jobs.get(id);
+    if (!job) throw new CheomdanError('not_found', `no job "${id}"`);
+    assertVisible(actor, job.tenantId, 'job', id);
+    return job;
+  }
+
+  async list(actor: Actor, f: JobListFilter): Promise<{ items: JobRecord[]; nextCursor: string | null }> {
+    let tenantId = tenantScope(actor, undefined);
+    if (f.tenant !== undefined) {
+      if (!actor.isOperator) {
+        throw new CheomdanError('forbidden', 'only operators can list the jobs of other organizations; leave "tenant" out');
+      }
+      tenantId = (await this.identity.resolveTenant(actor, f.tenant)).id;
+    }
+    const projectId = f.project !== undefined ? (await this.identity.resolveProject(actor, f.project)).id : undefined;
+    const userId = f.user === 'me' ? actor.user.id : f.user;
+    return this.ctx.store.jobs.list({
+      tenantId: tenantId ?? undefined, projectId, userId, states: f.states, limit: f.limit, cursor: f.cursor,
+    });
+  }
+
+  async cancel(actor: Actor, id: string): Promise<JobRecord> {
+    const job = await this.get(actor, id);
+    if (actor.isOperator === false && job.tenantId !== actor.tenantId) throw new CheomdanError('not_found', `no job "${id}"`);
+    if (jobState.isTerminal(job.state)) {
+      throw new CheomdanError('invalid_transition', `job ${id} already ended (${job.state}); nothing to cancel`);
+    }
+    const now = this.ctx.clock();
+    if (job.state === 'pending' || job.state === 'preempted') {
+      const to = jobState.cancel(job.state);
+      const ok = await this.ctx.store.transaction(async (tx) => {
+        const changed = await tx.jobs.update(id, { state: to, endedAt: now, pendingReason: null, pendingMessage: null, estimatedStart: null, updatedAt: now }, { expectState: job.state });
+        if (changed) await tx.events.append({ jobId: id, at: now, kind: 'state', fromState: job.state, toState: to, message: `cancelled by ${actor.user.email}` });
+        return changed;
+      });
+      if (ok) {
+        this.control.forget(id);
+        return (await this.ctx.store.jobs.get(id))!;
+      }
+      // The controller started it meanwhile: cancel the running job instead.
+      return this.cancel(actor, id);
+    }
+    await this.ctx.store.events.append({ jobId: id, at: now, kind: 'info', fromState: null, toState: null, message: `cancel requested by ${actor.user.email}` });
+    await this.control.cancel(job);
+    return (await this.ctx.store.jobs.get(id))!;
+  }
+
+  async events(actor: Actor, id: string): Promise<JobEventRecord[]> {
+    await this.get(actor, id);
+    return this.ctx.store.events.list(id);
+  }
+
+  async logs(actor: Actor, id: string, opts: { stream: 'stdout' | 'stderr'; offset: number; follow: boolean; signal?: AbortSignal }): Promise<AsyncIterable<Buffer>> {
+    const job = await this.get(actor, id);
+    return this.control.logs(job, opts);
+  }
+
+  private buildRequest(s: Partial<JobSubmit>): ResourceRequest {
+    const problems: FieldProblem[] = [];
+    const types = s.acceleratorTypes ?? [];
+    types.forEach((t, i) => {
+      if (!findAcceleratorType(t)) {
+        problems.push({ path: `acceleratorTypes[${i}]`, message: `unknown accelerator type "${t}"; known: ${ACCELERATOR_CATALOG.map((a) => a.id).join(', ')}` });
+      }
+    });
+    if (problems.length > 0) {
+      throw new CheomdanError('unknown_accelerator_type', problems.map((p) => p.message).join('; '), { errors: problems });
+    }
+    let tasks = s.tasks ?? (s.nodes !== undefined && s.tasksPerNode !== undefined ? s.nodes * s.tasksPerNode : s.nodes ?? 1);
+    if (s.nodes !== undefined && s.tasksPerNode !== undefined && s.tasks !== undefined && s.tasks !== s.nodes * s.tasksPerNode) {
+      throw new CheomdanError('validation_failed', `tasks (${s.tasks}) must equal nodes × tasksPerNode (${s.nodes} × ${s.tasksPerNode}); give two of the three`, {
+        errors: [{ path: 'tasks', message: 'inconsistent with nodes × tasksPerNode' }],
+      });
+    }
+    if (s.nodes !== undefined && tasks < s.nodes) {
+      throw new CheomdanError('validation_failed', `${tasks} task(s) cannot span ${s.nodes} nodes; ask for at least one task per node`, {
+        errors: [{ path: 'nodes', message: 'more nodes than tasks' }],
+      });
+    }
+    tasks = Math.max(1, tasks);
+    return {
+      tasks,
+      devicesPerTask: s.devicesPerTask ?? 0,
+      acceleratorTypes: types as ResourceRequest['acceleratorTypes'],
+      cpusPerTask: s.cpusPerTask ?? 1,
+      memoryMbPerTask: s.memoryMbPerTask ?? 1024,
+      nodes: s.nodes,
+      tasksPerNode: s.tasksPerNode,
+      timeLimitSeconds: s.timeLimitSeconds ?? this.ctx.config.defaultTimeLimitSeconds,
+    };
+  }
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined && k !== 'script' && k !== 'command') (out as Record<string, unknown>)[k] = v;
+  return out;
+}
