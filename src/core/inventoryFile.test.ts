@@ -26,7 +26,7 @@ describe('parseInventory', () => {
   it('expands a node group: zero-padded names, devices, labels from templates, declared source', () => {
     const inv = parseYaml(`${header}
 name: t
-capacityPrecision: { gpu: fp64, npu: bf16 }
+capacityPrecision: { gpu: fp64, npu: [bf16, fp16] }
 nodeGroups:
   - prefix: h100-
     count: 10
@@ -36,7 +36,7 @@ nodeGroups:
     labels: { rack: "r{group:4}", switch: "sw-{group:8}", nvlinkDomain: "nvl-{index}" }
 `);
     expect(inv.name).toBe('t');
-    expect(inv.capacityPrecision).toEqual({ gpu: 'fp64', npu: 'bf16' });
+    expect(inv.capacityPrecision).toEqual({ gpu: ['fp64'], npu: ['bf16', 'fp16'] });
     expect(inv.nodes.map((n) => n.name)).toEqual([
       'h100-001', 'h100-002', 'h100-003', 'h100-004', 'h100-005',
       'h100-006', 'h100-007', 'h100-008', 'h100-009', 'h100-010',
@@ -69,7 +69,7 @@ nodeGroups:
       ],
     });
     const inv = parseInventory(json, 'json', 'x.json');
-    expect(inv.capacityPrecision).toEqual({ gpu: 'fp16', npu: 'fp16' });
+    expect(inv.capacityPrecision).toEqual({ gpu: ['fp16'], npu: ['fp16'] });
     expect(inv.partitions).toEqual([{ name: 'gpu', default: true }, { name: 'cpu' }]);
     expect(inv.nodes[0]).toMatchObject({ name: 'login-1', partition: 'cpu', devices: [], labels: {}, source: 'declared' });
     expect(inv.nodes[1]).toMatchObject({
@@ -86,7 +86,9 @@ nodeGroups:
     const inv = parseYaml(`${header}
 nodeGroups: [ { prefix: n, count: 1200, start: 0, cpus: 1, memoryGb: 1, labels: { rack: "{group:100}" } } ]
 `);
-    expect(inv.capacityPrecision).toEqual({ gpu: 'bf16', npu: 'bf16' });
+    expect(inv.capacityPrecision).toEqual({ gpu: ['bf16'], npu: ['bf16'] });
+    expect(parseYaml(`${header}\ncapacityPrecision: [bf16, fp16]\nnodes: [ { name: x, cpus: 1, memoryGb: 1 } ]`).capacityPrecision)
+      .toEqual({ gpu: ['bf16', 'fp16'], npu: ['bf16', 'fp16'] });
     expect(inv.nodes[0]!.name).toBe('n0000');
     expect(inv.nodes[1199]!.name).toBe('n1199');
     expect(inv.nodes[1199]!.labels.rack).toBe('12');
@@ -164,7 +166,7 @@ capacityPrecision: { gpu: fp128, npu: bf16 }
 nodeGroups: [ { prefix: n-, count: 3, cpus: 1, memoryGb: 1, labels: { rack: "r{grup:4}" } } ]
 `,
       want: [
-        'capacityPrecision: use one precision (fp64, fp32, tf32, bf16, fp16, fp8, int8) or one per kind, e.g. { gpu: fp64, npu: bf16 }',
+        'capacityPrecision: use a precision (fp64, fp32, tf32, bf16, fp16, fp8, int8), a list in order of preference, or one per kind',
         'nodeGroups[0].labels.rack: unknown placeholder',
       ],
     },

@@ -8,7 +8,7 @@
  * Format (see docs/inventory.md and examples/inventories/):
  *
  *   name: Demo cluster                      # optional
- *   capacityPrecision: fp16                 # or { gpu: fp64, npu: bf16 }; default bf16 (see below)
+ *   capacityPrecision: fp16                 # or [bf16, fp16], or { gpu: fp64, npu: [bf16, fp16] }; default bf16
  *   partitions: [ { name: gpu, default: true }, { name: cpu } ]
  *   nodeGroups:                             # N identical nodes
  *     - prefix: h100-                       # names h100-001 … h100-016 (see `nodeGroupNames`)
@@ -47,14 +47,21 @@ import { CheomdanError, type FieldProblem } from './errors.ts';
 import { asAcceleratorType, asNodeName, asPartition } from './ids.ts';
 import { NODE_STATES, type Device, type InventoryNode, type TopologyLabels } from './inventory.ts';
 
-/** Per accelerator kind, the precision the headline capacity figure counts that kind at. */
+/**
+ * A precision, or a list of them in order of preference: a type is counted at the first one it has a
+ * figure for. `[bf16, fp16]` counts FuriosaAI RNGD at BF16 (Furiosa quotes no FP16) and Rebellions ATOM at
+ * FP16 (Rebellions quotes no BF16): "16-bit floating point" without pretending either has the other.
+ */
+export type PrecisionPreference = Precision | readonly Precision[];
+
+/** Per accelerator kind, the precisions (in order of preference) the headline PF figure counts it at. */
 export interface PrecisionByKind {
-  gpu: Precision;
-  npu: Precision;
+  gpu: readonly Precision[];
+  npu: readonly Precision[];
 }
 
-/** As declared: one precision for every kind, or one per kind. */
-export type CapacityPrecision = Precision | PrecisionByKind;
+/** As declared: one preference for every kind, or one per kind. */
+export type CapacityPrecision = PrecisionPreference | { gpu: PrecisionPreference; npu: PrecisionPreference };
 
 export const DEFAULT_CAPACITY_PRECISION: Precision = 'bf16';
 
@@ -71,14 +78,23 @@ export interface Inventory {
   nodes: InventoryNode[];
 }
 
-/** Normalises `fp16` to `{ gpu: fp16, npu: fp16 }`. */
+/** Normalises `fp16` to `{ gpu: [fp16], npu: [fp16] }`. */
 export function precisionByKind(p: CapacityPrecision): PrecisionByKind {
-  return typeof p === 'string' ? { gpu: p, npu: p } : { gpu: p.gpu, npu: p.npu };
+  const list = (x: PrecisionPreference): readonly Precision[] => (typeof x === 'string' ? [x] : [...x]);
+  if (typeof p === 'string' || Array.isArray(p)) return { gpu: list(p as PrecisionPreference), npu: list(p as PrecisionPreference) };
+  const byKind = p as { gpu: PrecisionPreference; npu: PrecisionPreference };
+  return { gpu: list(byKind.gpu), npu: list(byKind.npu) };
+}
+
+/** "fp64" / "bf16, else fp16": a preference as words, for notes and tables. */
+export function describePreference(list: readonly Precision[]): string {
+  return list.join(', else ');
 }
 
 // ---------------------------------------------------------------------------------------------- schema
 
 const PrecisionSchema = z.enum(PRECISIONS);
+const PreferenceSchema = z.union([PrecisionSchema, z.array(PrecisionSchema).min(1)]);
 const positiveInt = z.number().int().positive('must be greater than 0');
 const nonNegativeInt = z.number().int().nonnegative('must be 0 or more');
 
@@ -113,8 +129,8 @@ const NodeSchema = z.strictObject({ name: z.string().min(1), ...nodeFields });
 const FileSchema = z.strictObject({
   name: z.string().optional(),
   capacityPrecision: z
-    .union([PrecisionSchema, z.strictObject({ gpu: PrecisionSchema, npu: PrecisionSchema })], {
-      error: `use one precision (${PRECISIONS.join(', ')}) or one per kind, e.g. { gpu: fp64, npu: bf16 }`,
+    .union([PreferenceSchema, z.strictObject({ gpu: PreferenceSchema, npu: PreferenceSchema })], {
+      error: `use a precision (${PRECISIONS.join(', ')}), a list in order of preference, or one per kind, e.g. { gpu: fp64, npu: [bf16, fp16] }`,
     })
     .optional(),
   partitions: z.array(z.strictObject({ name: z.string().min(1), default: z.boolean().optional() })).min(1, 'declare at least one partition'),
