@@ -19,6 +19,8 @@ import { identityRoutes } from './routes/identity.ts';
 import { inventoryRoutes } from './routes/inventory.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { systemRoutes, type HealthInfo } from './routes/system.ts';
+import { streamRoutes } from './routes/stream.ts';
+import type { ChangeFeed } from '../services/changes.ts';
 
 export const API_VERSION = '0.1.0';
 
@@ -28,6 +30,7 @@ export interface AppDeps {
   inventory: InventoryView;
   metrics: Metrics;
   health: () => HealthInfo;
+  changes: ChangeFeed;
   logger?: FastifyServerOptions['logger'];
 }
 
@@ -83,6 +86,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     await v1.register(identityRoutes(deps));
     await v1.register(jobRoutes(deps));
     await v1.register(inventoryRoutes(deps));
+    await v1.register(streamRoutes(deps.changes));
   }, { prefix: '/v1' });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

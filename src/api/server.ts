@@ -24,6 +24,7 @@ import { IdentityService } from '../services/identity.ts';
 import { loadInventoryFile, probeHost } from '../services/inventory.ts';
 import { JobService } from '../services/jobs.ts';
 import { NodeService } from '../services/nodes.ts';
+import { ChangeFeed } from '../services/changes.ts';
 import { API_VERSION, buildApp, type App } from './app.ts';
 import { createMetrics } from './metrics.ts';
 
@@ -70,9 +71,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const executor = await createExecutor(opts.executor ?? process.env.CHEOMDAN_EXECUTOR ?? 'local', { home });
     const scheduler = createScheduler(opts.policy ?? process.env.CHEOMDAN_POLICY ?? 'fifo-backfill');
     const metrics = createMetrics();
+    const changes = new ChangeFeed();
     const controller = new Controller({
       store, executor, scheduler, nodes: [...inventory.nodes], defaultPartition, clock: Date.now, log,
       intervalMs: opts.tickMs,
+      onJobChange: (c) => changes.publish(c),
       onCycle: (c) => {
         metrics.cycleSeconds.observe(c.durationMs / 1000);
         metrics.jobsStarted.inc(c.started);
@@ -92,7 +95,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       nodes: () => controller.nodeList(),
       feasibility: (r, p) => controller.feasibility(r, p),
       partitions: () => partitions,
-    });
+    }, changes);
 
     const boot = await identity.bootstrap();
     let firstStart: RunningServer['firstStart'] = null;
@@ -106,7 +109,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     await controller.start();
     const startedAt = Date.now();
     const app = await buildApp({
-      identity, jobs, metrics,
+      identity, jobs, metrics, changes,
       inventory: { nodes: () => nodeService.nodes(), capacity: () => nodeService.capacity(), setState: (n, s, r, a) => nodeService.setState(n, s, r, a) },
       health: () => ({ store: store.dialect, executor: executor.name, startedAt, version: API_VERSION }),
       logger: log.level === 'silent' ? false : { level: log.level },

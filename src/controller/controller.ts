@@ -52,6 +52,8 @@ export interface ControllerOptions {
   /** Failed starts before a job is failed instead of requeued. */
   maxStartAttempts?: number;
   onCycle?: (info: { durationMs: number; started: number; pending: number; running: number }) => void;
+  /** Called after a job's state change is persisted (live views). */
+  onJobChange?: (change: { jobId: string; tenantId: string; state: string }) => void;
 }
 
 /** Persist a changed estimate only when it moved by more than this (ms), to keep writes down. */
@@ -184,6 +186,10 @@ export class Controller {
     }
   }
 
+  private changed(job: JobRecord, state: string): void {
+    this.o.onJobChange?.({ jobId: job.id, tenantId: job.tenantId, state });
+  }
+
   // 1. collect ------------------------------------------------------------------------------------------------
   private async collect(now: number): Promise<void> {
     const byHandle = new Map<string, JobRecord>();
@@ -213,6 +219,7 @@ export class Controller {
       });
       this.active.delete(job.id);
       this.preempting.delete(job.id);
+      this.changed(job, to);
       if (to === 'preempted') {
         await this.requeue({ ...job, ...patch, preemptionCount: job.preemptionCount + 1 }, now, 'requeued after preemption');
       }
@@ -268,6 +275,7 @@ export class Controller {
       });
       this.active.set(job.id, running);
       this.startFailures.delete(job.id);
+      this.changed(job, 'running');
       return true;
     } catch (e) {
       // Roll back: give the capacity back and requeue with the reason (or fail after repeated failures).
@@ -282,6 +290,7 @@ export class Controller {
           await tx.events.append({ jobId: job.id, at: now, kind: 'state', fromState: 'starting', toState: 'failed', message: `could not start after ${failures} attempts: ${err.message}` });
         });
         this.startFailures.delete(job.id);
+        this.changed(job, 'failed');
       } else {
         await this.requeue({ ...starting, pendingReason: 'start_failed' }, now, `start failed: ${err.message}`, 'start_failed');
       }
@@ -311,6 +320,7 @@ export class Controller {
       await tx.events.append({ jobId: job.id, at: now, kind: 'state', fromState: job.state, toState: to, message });
     });
     this.pending.set(job.id, { ...job, ...patch });
+    this.changed(job, to);
   }
 
   // 5. explain ------------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ import { assertVisible, tenantScope, type Actor } from './actor.ts';
 import type { ServiceContext } from './context.ts';
 import type { IdentityService } from './identity.ts';
 import type { JobControl } from './jobControl.ts';
+import type { ChangeFeed } from './changes.ts';
 
 export interface JobListFilter {
   states?: readonly jobState.JobState[] | undefined;
@@ -37,6 +38,7 @@ export class JobService {
     private readonly ctx: ServiceContext,
     private readonly identity: IdentityService,
     private readonly control: JobControl,
+    private readonly changes?: ChangeFeed,
   ) {}
 
   async submit(actor: Actor, body: JobSubmit): Promise<JobRecord> {
@@ -98,6 +100,7 @@ export class JobService {
       return inserted;
     });
     this.control.wake(stored);
+    this.changes?.publish({ jobId: id, tenantId: stored.tenantId, state: 'pending' });
     return stored;
   }
 
@@ -139,6 +142,7 @@ export class JobService {
       });
       if (ok) {
         this.control.forget(id);
+        this.changes?.publish({ jobId: id, tenantId: job.tenantId, state: to });
         return (await this.ctx.store.jobs.get(id))!;
       }
       // The controller started it meanwhile: cancel the running job instead.
