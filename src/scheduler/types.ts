@@ -12,6 +12,7 @@ import type {
 } from '../core/ids.ts';
 import type { InventoryNode } from '../core/inventory.ts';
 import type { Placement, ResourceRequest } from '../core/resources.ts';
+import type { CapacityIndex } from './capacity.ts';
 
 /** Seconds; an epoch time in the live system, a virtual time in the simulator. */
 export type Seconds = number;
@@ -82,6 +83,12 @@ export interface ClusterSnapshot {
   usage?: UsageSnapshot | undefined;
   /** Pending jobs whose allocation is exhausted or suspended: left pending with that reason. */
   blockedAllocations?: Readonly<Record<string, 'allocation_exhausted' | 'allocation_inactive'>> | undefined;
+  /**
+   * A free-capacity index already consistent with `nodes` and `running`, kept alive by a caller that
+   * applies starts and finishes to it (the simulator). Optional: the cycle builds one when absent. The cycle
+   * changes it only with mutate-then-undo and leaves it exactly as it found it.
+   */
+  index?: CapacityIndex | undefined;
 }
 
 /** Why a job is still pending. Machine-readable; `message` on the explanation is for people. */
@@ -95,6 +102,8 @@ export type PendingReason =
   | 'no_such_accelerator'   // can never fit: no node of the partition has an acceptable type
   | 'nodes_unavailable'     // would fit, but nodes that could hold it are down or draining
   | 'preemption_backoff'    // recently preempted too often; waiting out the bound
+  | 'preempting'            // running jobs are being preempted for it; it starts when they have stopped
+  | 'reservation_unknown'   // names a reservation that does not exist or has ended
   | 'allocation_exhausted'
   | 'allocation_inactive';
 

@@ -1,0 +1,68 @@
+/**
+ * Explain: the human message for every pending reason. The reason code is for machines (filters, the
+ * portal's badges); the message says what blocks the job and, where it helps, what the user can do.
+ */
+import type { ResourceRequest } from '../core/resources.ts';
+import type { PendingJobSnapshot, PendingReason, ReservationSnapshot } from './types.ts';
+
+export function describeRequest(r: ResourceRequest): string {
+  const n = r.tasks * r.devicesPerTask;
+  const types = r.acceleratorTypes.length ? r.acceleratorTypes.join(' or ') : 'any accelerator';
+  if (n === 0) return `${r.tasks} CPU task(s) of ${r.cpusPerTask} CPUs`;
+  return `${n} device(s) of ${types}${r.tasks > 1 ? ` (${r.tasks} tasks × ${r.devicesPerTask})` : ''}`;
+}
+
+export type ExplainDetail =
+  | { reason: 'priority'; behind: PendingJobSnapshot | undefined; backfill?: { shadow: number } | undefined; depth?: number | undefined }
+  | { reason: 'resources'; job: PendingJobSnapshot; freeDevices: number; depth?: number | undefined }
+  | { reason: 'quota'; job: PendingJobSnapshot; used: number; limit: number | null }
+  | { reason: 'reservation'; job: PendingJobSnapshot }
+  | { reason: 'reservation_not_active'; reservation: ReservationSnapshot }
+  | { reason: 'reservation_unknown'; job: PendingJobSnapshot }
+  | { reason: 'partition_too_small' | 'no_such_accelerator'; message: string }
+  | { reason: 'nodes_unavailable'; job: PendingJobSnapshot; upDevices: number }
+  | { reason: 'preempting'; victims: number }
+  | { reason: 'allocation_exhausted' | 'allocation_inactive'; allocation: string };
+
+export function explainMessage(d: ExplainDetail): { reason: PendingReason; message: string } {
+  switch (d.reason) {
+    case 'priority':
+      if (d.depth !== undefined) {
+        return { reason: d.reason, message: `waiting behind jobs of higher priority; beyond the ${d.depth} jobs examined per cycle in its partition` };
+      }
+      if (d.backfill) {
+        return {
+          reason: d.reason,
+          message: `would fit now, but would delay job ${d.behind?.id ?? '?'} (higher priority), which is guaranteed to start at t=${Math.round(d.backfill.shadow)}; a shorter time limit may let it backfill`,
+        };
+      }
+      return { reason: d.reason, message: `waiting behind job ${d.behind?.id ?? '?'} of higher priority, which does not fit yet (first in, first out)` };
+    case 'resources':
+      return {
+        reason: d.reason,
+        message: `needs ${describeRequest(d.job.request)} in partition '${d.job.partition}'; ${d.freeDevices} acceptable device(s) free now, not enough on suitable nodes${d.depth !== undefined ? ` (not examined in full: beyond the first ${d.depth} jobs of the partition)` : ''}`,
+      };
+    case 'quota':
+      return {
+        reason: d.reason,
+        message: `tenant '${d.job.tenant}' uses ${d.used} device(s) of its quota${d.limit === null ? '' : ` of ${d.limit} (guaranteed + borrowing)`}; ${describeRequest(d.job.request)} would exceed it`,
+      };
+    case 'reservation':
+      return { reason: d.reason, message: `the capacity it needs is reserved for another tenant during its time limit` };
+    case 'reservation_not_active':
+      return { reason: d.reason, message: `runs inside reservation ${d.reservation.id}, which starts at t=${d.reservation.start}` };
+    case 'reservation_unknown':
+      return { reason: d.reason, message: `names reservation ${d.job.reservation ?? '?'}, which does not exist or has ended` };
+    case 'partition_too_small':
+    case 'no_such_accelerator':
+      return { reason: d.reason, message: d.message };
+    case 'nodes_unavailable':
+      return { reason: d.reason, message: `needs ${describeRequest(d.job.request)}; only ${d.upDevices} acceptable device(s) are on nodes that are up (others are down or draining)` };
+    case 'preempting':
+      return { reason: d.reason, message: `${d.victims} running job(s) are being preempted to make room; it starts when they have stopped` };
+    case 'allocation_exhausted':
+      return { reason: d.reason, message: `allocation ${d.allocation} has no service units left; ask the tenant owner to top it up` };
+    case 'allocation_inactive':
+      return { reason: d.reason, message: `allocation ${d.allocation} is not active (not started, expired or suspended)` };
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * las: Tiresias-style discretised two-dimensional least attained service (Gu et al., NSDI 2019).
+ * Non-clairvoyant: a job's service is devices × time it has run (both dimensions), and jobs are put in
+ * queues by thresholds on it; a lower queue runs first, FIFO (by submission) within a queue. Discretising is
+ * what keeps jobs of similar service from preempting each other over and over. Preemptive: a running job in a
+ * worse queue yields to a blocked job of a better one (bounded by the preemption window).
+ */
+import type { OrderContext, OrderPolicy } from './order.ts';
+import { attainedDeviceSeconds } from './order.ts';
+import type { PendingJobSnapshot } from '../types.ts';
+
+/** Default thresholds in device-seconds: 1 device-hour, 10 device-hours (Tiresias uses a few queues). */
+export const DEFAULT_LAS_THRESHOLDS: readonly number[] = [3600, 36000];
+
+export function lasQueue(service: number, thresholds: readonly number[]): number {
+  let q = 0;
+  while (q < thresholds.length && service >= thresholds[q]!) q++;
+  return q;
+}
+
+export function makeLas(thresholds: readonly number[]): OrderPolicy {
+  const rank = (j: PendingJobSnapshot, ctx: OrderContext) => lasQueue(attainedDeviceSeconds(j, ctx.now), thresholds);
+  return {
+    name: 'las', clairvoyant: false, preemptive: true, defaultBackfill: 'greedy',
+    rank, runningRank: rank,
+    factors: (j, ctx) => ({ attainedDeviceSeconds: attainedDeviceSeconds(j, ctx.now), queue: rank(j, ctx) }),
+  };
+}
