@@ -1,6 +1,7 @@
 /** Nodes, accelerator types and capacity. */
 import { z } from 'zod';
 import { PRECISIONS } from '../core/accelerators.ts';
+import type { Capacity as CoreCapacity } from '../core/capacity.ts';
 import { NODE_STATES } from '../core/inventory.ts';
 
 const peak = Object.fromEntries(PRECISIONS.map((p) => [p, z.number().nullable()])) as {
@@ -53,14 +54,28 @@ export const CapacityRow = z.object({
   nodes: z.number().int(),
   petaflops: z.object(peak).describe('Aggregate dense peak in PF (PFLOPS, or POPS for int8); null where unsupported'),
   declared: z.boolean().describe('true when these devices come from an inventory file, not probed hardware'),
+  headlinePrecision: z
+    .enum(PRECISIONS)
+    .nullable()
+    .describe('The precision this type counts at in the headline total; null when it has none of those asked for'),
+  headlinePetaflops: z.number().describe('This type\'s share of the headline total, in PF (0 when headlinePrecision is null)'),
 });
 
 export const Capacity = z.object({
   rows: z.array(CapacityRow),
-  cpuNodes: z.number().int(),
-  cpus: z.number().int(),
+  cpuNodes: z.number().int().describe('Nodes with no accelerator'),
+  cpus: z.number().int().describe('CPU cores of the nodes with no accelerator'),
   totalPetaflops: z
-    .object({ headline: z.number(), precision: z.string(), note: z.string() })
+    .object({
+      headline: z.number(),
+      precision: z.string().describe('e.g. "gpu fp64; npu bf16, else fp16"'),
+      byKind: z.object({ gpu: z.number(), npu: z.number() }).describe('The headline split between GPUs and NPUs, in PF'),
+      note: z.string(),
+    })
     .describe('The headline figure: each type counted at the precision given by the inventory'),
 });
 export type Capacity = z.infer<typeof Capacity>;
+
+/** core/capacity.ts computes what this schema shows; the core may not import the contract, so check here. */
+type SameShape<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const capacityShapesMatch: SameShape<CoreCapacity, Capacity> = true;

@@ -54,11 +54,17 @@ import { NODE_STATES, type Device, type InventoryNode, type TopologyLabels } fro
  */
 export type PrecisionPreference = Precision | readonly Precision[];
 
-/** Per accelerator kind, the precisions (in order of preference) the headline PF figure counts it at. */
+/**
+ * Per accelerator kind, the precision (or precisions, in order of preference) the headline PF figure counts
+ * it at. The parser always gives lists; a single precision is accepted from code (`{ gpu: 'bf16', … }`).
+ */
 export interface PrecisionByKind {
-  gpu: readonly Precision[];
-  npu: readonly Precision[];
+  gpu: PrecisionPreference;
+  npu: PrecisionPreference;
 }
+
+/** `fp16` -> [fp16]; a list stays as it is. */
+export const preferenceList = (x: PrecisionPreference): readonly Precision[] => (typeof x === 'string' ? [x] : x);
 
 /** As declared: one preference for every kind, or one per kind. */
 export type CapacityPrecision = PrecisionPreference | { gpu: PrecisionPreference; npu: PrecisionPreference };
@@ -79,16 +85,16 @@ export interface Inventory {
 }
 
 /** Normalises `fp16` to `{ gpu: [fp16], npu: [fp16] }`. */
-export function precisionByKind(p: CapacityPrecision): PrecisionByKind {
-  const list = (x: PrecisionPreference): readonly Precision[] => (typeof x === 'string' ? [x] : [...x]);
+export function precisionByKind(p: CapacityPrecision): { gpu: readonly Precision[]; npu: readonly Precision[] } {
+  const list = (x: PrecisionPreference): readonly Precision[] => [...preferenceList(x)];
   if (typeof p === 'string' || Array.isArray(p)) return { gpu: list(p as PrecisionPreference), npu: list(p as PrecisionPreference) };
-  const byKind = p as { gpu: PrecisionPreference; npu: PrecisionPreference };
+  const byKind = p as PrecisionByKind;
   return { gpu: list(byKind.gpu), npu: list(byKind.npu) };
 }
 
 /** "fp64" / "bf16, else fp16": a preference as words, for notes and tables. */
-export function describePreference(list: readonly Precision[]): string {
-  return list.join(', else ');
+export function describePreference(x: PrecisionPreference): string {
+  return preferenceList(x).join(', else ');
 }
 
 // ---------------------------------------------------------------------------------------------- schema
