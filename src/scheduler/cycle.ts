@@ -144,7 +144,11 @@ export function cycle(snapshot: ClusterSnapshot, policy: Policy, now: Seconds): 
     if (view.unknown) { note({ reason: 'reservation_unknown', job }); continue; }
     if (view.notActive) { note({ reason: 'reservation_not_active', reservation: view.notActive }); continue; }
     const s = partition(job.partition);
-    if (s.strictBlocked) { note({ reason: 'priority', behind: s.head }); continue; }
+    if (s.strictBlocked) {
+      if (explainAll) s.waiting.push({ job, slot: i });
+      note({ reason: 'priority', behind: s.head });
+      continue;
+    }
 
     const need = devicesOf(job);
     const groups = candidateGroups(index, job.partition, job.request);

@@ -1,0 +1,216 @@
+import { describe, expect, it } from 'vitest';
+import { cycle } from './cycle.ts';
+import { makePolicy, type PolicyConfig } from './policy.ts';
+import { aCluster, aJob, aQuota, aReservation } from './testing.ts';
+import type { ClusterSnapshot, CycleResult, PendingReason } from './types.ts';
+
+interface Case {
+  snapshot: ClusterSnapshot;
+  policy: PolicyConfig | string;
+  now?: number;
+  /** Jobs started in this cycle, in decision order. */
+  wantStarted: string[];
+  /** Jobs preempted (victim -> for whom). */
+  wantPreempted?: Record<string, string>;
+  /** Reasons of jobs left pending. */
+  wantReasons?: Record<string, PendingReason>;
+}
+
+const started = (r: CycleResult) => r.decisions.filter((d) => d.kind === 'start').map((d) => d.jobId as string);
+const reasons = (r: CycleResult) => Object.fromEntries(r.pending.map((p) => [p.jobId, p.reason]));
+
+const two = aCluster().nodes(2).build();
+
+const cases: Record<string, Case> = {
+  'fifo: strict head-of-line blocking': {
+    policy: 'fifo',
+    snapshot: {
+      nodes: two,
+      running: [aJob('r').gpus(8).runningOn(0, [['n000', [0, 1, 2, 3, 4, 5, 6, 7]]]).buildRunning()],
+      pending: [aJob('big').tasks(2, 8).submittedAt(1).build(), aJob('small').gpus(1).submittedAt(2).build()],
+    },
+    wantStarted: [], wantReasons: { big: 'resources', small: 'priority' },
+  },
+  'fifo-backfill: a short job that ends before the head\'s reservation starts now': {
+    policy: 'fifo-backfill', now: 10,
+    snapshot: {
+      nodes: two,
+      running: [aJob('r').gpus(8).limit(1000).runningOn(0, [['n000', [0, 1, 2, 3, 4, 5, 6, 7]]]).buildRunning()],
+      pending: [
+        aJob('big').tasks(2, 8).submittedAt(1).build(),
+        aJob('short').gpus(8).limit(500).submittedAt(2).build(),
+        aJob('long').gpus(8).limit(5000).submittedAt(3).build(),
+      ],
+    },
+    wantStarted: ['short'], wantReasons: { big: 'resources', long: 'resources' },
+  },
+  'fifo-backfill: a long job may start on nodes the head will not take': {
+    policy: 'fifo-backfill', now: 10,
+    snapshot: {
+      nodes: aCluster().nodes(3).build(),
+      running: [aJob('r').gpus(8).limit(1000).runningOn(0, [['n000', [0, 1, 2, 3, 4, 5, 6, 7]]]).buildRunning()],
+      pending: [aJob('big').tasks(3, 8).submittedAt(1).build(), aJob('long').gpus(4).limit(1e6).submittedAt(2).build()],
+    },
+    wantStarted: [], wantReasons: { big: 'resources', long: 'priority' },
+  },
+  'partitions are independent queues': {
+    policy: 'fifo',
+    snapshot: {
+      nodes: aCluster().nodes(1, { partition: 'a', prefix: 'a' }).nodes(1, { partition: 'b', prefix: 'b' }).build(),
+      running: [],
+      pending: [aJob('a1').tasks(2, 8).partition('a').submittedAt(1).build(), aJob('b1').gpus(8).partition('b').submittedAt(2).build()],
+    },
+    wantStarted: ['b1'], wantReasons: { a1: 'partition_too_small' },
+  },
+  'quota: never exceeded except by declared borrowing': {
+    policy: 'fifo-backfill',
+    snapshot: {
+      nodes: two, running: [], quotas: [aQuota('acme', 4, 2)],
+      pending: [
+        aJob('a1').gpus(4).tenant('acme').submittedAt(1).build(),
+        aJob('a2').gpus(2).tenant('acme').submittedAt(2).build(),
+        aJob('a3').gpus(1).tenant('acme').submittedAt(3).build(),
+        aJob('o1').gpus(8).tenant('other').submittedAt(4).build(),
+      ],
+    },
+    wantStarted: ['a1', 'a2', 'o1'], wantReasons: { a3: 'quota' },
+  },
+  'reclaim: the owner under its guarantee preempts a borrower': {
+    policy: 'fifo', now: 1000,
+    snapshot: {
+      nodes: aCluster().nodes(1).build(), quotas: [aQuota('owner', 8, 0), aQuota('borrower', 0, 8)],
+      running: [aJob('b').gpus(8).tenant('borrower').runningOn(0, [['n000', [0, 1, 2, 3, 4, 5, 6, 7]]]).buildRunning()],
+      pending: [aJob('o').gpus(4).tenant('owner').submittedAt(500).build()],
+    },
+    wantStarted: [], wantPreempted: { b: 'o' }, wantReasons: { o: 'preempting' },
+  },
+  'reservation: other tenants keep off held nodes during the window': {
+    policy: 'fifo-backfill', now: 0,
+    snapshot: {
+      nodes: two, running: [], reservations: [aReservation('class', 'uni', 100, 200, ['n000'])],
+      pending: [
+        aJob('x').gpus(8).tenant('other').limit(1000).submittedAt(1).build(),
+        aJob('y').gpus(8).tenant('other').limit(1000).submittedAt(2).build(),
+        aJob('z').gpus(8).tenant('other').limit(50).submittedAt(3).build(),
+      ],
+    },
+    wantStarted: ['x', 'z'], wantReasons: { y: 'reservation' },
+  },
+  'reservation: a job that names a future reservation waits for it': {
+    policy: 'fifo-backfill', now: 0,
+    snapshot: {
+      nodes: two, running: [], reservations: [aReservation('class', 'uni', 100, 200, ['n000'])],
+      pending: [aJob('s').gpus(1).tenant('uni').reservation('class').build()],
+    },
+    wantStarted: [], wantReasons: { s: 'reservation_not_active' },
+  },
+  'las: a new job preempts one with much more attained service': {
+    policy: 'las', now: 100_000,
+    snapshot: {
+      nodes: aCluster().nodes(1).build(),
+      running: [aJob('old').gpus(8).attained(0).runningOn(0, [['n000', [0, 1, 2, 3, 4, 5, 6, 7]]]).buildRunning()],
+      pending: [aJob('new').gpus(8).submittedAt(99_000).build()],
+    },
+    wantStarted: [], wantPreempted: { old: 'new' }, wantReasons: { new: 'preempting' },
+  },
+  'preemption is bounded per window': {
+    policy: 'las', now: 100_000,
+    snapshot: {
+      nodes: aCluster().nodes(1).build(),
+      running: [aJob('old').gpus(8).preemptedAt(99_000, 99_100, 99_200).runningOn(99_300, [['n000', [0, 1, 2, 3, 4, 5, 6, 7]]]).attained(1e6).buildRunning()],
+      pending: [aJob('new').gpus(8).submittedAt(99_000).build()],
+    },
+    wantStarted: [], wantReasons: { new: 'resources' },
+  },
+  'srtf: preempts a job with more remaining time': {
+    policy: 'srtf', now: 100,
+    snapshot: {
+      nodes: aCluster().nodes(1).build(),
+      running: [aJob('long').gpus(8).duration(10_000).runningOn(0, [['n000', [0, 1, 2, 3, 4, 5, 6, 7]]]).buildRunning()],
+      pending: [aJob('short').gpus(8).duration(50).submittedAt(90).build()],
+    },
+    wantStarted: [], wantPreempted: { long: 'short' },
+  },
+  'sjf: shortest first': {
+    policy: 'sjf',
+    snapshot: {
+      nodes: aCluster().nodes(1).build(), running: [],
+      pending: [aJob('l').gpus(8).duration(100).submittedAt(1).build(), aJob('s').gpus(8).duration(10).submittedAt(2).build()],
+    },
+    wantStarted: ['s'], wantReasons: { l: 'resources' },
+  },
+  'multifactor: fair share puts the lighter tenant first': {
+    policy: 'multifactor', now: 10,
+    snapshot: {
+      nodes: aCluster().nodes(1).build(), running: [],
+      usage: { byTenant: { heavy: 1e6, light: 10 }, byProject: {} },
+      pending: [aJob('h').gpus(8).tenant('heavy').submittedAt(1).build(), aJob('l').gpus(8).tenant('light').submittedAt(2).build()],
+    },
+    wantStarted: ['l'], wantReasons: { h: 'resources' },
+  },
+  'allocation exhausted': {
+    policy: 'fifo',
+    snapshot: {
+      nodes: two, running: [], blockedAllocations: { al1: 'allocation_exhausted' },
+      pending: [{ ...aJob('j').build(), allocation: 'al1' as never }],
+    },
+    wantStarted: [], wantReasons: { j: 'allocation_exhausted' },
+  },
+  'down nodes: would fit if they were up': {
+    policy: 'fifo',
+    snapshot: { nodes: aCluster().nodes(1, { state: 'down' }).build(), running: [], pending: [aJob('j').gpus(8).build()] },
+    wantStarted: [], wantReasons: { j: 'nodes_unavailable' },
+  },
+};
+
+describe('cycle', () => {
+  for (const [name, c] of Object.entries(cases)) {
+    it(name, () => {
+      const r = cycle(c.snapshot, makePolicy(c.policy), c.now ?? 0);
+      expect(started(r)).toEqual(c.wantStarted);
+      const pre = Object.fromEntries(r.decisions.filter((d) => d.kind === 'preempt').map((d) => [d.jobId, d.forJob]));
+      expect(pre).toEqual(c.wantPreempted ?? {});
+      if (c.wantReasons) expect(reasons(r)).toEqual(c.wantReasons);
+      // Every pending job gets exactly one explanation with a message.
+      const startedOrPending = new Set([...started(r), ...r.pending.map((p) => p.jobId)]);
+      expect(startedOrPending.size).toBe(c.snapshot.pending.length);
+      for (const p of r.pending) expect(p.message).not.toBe('');
+    });
+  }
+
+  it('estimates the start of a blocked job from time limits', () => {
+    const r = cycle({
+      nodes: aCluster().nodes(1).build(),
+      running: [aJob('r').gpus(8).limit(1000).runningOn(0, [['n000', [0, 1, 2, 3, 4, 5, 6, 7]]]).buildRunning()],
+      pending: [aJob('a').gpus(8).limit(300).submittedAt(1).build(), aJob('b').gpus(8).submittedAt(2).build()],
+    }, makePolicy('fifo'), 10);
+    expect(r.pending.map((p) => [p.jobId, p.estimatedStart])).toEqual([['a', 1000], ['b', 1300]]);
+  });
+
+  it('gives jobs beyond the queue depth a cheap reason', () => {
+    const pending = Array.from({ length: 10 }, (_, i) => aJob(`j${i}`).gpus(4).limit(100 + i).submittedAt(i).build());
+    const r = cycle({ nodes: aCluster().nodes(1).build(), running: [], pending }, makePolicy({ order: 'sjf', queueDepth: 3 }), 0);
+    expect(started(r)).toEqual(['j0', 'j1']);
+    expect(r.pending).toHaveLength(8);
+  });
+
+  it('leaves a caller-supplied index unchanged', async () => {
+    const { CapacityIndex } = await import('./capacity.ts');
+    const nodes = aCluster().nodes(2).build();
+    const running = [aJob('r').gpus(8).runningOn(0, [['n000', [0, 1, 2, 3, 4, 5, 6, 7]]]).buildRunning()];
+    const index = CapacityIndex.build(nodes, running);
+    const before = JSON.stringify([index.free, index.cpuFree, index.memFree]);
+    cycle({ nodes, running, index, pending: [aJob('a').gpus(8).build(), aJob('b').tasks(2, 8).build()] }, makePolicy('fifo-backfill'), 0);
+    expect(JSON.stringify([index.free, index.cpuFree, index.memFree])).toBe(before);
+  });
+
+  it('rejects an unknown policy naming the valid ones', () => {
+    expect(() => makePolicy('fcfs')).toThrow(/valid policies: fifo, fifo-backfill, sjf, srtf, las, multifactor/);
+    expect(() => makePolicy({ order: 'fifo', backfill: 'maybe' as never })).toThrow(/backfill/);
+  });
+
+  it('keeps the multifactor breakdown', () => {
+    const r = cycle({ nodes: two, running: [], pending: [aJob('a').qos('high').build()] }, makePolicy('multifactor'), 0);
+    expect(Object.keys(r.priorities[0]!.factors)).toEqual(expect.arrayContaining(['age', 'fairShare', 'jobSize', 'qos', 'priority']));
+  });
+});
