@@ -7,7 +7,18 @@
  *   observe(handles) -> observations     what each job is doing now; finished jobs report their exit
  *   logs(handle)     -> readable stream  stdout/stderr from an offset, optionally following
  *
- * Every executor passes the same conformance suite (executors/conformance.ts).
+ * Rules every executor keeps (and the conformance suite, executors/conformance.ts, checks):
+ * - start() throws a CheomdanError (`validation_failed` for a spec it cannot honour, `executor_failed` for
+ *   anything else, e.g. a working directory that does not exist) and then leaves nothing running.
+ * - A handle stays valid across restarts of the server: a new executor instance with the same
+ *   configuration observes, cancels and reads the logs of jobs an earlier instance started.
+ * - observe() answers every handle, in order, and never throws for an unknown or malformed handle: that
+ *   job is `lost`, with a detail saying why.
+ * - cancel() returns once the job has been told to stop (the SIGKILL after the grace period still happens
+ *   if the caller goes away); observe() reports the end. Cancelling a finished or unknown job does nothing;
+ *   a malformed handle throws `not_found`.
+ * - The job sees the environment described in JOB_ENVIRONMENT, whatever the executor.
+ * - close() never stops a job.
  */
 import type { JobId } from '../core/ids.ts';
 import type { Placement } from '../core/resources.ts';
@@ -33,6 +44,19 @@ export interface LaunchSpec {
   gracePeriodSeconds?: number | undefined;
 }
 
+/**
+ * Variables every executor sets for a job (the spec's `environment` cannot override them):
+ * CHEOMDAN_JOB_ID, CHEOMDAN_NODE (the node the script runs on, as named in the placement), CHEOMDAN_NODES
+ * (all nodes of the placement, comma-joined), CHEOMDAN_TASKS, CHEOMDAN_ACCELERATOR_TYPE ("" for CPU-only),
+ * CHEOMDAN_DEVICES and CUDA_VISIBLE_DEVICES (device indices of that node's allocation, comma-joined; ""
+ * when it has none, which hides every GPU from CUDA), NVIDIA_VISIBLE_DEVICES (same indices, "none" when
+ * there are none) and CHEOMDAN_TIME_LIMIT_SECONDS.
+ */
+export const JOB_ENVIRONMENT = [
+  'CHEOMDAN_JOB_ID', 'CHEOMDAN_NODE', 'CHEOMDAN_NODES', 'CHEOMDAN_TASKS', 'CHEOMDAN_ACCELERATOR_TYPE',
+  'CHEOMDAN_DEVICES', 'CHEOMDAN_TIME_LIMIT_SECONDS', 'CUDA_VISIBLE_DEVICES', 'NVIDIA_VISIBLE_DEVICES',
+] as const;
+
 /** An executor's own id for a started job (a pid and start time, a Slurm job id). Opaque to the controller. */
 export type ExecutorHandle = string;
 
@@ -43,6 +67,10 @@ export type Observation =
       state: 'exited';
       startedAt: number;
       endedAt: number;
+      /**
+       * Exactly one of exitCode / signal is set when the script ran ("SIGTERM", "SIGKILL", ...; a shell's
+       * status 128+N counts as signal N); both are null when the job was cancelled before it ran.
+       */
       exitCode: number | null;
       signal: string | null;
       /** Ended because its time limit was reached. */
@@ -57,7 +85,10 @@ export interface LogOptions {
   stream: 'stdout' | 'stderr';
   /** Byte offset to start from. */
   offset?: number | undefined;
-  /** Keep the stream open and deliver new output until the job ends or `signal` aborts. */
+  /**
+   * Keep the stream open and deliver new output until the job has ended and everything it wrote has been
+   * delivered, or `signal` aborts (the stream then just ends, without an error).
+   */
   follow?: boolean | undefined;
   signal?: AbortSignal | undefined;
 }

@@ -1,0 +1,55 @@
+/**
+ * cancel(): writes the `cancel` marker (so the supervisor records "cancelled"), then sends SIGTERM to the
+ * job's `timeout` process, which forwards it to the whole process group and SIGKILLs the group after the
+ * grace period — inside the detached tree, so the escalation completes even if this server dies now.
+ * Returns once the signal is sent; observe() reports the end.
+ *
+ * Idempotent: a finished or unknown run is left alone; a second cancel finds `timeout` already escalating
+ * (it ignores further SIGTERMs). A cancel that lands before the supervisor launched the script is seen by
+ * the supervisor (it checks the marker first) and the script never runs.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CheomdanError } from '../../core/errors.ts';
+import type { ExecutorHandle } from '../types.ts';
+import { isSameProcessAlive, procStat } from './proc.ts';
+import { readOptional, runIdOf } from './runDir.ts';
+import { resolveRun } from './observe.ts';
+
+/** How long to wait for a just-started supervisor to publish the job's process group (it takes ~1 ms). */
+const PGID_WAIT_MS = 5_000;
+
+export async function cancelRun(stateDir: string, handle: ExecutorHandle): Promise<void> {
+  if (runIdOf(handle) === null) {
+    throw new CheomdanError('not_found', `not a local executor handle: ${JSON.stringify(handle)}`);
+  }
+  const run = await resolveRun(stateDir, handle);
+  if ('lost' in run) return;
+  const { dir, record } = run;
+  if ((await readOptional(join(dir, 'status'))) !== null) return;
+  await writeFile(join(dir, 'cancel'), `${new Date().toISOString()}\n`);
+
+  const deadline = Date.now() + PGID_WAIT_MS;
+  for (;;) {
+    const pgid = Number((await readOptional(join(dir, 'pgid')))?.trim() || NaN);
+    if (Number.isInteger(pgid) && pgid > 1) {
+      // Signal only what is provably ours: the leader of its own group, in the supervisor's session.
+      const stat = await procStat(pgid);
+      if (stat !== null && stat.pgrp === pgid && stat.session === record.supervisorPid) {
+        try {
+          process.kill(pgid, 'SIGTERM');
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+        }
+      }
+      return;
+    }
+    if ((await readOptional(join(dir, 'status'))) !== null) return;
+    if (!(await isSameProcessAlive(record.supervisorPid, record.supervisorStartTicks))) return;
+    if (Date.now() > deadline) {
+      throw new CheomdanError('executor_failed', `the supervisor of ${handle} has not published the job's process group after ${PGID_WAIT_MS} ms; it is marked cancelled and will not start the script if it has not yet`);
+    }
+    await sleep(5);
+  }
+}

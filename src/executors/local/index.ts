@@ -1,0 +1,74 @@
+/**
+ * The local executor: runs each job as real processes on this host, under a small detached supervisor
+ * (supervisor.ts) that outlives the server. All state is in files under `stateDir` (runDir.ts), so a new
+ * executor instance — in a new server process after a crash — observes, cancels and reads the logs of jobs
+ * an earlier one started. Closing the executor never stops a job.
+ *
+ * What a job gets (environment.ts): CHEOMDAN_* variables and CUDA_VISIBLE_DEVICES / NVIDIA_VISIBLE_DEVICES
+ * set to the devices of its placement. The script runs once per job, whatever the number of tasks or
+ * nodes in the placement (this is one host; a declared node's devices may not exist).
+ */
+import { mkdirSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
+import { CheomdanError } from '../../core/errors.ts';
+import type { Executor, ExecutorHandle, LaunchSpec, LogOptions, Observation } from '../types.ts';
+import { cancelRun } from './cancel.ts';
+import { DEFAULT_INHERITED_ENVIRONMENT } from './environment.ts';
+import { launch, resolveTools, type LaunchContext } from './launch.ts';
+import { tailFile } from './logs.ts';
+import { hasEnded, observeOne } from './observe.ts';
+import { runsDir } from './runDir.ts';
+
+export interface LocalExecutorOptions {
+  /** Absolute directory for run directories (`<stateDir>/runs/<runId>/`); created if missing. */
+  stateDir: string;
+  /** Seconds between SIGTERM and SIGKILL when a spec does not say; default 10. */
+  gracePeriodSeconds?: number | undefined;
+  /** Wall-clock ms since the epoch, for start times; default Date.now. */
+  clock?: (() => number) | undefined;
+  /** Names of the server's environment variables a job inherits; default DEFAULT_INHERITED_ENVIRONMENT. */
+  inheritEnvironment?: readonly string[] | undefined;
+  /** How often a followed log is polled for new output, in ms; default 100. */
+  logPollIntervalMs?: number | undefined;
+}
+
+/** Default grace period: long enough for a training job to write a checkpoint on SIGTERM (Slurm's KillWait is 30 s). */
+export const DEFAULT_GRACE_PERIOD_SECONDS = 10;
+
+export function createLocalExecutor(opts: LocalExecutorOptions): Executor {
+  if (!isAbsolute(opts.stateDir)) {
+    throw new CheomdanError('invalid_config', `local executor: stateDir must be an absolute path, got "${opts.stateDir}"`);
+  }
+  mkdirSync(runsDir(opts.stateDir), { recursive: true });
+  const ctx: LaunchContext = {
+    stateDir: opts.stateDir,
+    tools: resolveTools(),
+    defaultGracePeriodSeconds: opts.gracePeriodSeconds ?? DEFAULT_GRACE_PERIOD_SECONDS,
+    clock: opts.clock ?? Date.now,
+    inheritEnvironment: opts.inheritEnvironment ?? DEFAULT_INHERITED_ENVIRONMENT,
+  };
+  const closing = new AbortController();
+
+  return {
+    name: 'local',
+    start: (spec: LaunchSpec) => launch(ctx, spec),
+    cancel: (handle: ExecutorHandle) => cancelRun(opts.stateDir, handle),
+    observe: (handles: readonly ExecutorHandle[]): Promise<Observation[]> =>
+      Promise.all(handles.map((h) => observeOne(opts.stateDir, h))),
+    logs(handle, spec, logOpts: LogOptions): AsyncIterable<Buffer> {
+      const signal = logOpts.signal === undefined ? closing.signal : AbortSignal.any([logOpts.signal, closing.signal]);
+      return tailFile(logOpts.stream === 'stdout' ? spec.stdoutPath : spec.stderrPath, {
+        offset: logOpts.offset,
+        follow: logOpts.follow,
+        signal,
+        hasEnded: () => hasEnded(opts.stateDir, handle),
+        pollIntervalMs: opts.logPollIntervalMs,
+      });
+    },
+    async close() {
+      closing.abort();
+    },
+  };
+}
+
+export { DEFAULT_INHERITED_ENVIRONMENT } from './environment.ts';

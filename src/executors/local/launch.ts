@@ -1,0 +1,168 @@
+/**
+ * start(): checks what can be checked before anything runs (so a bad start leaves nothing behind), writes
+ * the run directory, spawns the supervisor detached, records its pid and start time, and returns the handle.
+ * It does not wait for the job's script to begin: the supervisor is the job's first process, and the script
+ * follows it within a few milliseconds (bench/executor-local.ts).
+ */
+import { spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { mkdir, open, stat, writeFile } from 'node:fs/promises';
+import { delimiter, dirname, isAbsolute, join } from 'node:path';
+import { CheomdanError } from '../../core/errors.ts';
+import type { ExecutorHandle, LaunchSpec } from '../types.ts';
+import { jobEnvironment } from './environment.ts';
+import { procStatSync } from './proc.ts';
+import { handleFor, newRunId, runDir, writeFileAtomic, type LaunchRecord } from './runDir.ts';
+import { SUPERVISOR_SCRIPT } from './supervisor.ts';
+
+/** Absolute paths of the programs the supervisor needs (it must not depend on the job's PATH). */
+export interface Tools {
+  sh: string;
+  bash: string;
+  timeout: string;
+  date: string;
+  mv: string;
+}
+
+/** Finds the tools on the server's PATH (plus /usr/bin and /bin); fails fast naming what is missing. */
+export function resolveTools(path = process.env['PATH'] ?? ''): Tools {
+  const dirs = [...path.split(delimiter).filter((d) => d !== ''), '/usr/bin', '/bin'];
+  const find = (name: string): string => {
+    for (const d of dirs) {
+      const p = join(d, name);
+      try {
+        accessSync(p, constants.X_OK);
+        return p;
+      } catch {
+        // try the next directory
+      }
+    }
+    throw new CheomdanError(
+      'invalid_config',
+      `the local executor needs \`${name}\` (GNU coreutils / bash) but found it in none of ${dirs.join(', ')}; install it or fix PATH`,
+    );
+  };
+  return { sh: find('sh'), bash: find('bash'), timeout: find('timeout'), date: find('date'), mv: find('mv') };
+}
+
+export interface LaunchContext {
+  stateDir: string;
+  tools: Tools;
+  defaultGracePeriodSeconds: number;
+  clock: () => number;
+  inheritEnvironment: readonly string[];
+}
+
+/** A duration for GNU timeout: plain decimal seconds (it rejects exponents). */
+function duration(seconds: number): string {
+  return String(Number(seconds.toFixed(3)));
+}
+
+function invalid(path: string, message: string): CheomdanError {
+  return new CheomdanError('validation_failed', `${path}: ${message}`, { errors: [{ path, message }] });
+}
+
+function validate(spec: LaunchSpec, grace: number): void {
+  if (!Number.isFinite(spec.timeLimitSeconds) || spec.timeLimitSeconds <= 0) {
+    throw invalid('timeLimitSeconds', `must be a positive number of seconds, got ${spec.timeLimitSeconds}`);
+  }
+  if (!Number.isFinite(grace) || grace < 0) {
+    throw invalid('gracePeriodSeconds', `must be zero or a positive number of seconds, got ${grace}`);
+  }
+  for (const key of ['workingDirectory', 'stdoutPath', 'stderrPath'] as const) {
+    if (!isAbsolute(spec[key])) throw invalid(key, `must be an absolute path, got "${spec[key]}"`);
+  }
+}
+
+async function checkWorkingDirectory(dir: string): Promise<void> {
+  let isDir: boolean;
+  try {
+    isDir = (await stat(dir)).isDirectory();
+  } catch (e) {
+    throw new CheomdanError(
+      'executor_failed',
+      `cannot start the job: working directory ${dir} does not exist or cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'}); create it or submit with another working directory`,
+      { cause: e },
+    );
+  }
+  if (!isDir) {
+    throw new CheomdanError('executor_failed', `cannot start the job: working directory ${dir} is not a directory`);
+  }
+}
+
+/** Creates the log files (and their folders) so the supervisor's redirections cannot fail and readers find them. */
+async function prepareLog(path: string): Promise<void> {
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    await (await open(path, 'a')).close();
+  } catch (e) {
+    throw new CheomdanError(
+      'executor_failed',
+      `cannot start the job: cannot create log file ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
+      { cause: e },
+    );
+  }
+}
+
+export async function launch(ctx: LaunchContext, spec: LaunchSpec): Promise<ExecutorHandle> {
+  const grace = spec.gracePeriodSeconds ?? ctx.defaultGracePeriodSeconds;
+  validate(spec, grace);
+  await checkWorkingDirectory(spec.workingDirectory);
+  await prepareLog(spec.stdoutPath);
+  if (spec.stderrPath !== spec.stdoutPath) await prepareLog(spec.stderrPath);
+
+  const startedAt = ctx.clock();
+  const runId = newRunId(spec.jobId, startedAt);
+  const dir = runDir(ctx.stateDir, runId);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'script.sh'), spec.script);
+
+  const env = jobEnvironment(spec, process.env, ctx.inheritEnvironment);
+  const { tools } = ctx;
+  // GNU timeout treats --kill-after=0 as "never SIGKILL"; a zero grace period means "SIGKILL at once".
+  const killAfter = duration(Math.max(grace, 0.01));
+  const child = spawn(
+    tools.sh,
+    ['-c', SUPERVISOR_SCRIPT, 'cheomdan-supervisor', dir, spec.workingDirectory, duration(spec.timeLimitSeconds),
+      killAfter, spec.stdoutPath, spec.stderrPath, tools.timeout, tools.bash, tools.date, tools.mv],
+    // detached: the supervisor calls setsid(), so it is in no process group or session of the server and
+    // outlives it; cwd '/' so it never pins the server's working directory.
+    { detached: true, stdio: 'ignore', env, cwd: '/' },
+  );
+  child.on('error', () => {
+    // Reported below through the missing pid; later errors (none are expected) must not crash the server.
+  });
+  const pid = child.pid;
+  if (pid === undefined) {
+    const err = await new Promise<Error>((resolve) => child.once('error', resolve));
+    throw new CheomdanError('executor_failed', `cannot start the job's supervisor (${tools.sh}): ${err.message}`, { cause: err });
+  }
+  child.unref();
+
+  // The supervisor is our unreaped child, so its /proc entry exists even if it has already exited.
+  const stat = procStatSync(pid);
+  const record: LaunchRecord = {
+    version: 1,
+    jobId: spec.jobId,
+    supervisorPid: pid,
+    supervisorStartTicks: stat?.startTicks ?? 'unknown',
+    startedAt,
+    timeLimitSeconds: spec.timeLimitSeconds,
+    gracePeriodSeconds: grace,
+    stdoutPath: spec.stdoutPath,
+    stderrPath: spec.stderrPath,
+  };
+  try {
+    await writeFileAtomic(join(dir, 'launch.json'), `${JSON.stringify(record)}\n`);
+  } catch (e) {
+    // Without a record no one could ever observe or cancel the job: stop it before saying the start failed.
+    await writeFile(join(dir, 'cancel'), 'start failed\n').catch(() => undefined);
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+    throw new CheomdanError('executor_failed', `cannot record the job's start in ${dir}: ${(e as Error).message}`, { cause: e });
+  }
+  return handleFor(runId);
+}

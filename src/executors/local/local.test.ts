@@ -1,0 +1,161 @@
+/**
+ * The local executor against the conformance suite, plus what only the local executor promises: jobs
+ * outlive the process that started them, pid reuse is detected, and the server's secrets stay out of jobs.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { asJobId, asNodeName } from '../../core/ids.ts';
+import type { Placement } from '../../core/resources.ts';
+import { describeExecutorConformance } from '../conformance.ts';
+import type { Executor, ExecutorHandle, LaunchSpec, Observation } from '../types.ts';
+import { createLocalExecutor } from './index.ts';
+import { procStatSync } from './proc.ts';
+
+/** Devices 1 and 3, not 0 and 1: a job that ignored its placement would most likely be caught. */
+const placement = (devices: number): Placement => [
+  { node: asNodeName('local-0'), devices: [1, 3, 4, 6].slice(0, devices), tasks: 1, cpus: 1, memoryMb: 256 },
+];
+
+describeExecutorConformance('local', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'cheomdan-local-conf-'));
+  return {
+    executor: createLocalExecutor({ stateDir: join(root, 'state') }),
+    placement,
+    acceleratorType: 'nvidia-h100-sxm-80gb',
+    workDir: join(root, 'work'),
+    cleanup: async () => rmSync(root, { recursive: true, force: true }),
+  };
+});
+
+describe('local executor', () => {
+  const root = mkdtempSync(join(tmpdir(), 'cheomdan-local-'));
+  const stateDir = join(root, 'state');
+  const workDir = join(root, 'work');
+  const executors: Executor[] = [];
+  const started: ExecutorHandle[] = [];
+  const executor = (): Executor => {
+    const e = createLocalExecutor({ stateDir, gracePeriodSeconds: 1 });
+    executors.push(e);
+    return e;
+  };
+
+  afterAll(async () => {
+    const e = executor();
+    for (const h of started) await e.cancel(h).catch(() => undefined);
+    for (const x of executors) await x.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  function aJob(script: string, overrides: Partial<LaunchSpec> = {}): LaunchSpec {
+    const id = `job_${Math.random().toString(36).slice(2, 10)}`;
+    return {
+      jobId: asJobId(id), script, workingDirectory: workDir, environment: {}, placement: placement(1),
+      acceleratorType: 'nvidia-h100-sxm-80gb', tasks: 1, timeLimitSeconds: 60,
+      stdoutPath: join(root, 'logs', `${id}.out`), stderrPath: join(root, 'logs', `${id}.err`), ...overrides,
+    };
+  }
+
+  async function waitFor(e: Executor, handle: ExecutorHandle, state: Observation['state'], ms = 20_000): Promise<Observation> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const [o] = await e.observe([handle]);
+      if (o?.state === state) return o;
+      if (Date.now() > deadline) throw new Error(`${handle} not ${state} after ${ms} ms: ${JSON.stringify(o)}`);
+      await sleep(50);
+    }
+  }
+
+  async function readAll(e: Executor, handle: ExecutorHandle, spec: LaunchSpec): Promise<string> {
+    let s = '';
+    for await (const c of e.logs(handle, spec, { stream: 'stdout' })) s += c.toString();
+    return s;
+  }
+
+  it('keeps running, and records its exit, after the process that started it is SIGKILLed', async () => {
+    await mkdir(workDir, { recursive: true });
+    const fixture = fileURLToPath(new URL('./fixtures/startJob.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', fixture, stateDir, workDir, join(root, 'logs')], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const line = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('\n')) resolve(out.slice(0, out.indexOf('\n')));
+      });
+      child.on('exit', (code) => reject(new Error(`fixture exited early with ${code}`)));
+    });
+    const { handle, spec } = JSON.parse(line) as { handle: ExecutorHandle; spec: LaunchSpec };
+    started.push(handle);
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+
+    const fresh = executor();
+    expect((await fresh.observe([handle]))[0]).toMatchObject({ state: 'running' });
+    const o = await waitFor(fresh, handle, 'exited');
+    expect(o).toMatchObject({ exitCode: 7, signal: null, timedOut: false, cancelled: false });
+    expect(await readAll(fresh, handle, spec)).toBe('before\nafter\n');
+  });
+
+  it('reports a job whose supervisor pid was reused by another process as lost', async () => {
+    // A run directory whose recorded supervisor pid is alive (this test process) but started at another time.
+    const dir = join(stateDir, 'runs', 'job_reused.x');
+    await mkdir(dir, { recursive: true });
+    const me = procStatSync(process.pid)!;
+    await writeFile(join(dir, 'launch.json'), JSON.stringify({
+      version: 1, jobId: 'job_reused', supervisorPid: process.pid, supervisorStartTicks: String(BigInt(me.startTicks) + 1n),
+      startedAt: 0, timeLimitSeconds: 60, gracePeriodSeconds: 1, stdoutPath: '/dev/null', stderrPath: '/dev/null',
+    }));
+    const [o] = await executor().observe(['local:job_reused.x']);
+    expect(o).toMatchObject({ state: 'lost' });
+    await executor().cancel('local:job_reused.x'); // nothing to signal: must not signal this process
+  });
+
+  it('passes only allow-listed server variables to the job', async () => {
+    process.env['CHEOMDAN_TEST_SECRET'] = 'do-not-leak';
+    try {
+      const e = executor();
+      const spec = aJob('echo "secret=${CHEOMDAN_TEST_SECRET-unset} path=${PATH:+set}"');
+      const handle = await e.start(spec);
+      started.push(handle);
+      await waitFor(e, handle, 'exited');
+      expect(await readAll(e, handle, spec)).toBe('secret=unset path=set\n');
+    } finally {
+      delete process.env['CHEOMDAN_TEST_SECRET'];
+    }
+  });
+
+  it('close() stops following logs but never stops a job', async () => {
+    const e = executor();
+    const spec = aJob('echo up; sleep 1000');
+    const handle = await e.start(spec);
+    started.push(handle);
+    const chunks: string[] = [];
+    const following = (async () => {
+      for await (const c of e.logs(handle, spec, { stream: 'stdout', follow: true })) chunks.push(c.toString());
+    })();
+    await waitFor(e, handle, 'running');
+    while (chunks.length === 0) await sleep(20);
+    await e.close();
+    await following;
+    expect(chunks.join('')).toBe('up\n');
+    const other = executor();
+    expect((await other.observe([handle]))[0]).toMatchObject({ state: 'running' });
+    await other.cancel(handle);
+    expect(await waitFor(other, handle, 'exited')).toMatchObject({ cancelled: true });
+  });
+
+  it('rejects a spec it cannot honour before running anything', async () => {
+    const e = executor();
+    await expect(e.start(aJob('true', { timeLimitSeconds: 0 }))).rejects.toMatchObject({ code: 'validation_failed' });
+    await expect(e.start(aJob('true', { stdoutPath: 'relative.log' }))).rejects.toMatchObject({ code: 'validation_failed' });
+    await expect(e.cancel('not-a-handle')).rejects.toMatchObject({ code: 'not_found' });
+  });
+});

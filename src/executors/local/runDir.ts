@@ -1,0 +1,88 @@
+/**
+ * Run directories: everything the local executor knows about a started job lives in one directory,
+ * `<stateDir>/runs/<runId>/`, so that any executor instance with the same stateDir (a new server process
+ * after a kill -9) can observe, cancel and read the logs of a job another instance started.
+ *
+ *   script.sh    the job's script (run by /bin/bash)
+ *   launch.json  written by the server at start: supervisor pid + start time, limits, log paths
+ *   pgid         written by the supervisor: the job's process group (the `timeout` process's pid)
+ *   cancel       written by the server before it signals the job (so the status can say "cancelled")
+ *   status       written by the supervisor, atomically, when the job has ended (supervisor.ts)
+ *
+ * The handle is `local:<runId>`: relative to stateDir, so moving the state directory keeps handles valid,
+ * and validated against a strict pattern, so a handle can never name a path outside `runs/`.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { JobId } from '../../core/ids.ts';
+import type { ExecutorHandle } from '../types.ts';
+
+const HANDLE_PREFIX = 'local:';
+const RUN_ID = /^[A-Za-z0-9_.-]{1,200}$/;
+
+export interface LaunchRecord {
+  version: 1;
+  jobId: string;
+  /** The supervisor's pid and its start time (ticks since boot, /proc/<pid>/stat field 22). */
+  supervisorPid: number;
+  supervisorStartTicks: string;
+  /** ms since the epoch, from the executor's clock. */
+  startedAt: number;
+  timeLimitSeconds: number;
+  gracePeriodSeconds: number;
+  stdoutPath: string;
+  stderrPath: string;
+}
+
+/** A fresh run id: the job id (made safe for a file name), the start time and a few random characters. */
+export function newRunId(jobId: JobId, now: number): string {
+  const safe = jobId.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 120);
+  return `${safe}.${now.toString(36)}${randomBytes(3).toString('hex')}`;
+}
+
+export const handleFor = (runId: string): ExecutorHandle => `${HANDLE_PREFIX}${runId}`;
+
+/** The run id a handle names, or null when the handle is not a local executor handle. */
+export function runIdOf(handle: ExecutorHandle): string | null {
+  if (typeof handle !== 'string' || !handle.startsWith(HANDLE_PREFIX)) return null;
+  const runId = handle.slice(HANDLE_PREFIX.length);
+  return RUN_ID.test(runId) && runId !== '.' && runId !== '..' ? runId : null;
+}
+
+export const runsDir = (stateDir: string): string => join(stateDir, 'runs');
+export const runDir = (stateDir: string, runId: string): string => join(runsDir(stateDir), runId);
+
+/** Writes a file so that readers see the old content or the new one, never a part (write, then rename). */
+export async function writeFileAtomic(path: string, data: string): Promise<void> {
+  const tmp = `${path}.tmp${process.pid}`;
+  await writeFile(tmp, data);
+  await rename(tmp, path);
+}
+
+/** The launch record of a run, or null when there is none (unknown run, or a start that never finished). */
+export async function readLaunchRecord(dir: string): Promise<LaunchRecord | null> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, 'launch.json'), 'utf8');
+  } catch {
+    return null;
+  }
+  try {
+    const r = JSON.parse(text) as Partial<LaunchRecord>;
+    if (r.version !== 1 || typeof r.supervisorPid !== 'number' || typeof r.supervisorStartTicks !== 'string') return null;
+    return r as LaunchRecord;
+  } catch {
+    return null;
+  }
+}
+
+/** Reads a small file, or null when it does not exist. */
+export async function readOptional(path: string): Promise<string | null> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  }
+}
