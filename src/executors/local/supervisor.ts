@@ -8,8 +8,8 @@
  *        └─ /bin/bash script.sh                              (the job; everything it starts stays in group T)
  *
  * Why a shell and `timeout`, not a small Node program: starting `sh` + `timeout` + `bash` takes ~3 ms on the
- * project machine against ~40 ms (and ~40 MB of memory per job) for a Node process; measured in
- * bench/executor-local.ts. GNU `timeout` (not in --foreground mode) makes itself leader of a new process
+ * project machine against ~51 ms (and tens of MB of memory per job) for `node -e 0`; see bench/RESULTS.md,
+ * "Local executor start latency". GNU `timeout` (not in --foreground mode) makes itself leader of a new process
  * group, and on its deadline, or when it receives SIGTERM (that is how `cancel` reaches it), sends SIGTERM to
  * the job and to the whole group, then SIGKILL to the whole group after the grace period. The escalation thus
  * happens inside the detached tree: it completes even if the server dies in the middle of a cancel.
