@@ -95,6 +95,17 @@ nodeGroups: [ { prefix: n, count: 1200, start: 0, cpus: 1, memoryGb: 1, labels: 
     expect(nodeGroupNames({ prefix: 'a', count: 2 })).toEqual(['a001', 'a002']);
   });
 
+  it('supports YAML anchors and merge keys', () => {
+    const inv = parseYaml(`${header}
+nodeGroups:
+  - &h100 { prefix: a-, count: 2, cpus: 112, memoryGb: 2048, devices: { type: nvidia-h100-sxm-80gb, count: 8 } }
+  - { <<: *h100, prefix: b-, count: 1, state: down }
+`);
+    expect(inv.nodes.map((n) => [n.name, n.cpus, n.devices.length, n.state])).toEqual([
+      ['a-001', 112, 8, 'up'], ['a-002', 112, 8, 'up'], ['b-001', 112, 8, 'down'],
+    ]);
+  });
+
   interface Case {
     text: string;
     format?: 'json';
@@ -178,6 +189,13 @@ nodeGroups: [ { prefix: n-, count: 3, cpus: 1, memoryGb: 1, labels: { rack: "r{g
         'nodeGroups[0].labels.rack: unknown placeholder "{grup:4}" in "r{grup:4}"; use {group:K}, {index} or {name}',
         'nodeGroups[0].labels.switch: "{group:0}": the group size must be greater than 0',
       ],
+    },
+    'node names that would not survive a URL or a Slurm host list': {
+      text: `${header}
+nodeGroups: [ { prefix: "h 100/", count: 1, cpus: 1, memoryGb: 1 } ]
+nodes: [ { name: "-x", cpus: 1, memoryGb: 1 } ]
+`,
+      want: ['nodeGroups[0].prefix: use letters, digits', 'nodes[0].name: use letters, digits'],
     },
     'no nodes': { text: header, want: [': no nodes'] },
     'no partitions': { text: 'nodes: []', want: ['partitions: '] },

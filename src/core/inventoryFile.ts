@@ -30,6 +30,8 @@
  *   {name}     the node's full name
  * Anything else in braces is an error, so a typo cannot silently become a literal label.
  *
+ * YAML anchors and merge keys work (`- <<: *h100` then override `count`), to keep big files short.
+ *
  * Validation reports every problem at once, each with its path (`nodeGroups[2].devices.type: …`), as a
  * CheomdanError('validation_failed') with `errors`. Unknown keys are errors too (`memoryGB` is a typo, not
  * an extension point).
@@ -119,14 +121,18 @@ const nodeFields = {
   state: z.enum(NODE_STATES).optional(),
 };
 
+/** Node names end up in URLs (/v1/nodes/:name), Slurm host lists and labels: keep them plain. */
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const NAME_HINT = 'use letters, digits, ".", "_" and "-", starting with a letter or digit';
+
 const NodeGroupSchema = z.strictObject({
-  prefix: z.string().min(1),
+  prefix: z.string().regex(NAME_RE, NAME_HINT),
   count: positiveInt,
   start: nonNegativeInt.optional(),
   ...nodeFields,
 });
 
-const NodeSchema = z.strictObject({ name: z.string().min(1), ...nodeFields });
+const NodeSchema = z.strictObject({ name: z.string().regex(NAME_RE, NAME_HINT).max(100), ...nodeFields });
 
 /**
  * The top level; groups and nodes are checked one by one afterwards, so that a bad field in one group does
@@ -176,7 +182,7 @@ function fail(sourceName: string, errors: FieldProblem[]): never {
 export function parseInventory(text: string, format: 'yaml' | 'json', sourceName: string): Inventory {
   let raw: unknown;
   try {
-    raw = format === 'json' ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 1000 });
+    raw = format === 'json' ? JSON.parse(text) : parseYaml(text, { merge: true, maxAliasCount: 1000 });
   } catch (e) {
     const where = e instanceof YAMLParseError && e.linePos ? ` at line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '';
     const msg = e instanceof Error ? e.message.split('\n')[0] ?? e.message : String(e);
