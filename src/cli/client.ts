@@ -98,9 +98,12 @@ const items = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item),
 
 /** A short message for a failed `fetch`, naming the URL and what to do. */
 export function describeConnectionFailure(baseUrl: string, e: unknown): string {
-  const cause = (e as { cause?: { code?: string } } | undefined)?.cause;
-  const code = cause?.code ?? (e as { code?: string } | undefined)?.code;
+  const cause = (e as { cause?: { code?: string; errors?: { code?: string }[] } } | undefined)?.cause;
+  const code = cause?.code ?? cause?.errors?.[0]?.code ?? (e as { code?: string } | undefined)?.code;
   const name = (e as { name?: string } | undefined)?.name;
+  if ((cause as { message?: string } | undefined)?.message === 'bad port') {
+    return `cannot connect to ${baseUrl}: its port is one that HTTP clients refuse to use (the fetch standard's "bad ports"); run the server on another port, e.g. 7080`;
+  }
   if (name === 'TimeoutError') return `Cheomdan at ${baseUrl} did not answer in time — is the server overloaded or the address wrong?`;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `cannot reach Cheomdan at ${baseUrl} — the host name does not resolve; check --url or CHEOMDAN_URL`;
   return `cannot reach Cheomdan at ${baseUrl} — is the server running? start it with \`npm start\` (or \`cheomdan serve\`)${code ? ` [${code}]` : ''}`;

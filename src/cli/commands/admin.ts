@@ -1,0 +1,141 @@
+/** `cheomdan tenants|users|projects|tokens …`: organizations, people, projects and API tokens. */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { SECTORS, TENANT_KINDS, USER_ROLES, type ProjectCreate, type TenantCreate, type UserCreate } from '../../contract/index.ts';
+import type { Cli } from '../context.ts';
+import { formatTime, table } from '../format.ts';
+import { readAllStdin } from '../prompt.ts';
+
+const positiveInt = (text: string) => {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || n > 3650) throw new InvalidArgumentError('give a whole number of days from 1 to 3650');
+  return n;
+};
+
+export function registerAdmin(program: Command, cli: Cli): void {
+  const tenants = program.command('tenants').description('Organizations (tenants)');
+  tenants
+    .command('create')
+    .description('Create a tenant (operators)')
+    .requiredOption('--slug <slug>', 'short name: lowercase letters, digits and dashes (e.g. acme-ai)')
+    .requiredOption('--name <name>', 'display name')
+    .addOption(new Option('--kind <kind>', 'kind of organization').choices(TENANT_KINDS).makeOptionMandatory())
+    .addOption(new Option('--sector <sector>', 'sector').choices(SECTORS))
+    .action(async (f: { slug: string; name: string; kind: TenantCreate['kind']; sector?: TenantCreate['sector'] }) => {
+      const body = { slug: f.slug, name: f.name, kind: f.kind, ...(f.sector ? { sector: f.sector } : {}) } as TenantCreate;
+      const t = await (await cli.client()).createTenant(body);
+      if (cli.json) return cli.printJson(t);
+      cli.out(`created tenant ${t.slug} (${t.id})`);
+    });
+  tenants
+    .command('list')
+    .description('Tenants you can see')
+    .action(async () => {
+      const { items } = await (await cli.client()).listTenants();
+      if (cli.json) return cli.printJson({ items });
+      cli.out(items.length === 0 ? 'no tenants' : table(items, [
+        { header: 'ID', get: (t) => t.id },
+        { header: 'SLUG', get: (t) => t.slug },
+        { header: 'NAME', get: (t) => t.name, max: 30 },
+        { header: 'KIND', get: (t) => t.kind },
+        { header: 'SECTOR', get: (t) => t.sector },
+        { header: 'CREATED', get: (t) => formatTime(t.createdAt) },
+      ]));
+    });
+
+  const users = program.command('users').description('People');
+  users
+    .command('create')
+    .description('Create a user (operators; tenant owners in their own tenant)')
+    .requiredOption('--email <email>', 'email address (the login name)')
+    .requiredOption('--name <name>', 'full name')
+    .addOption(new Option('--role <role>', 'role').choices(USER_ROLES).default('member'))
+    .option('--tenant <tenant>', 'tenant id or slug (required for owner and member)')
+    .option('--password-stdin', 'set a password read from standard input (at least 10 characters)')
+    .action(async (f: { email: string; name: string; role: UserCreate['role']; tenant?: string; passwordStdin?: boolean }) => {
+      const body: UserCreate = { email: f.email, name: f.name, role: f.role, ...(f.tenant ? { tenant: f.tenant } : {}) };
+      if (f.passwordStdin) body.password = await readAllStdin(cli.io);
+      const u = await (await cli.client()).createUser(body);
+      if (cli.json) return cli.printJson(u);
+      cli.out(`created user ${u.email} (${u.id}, ${u.role})`);
+    });
+  users
+    .command('list')
+    .description('Users you can see')
+    .action(async () => {
+      const { items } = await (await cli.client()).listUsers();
+      if (cli.json) return cli.printJson({ items });
+      cli.out(items.length === 0 ? 'no users' : table(items, [
+        { header: 'ID', get: (u) => u.id },
+        { header: 'EMAIL', get: (u) => u.email, max: 32 },
+        { header: 'NAME', get: (u) => u.name, max: 24 },
+        { header: 'ROLE', get: (u) => u.role },
+        { header: 'TENANT', get: (u) => u.tenant ?? '-' },
+      ]));
+    });
+
+  const projects = program.command('projects').description('Projects of an organization');
+  projects
+    .command('create')
+    .description('Create a project')
+    .requiredOption('--slug <slug>', 'short name: lowercase letters, digits and dashes')
+    .requiredOption('--name <name>', 'display name')
+    .option('--description <text>', 'what the project is for')
+    .option('--tenant <tenant>', 'tenant id or slug (operators must give it)')
+    .action(async (f: { slug: string; name: string; description?: string; tenant?: string }) => {
+      const body = { slug: f.slug, name: f.name, ...(f.description ? { description: f.description } : {}), ...(f.tenant ? { tenant: f.tenant } : {}) } as ProjectCreate;
+      const p = await (await cli.client()).createProject(body);
+      if (cli.json) return cli.printJson(p);
+      cli.out(`created project ${p.slug} (${p.id})`);
+    });
+  projects
+    .command('list')
+    .description('Projects you can see')
+    .action(async () => {
+      const { items } = await (await cli.client()).listProjects();
+      if (cli.json) return cli.printJson({ items });
+      cli.out(items.length === 0 ? 'no projects' : table(items, [
+        { header: 'ID', get: (p) => p.id },
+        { header: 'SLUG', get: (p) => p.slug },
+        { header: 'NAME', get: (p) => p.name, max: 30 },
+        { header: 'TENANT', get: (p) => p.tenant },
+        { header: 'CREATED', get: (p) => formatTime(p.createdAt) },
+      ]));
+    });
+
+  const tokens = program.command('tokens').description('Your API tokens');
+  tokens
+    .command('create')
+    .description('Create an API token (the secret is shown once)')
+    .requiredOption('--name <name>', 'what the token is for, e.g. "ci"')
+    .option('--expires-in-days <days>', 'expire after this many days (default: never)', positiveInt)
+    .action(async (f: { name: string; expiresInDays?: number }) => {
+      const t = await (await cli.client()).createToken({ name: f.name, ...(f.expiresInDays ? { expiresInDays: f.expiresInDays } : {}) });
+      if (cli.json) return cli.printJson(t);
+      cli.out(t.token);
+      cli.err(`created token ${t.name} (${t.id}); this is the only time the secret is shown`);
+    });
+  tokens
+    .command('list')
+    .description('Your active tokens')
+    .action(async () => {
+      const { items } = await (await cli.client()).listTokens();
+      if (cli.json) return cli.printJson({ items });
+      cli.out(items.length === 0 ? 'no tokens' : table(items, [
+        { header: 'ID', get: (t) => t.id },
+        { header: 'NAME', get: (t) => t.name, max: 24 },
+        { header: 'PREFIX', get: (t) => t.prefix },
+        { header: 'CREATED', get: (t) => formatTime(t.createdAt) },
+        { header: 'LAST USED', get: (t) => formatTime(t.lastUsedAt) },
+        { header: 'EXPIRES', get: (t) => formatTime(t.expiresAt) },
+      ]));
+    });
+  tokens
+    .command('revoke')
+    .description('Revoke one of your tokens')
+    .argument('<id>', 'token id (see cheomdan tokens list)')
+    .action(async (id: string) => {
+      await (await cli.client()).revokeToken(id);
+      if (cli.json) return cli.printJson({ revoked: id });
+      cli.out(`revoked ${id}`);
+    });
+}
