@@ -1,0 +1,327 @@
+/**
+ * The Slurm executor: Cheomdan decides, Slurm runs. Each Cheomdan job is one Slurm batch job pinned to the
+ * nodes Cheomdan chose; its handle is the Slurm job id.
+ *
+ *   start    submit as the job's Linux user (REST with a JWT minted for that user; sbatch when slurmrestd
+ *            is down), then wait until Slurm runs it. A job Slurm keeps pending for a reason that cannot
+ *            clear (a node down, a bad partition) or longer than `startTimeoutMs` is cancelled and start()
+ *            throws with Slurm's reason, so the controller requeues it with that reason.
+ *   observe  one listing of Slurm's jobs per call, mapped by states.ts; a job Slurm does not know is lost.
+ *   cancel   Slurm's SIGCONT/SIGTERM/KillWait/SIGKILL sequence; idempotent.
+ *   preempt  a cancel remembered as a preemption (the controller requeues or cancels as its policy says).
+ *   logs     the --output/--error files on the shared filesystem.
+ *
+ * Time limits: Slurm counts whole minutes and checks them every ~30 s, so the executor enforces the exact
+ * limit itself (a timer per running job, and a deadline check in observe() that survives a restart because
+ * the limit is stored in the Slurm job's comment); Slurm's rounded-up limit is the backstop.
+ * Grace period: Slurm's KillWait (cluster-wide) separates SIGTERM and SIGKILL; `gracePeriodSeconds` of a
+ * spec is not honoured per job.
+ */
+import { randomBytes } from 'node:crypto';
+import { CheomdanError } from '../../core/errors.ts';
+import type { Executor, ExecutorHandle, LaunchSpec, LogOptions, Observation } from '../types.ts';
+import { SlurmError, type SlurmClient, type SlurmJob } from './client.ts';
+import { tailFile } from './logs.ts';
+import { isActive, baseState, lostObservation, observationOf, type Markers, type SlurmObservation } from './states.ts';
+import { buildSubmission, parseComment } from './submission.ts';
+
+export interface SlurmExecutorCoreOptions {
+  client: SlurmClient;
+  /** Linux user a job runs as. Default: spec.user, else `defaultUser`. */
+  mapUser?: ((spec: LaunchSpec) => string | undefined) | undefined;
+  defaultUser?: string | undefined;
+  partition?: string | undefined;
+  /** Slurm account to charge: fixed, or per job (e.g. from the tenant). */
+  account?: string | ((spec: LaunchSpec) => string | undefined) | undefined;
+  /** Cheomdan accelerator type -> Slurm gres type for submissions (`gpu:TYPE:N`); default untyped `gpu:N`. */
+  gresTypeFor?: ((acceleratorType: string) => string | undefined) | undefined;
+  /** How long start() waits for Slurm to run a submitted job, ms. Default 30 000. */
+  startTimeoutMs?: number | undefined;
+  /** How often start() looks whether its jobs run, ms. Default 100 (slurmctld schedules in ~0.3-0.6 s). */
+  startPollMs?: number | undefined;
+  clock?: (() => number) | undefined;
+}
+
+/** A job Slurm runs that no Cheomdan handle names: reported, never touched. */
+export interface ForeignJob {
+  slurmJobId: number;
+  name: string;
+  user: string | undefined;
+  partition: string | undefined;
+  state: string;
+  /** The Cheomdan job id when Cheomdan submitted it (e.g. a job whose record was lost), else null. */
+  cheomdanJobId: string | null;
+}
+
+/** Pending reasons that will not clear by waiting: fail the start at once with the reason. */
+const HOPELESS = /^(ReqNodeNotAvail|PartitionNodeLimit|PartitionTimeLimit|PartitionDown|PartitionInactive|BadConstraints|InvalidAccount|InvalidQOS|NodeDown|JobHeldAdmin|JobHeldUser|DependencyNeverSatisfied|Assoc.*Limit|QOS.*Limit|AccountNotAllowed)/;
+
+interface Waiter {
+  user: string;
+  deadline: number;
+  resolve: (job: SlurmJob | null) => void;
+  reject: (e: Error) => void;
+}
+
+export class SlurmExecutor implements Executor {
+  readonly name = 'slurm';
+  readonly #c: SlurmClient;
+  readonly #now: () => number;
+  readonly #markers = new Map<ExecutorHandle, Markers>();
+  readonly #watchdogs = new Map<ExecutorHandle, NodeJS.Timeout>();
+  readonly #waiters = new Map<number, Waiter>();
+  /** Start times seen by start(), for a job Slurm later requeues (Slurm then overwrites its start_time). */
+  readonly #startedAt = new Map<ExecutorHandle, number>();
+  #polling = false;
+  #closed = false;
+
+  constructor(private readonly opts: SlurmExecutorCoreOptions) {
+    this.#c = opts.client;
+    this.#now = opts.clock ?? Date.now;
+  }
+
+  get client(): SlurmClient {
+    return this.#c;
+  }
+
+  async start(spec: LaunchSpec): Promise<ExecutorHandle> {
+    const user = (this.opts.mapUser ? this.opts.mapUser(spec) : undefined) ?? spec.user ?? this.opts.defaultUser;
+    if (!user) throw new CheomdanError('executor_failed', `job ${spec.jobId} names no Linux user to run as: set spec.user, mapUser or defaultUser`);
+    const account = typeof this.opts.account === 'function' ? this.opts.account(spec) : this.opts.account;
+    const req = buildSubmission(spec, {
+      partition: this.opts.partition, account, gresType: this.opts.gresTypeFor, nonce: randomBytes(6).toString('hex'),
+    });
+    let id: number;
+    try {
+      id = await this.#c.submit(user, req);
+    } catch (e) {
+      throw asExecutorError(e, `Slurm did not accept job ${spec.jobId} (as user "${user}")`);
+    }
+    const handle = String(id);
+    let job: SlurmJob | null;
+    try {
+      job = await this.#waitRunning(id, user);
+    } catch (e) {
+      await this.#c.cancel(id).catch(() => undefined);
+      throw asExecutorError(e, `Slurm job ${id} for ${spec.jobId} did not start`);
+    }
+    // job === null: Slurm accepted the job but could not be asked since; observe() will tell.
+    if (job?.start_time) this.#startedAt.set(handle, job.start_time * 1000);
+    if (job && isActive(job)) this.#armWatchdog(handle, (job.start_time ?? 0) * 1000, spec.timeLimitSeconds);
+    return handle;
+  }
+
+  async cancel(handle: ExecutorHandle): Promise<void> {
+    this.#marker(handle).cancelled = true;
+    this.#disarm(handle);
+    try {
+      await this.#c.cancel(slurmId(handle));
+    } catch (e) {
+      throw asExecutorError(e, `could not cancel Slurm job ${handle}`);
+    }
+  }
+
+  /** Ends the job for a preemption: a cancel that observe() reports with `preempted: true`. */
+  async preempt(handle: ExecutorHandle): Promise<void> {
+    this.#marker(handle).preempted = true;
+    await this.cancel(handle);
+  }
+
+  async observe(handles: readonly ExecutorHandle[]): Promise<Observation[]> {
+    if (handles.length === 0) return [];
+    let jobs: SlurmJob[];
+    try {
+      jobs = await this.#c.jobs();
+    } catch (e) {
+      throw asExecutorError(e, 'could not list Slurm jobs');
+    }
+    const byId = new Map(jobs.map((j) => [j.job_id, j]));
+    const out: SlurmObservation[] = [];
+    for (const handle of handles) {
+      const job = byId.get(slurmId(handle));
+      if (!job) {
+        out.push(lostObservation(handle));
+        continue;
+      }
+      if (isRequeued(job)) {
+        out.push(await this.#requeuedBySlurm(handle, job));
+        continue;
+      }
+      const limit = parseComment(job.comment)?.timeLimitSeconds;
+      const markers = this.#markersFor(handle, job, limit);
+      const obs = observationOf(handle, job, markers);
+      out.push(obs);
+      if (obs.state === 'running' && baseState(job.job_state) === 'RUNNING' && limit !== undefined
+        && !this.#watchdogs.has(handle) && !markers.timedOut) {
+        // after a restart: the watchdog is re-armed from the limit kept in Slurm
+        this.#armWatchdog(handle, obs.startedAt, limit);
+      }
+    }
+    return out;
+  }
+
+  logs(handle: ExecutorHandle, spec: Pick<LaunchSpec, 'stdoutPath' | 'stderrPath'>, opts: LogOptions): AsyncIterable<Buffer> {
+    const path = opts.stream === 'stderr' ? spec.stderrPath : spec.stdoutPath;
+    return tailFile(path, {
+      offset: opts.offset, follow: opts.follow, signal: opts.signal,
+      isDone: async () => (await this.observe([handle]))[0]?.state !== 'running',
+    });
+  }
+
+  /** Slurm jobs (active, in our partition when one is set) that none of `known` names. Never touched. */
+  async foreignJobs(known: readonly ExecutorHandle[]): Promise<ForeignJob[]> {
+    const knownIds = new Set(known.map(slurmId));
+    const jobs = await this.#c.jobs();
+    return jobs
+      .filter((j) => isActive(j) && !knownIds.has(j.job_id) && (!this.opts.partition || j.partition === this.opts.partition))
+      .map((j) => ({
+        slurmJobId: j.job_id, name: j.name, user: j.user_name, partition: j.partition,
+        state: baseState(j.job_state), cheomdanJobId: parseComment(j.comment)?.jobId ?? null,
+      }));
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const t of this.#watchdogs.values()) clearTimeout(t);
+    this.#watchdogs.clear();
+    for (const w of this.#waiters.values()) w.resolve(null);
+    this.#waiters.clear();
+  }
+
+  /**
+   * Slurm requeued a job Cheomdan started (a node failed under it, or its launch failed; Slurm's
+   * JobRequeue=1 default does this even for jobs submitted with requeue off through REST v0.0.38).
+   * Cheomdan, not Slurm, decides where jobs run: the Slurm job is cancelled and reported failed with the
+   * reason, and the controller requeues the Cheomdan job by its own policy.
+   */
+  async #requeuedBySlurm(handle: ExecutorHandle, job: SlurmJob): Promise<SlurmObservation> {
+    await this.#c.cancel(job.job_id).catch(() => undefined);
+    this.#disarm(handle);
+    const startedAt = this.#startedAt.get(handle) ?? (job.submit_time ?? 0) * 1000;
+    return {
+      handle, state: 'exited', startedAt, endedAt: Math.max(startedAt, this.#now()), exitCode: null, signal: null,
+      timedOut: false, cancelled: false, slurmState: baseState(job.job_state),
+      detail: `Slurm requeued job ${job.job_id} after it failed under it (reason: ${job.state_reason}, restarts: ${job.restart_cnt}); the Slurm job was cancelled so that Cheomdan re-decides its placement`,
+    };
+  }
+
+  #marker(handle: ExecutorHandle): Markers {
+    let m = this.#markers.get(handle);
+    if (!m) this.#markers.set(handle, (m = { cancelled: false, timedOut: false, preempted: false }));
+    return m;
+  }
+
+  /**
+   * Our markers, or, for a job this process did not cancel (e.g. after a restart), an inference: a
+   * CANCELLED job that ran at least its time limit was ended by a watchdog.
+   */
+  #markersFor(handle: ExecutorHandle, job: SlurmJob, limitSeconds: number | undefined): Markers {
+    const m = this.#markers.get(handle);
+    if (m && (m.cancelled || m.timedOut)) return m;
+    const ran = (job.end_time ?? 0) - (job.start_time ?? 0);
+    const inferredTimeout = baseState(job.job_state) === 'CANCELLED' && limitSeconds !== undefined && ran >= limitSeconds;
+    return { cancelled: false, preempted: false, timedOut: inferredTimeout };
+  }
+
+  #armWatchdog(handle: ExecutorHandle, startedAtMs: number, limitSeconds: number): void {
+    if (this.#closed || this.#watchdogs.has(handle)) return;
+    const delay = Math.max(0, startedAtMs + limitSeconds * 1000 - this.#now());
+    const t = setTimeout(() => {
+      this.#watchdogs.delete(handle);
+      const m = this.#marker(handle);
+      if (m.cancelled) return;
+      m.timedOut = true;
+      this.#c.cancel(slurmId(handle)).catch(() => {
+        // Slurm unreachable: observe() re-arms from the comment and tries again
+        m.timedOut = false;
+      });
+    }, delay);
+    t.unref();
+    this.#watchdogs.set(handle, t);
+  }
+
+  #disarm(handle: ExecutorHandle): void {
+    const t = this.#watchdogs.get(handle);
+    if (t) clearTimeout(t);
+    this.#watchdogs.delete(handle);
+  }
+
+  /** Resolves with the job once Slurm runs (or already ended) it; null when Slurm could not be asked. */
+  #waitRunning(id: number, user: string): Promise<SlurmJob | null> {
+    return new Promise((resolve, reject) => {
+      this.#waiters.set(id, { user, deadline: this.#now() + (this.opts.startTimeoutMs ?? 30_000), resolve, reject });
+      void this.#poll();
+    });
+  }
+
+  /** One shared loop for every start() in flight: one listing per tick, however many jobs wait. */
+  async #poll(): Promise<void> {
+    if (this.#polling) return;
+    this.#polling = true;
+    try {
+      while (this.#waiters.size > 0 && !this.#closed) {
+        await sleep(this.opts.startPollMs ?? 100);
+        let jobs: SlurmJob[] | null = null;
+        try {
+          jobs = await this.#c.jobs();
+        } catch (e) {
+          if (!(e instanceof SlurmError && e.kind === 'unavailable')) throw e;
+        }
+        const byId = new Map((jobs ?? []).map((j) => [j.job_id, j]));
+        const now = this.#now();
+        for (const [id, w] of this.#waiters) {
+          const job = byId.get(id);
+          const state = job ? baseState(job.job_state) : undefined;
+          const done = () => this.#waiters.delete(id);
+          if (job?.user_name && job.user_name !== w.user) {
+            done();
+            w.reject(new SlurmError('rejected', `slurmctld does not know Linux user "${w.user}" (it would run the job as "${job.user_name}"): create the user on the cluster or fix the user mapping`));
+          } else if (job && isRequeued(job)) {
+            done();
+            w.reject(new SlurmError('rejected', `Slurm could not launch it and requeued it (${job.state_reason}): check that user "${w.user}" exists on the nodes and can write the working directory and log paths`));
+          } else if (job && state !== 'PENDING' && state !== 'CONFIGURING') {
+            done();
+            w.resolve(job);
+          } else if (job && HOPELESS.test(job.state_reason ?? '')) {
+            done();
+            w.reject(new SlurmError('rejected', `Slurm cannot run it: ${job.state_reason}${job.state_description ? ` (${job.state_description})` : ''}`));
+          } else if (now >= w.deadline) {
+            done();
+            if (jobs === null) w.resolve(null);
+            else w.reject(new SlurmError('rejected', job
+              ? `Slurm kept it ${state} for ${Math.round((this.opts.startTimeoutMs ?? 30_000) / 1000)} s (reason: ${job.state_reason})`
+              : 'Slurm does not list it'));
+          }
+        }
+      }
+    } catch (e) {
+      for (const w of this.#waiters.values()) w.reject(e as Error);
+      this.#waiters.clear();
+    } finally {
+      this.#polling = false;
+    }
+  }
+}
+
+/** A job Slurm put back in its queue after it had started (restart_cnt counts the requeues). */
+function isRequeued(job: SlurmJob): boolean {
+  const s = baseState(job.job_state);
+  return (job.restart_cnt ?? 0) > 0 && (s === 'PENDING' || s.startsWith('REQUEUE'));
+}
+
+function slurmId(handle: ExecutorHandle): number {
+  const id = Number(handle);
+  if (!Number.isInteger(id) || id <= 0) throw new CheomdanError('executor_failed', `"${handle}" is not a Slurm job handle`);
+  return id;
+}
+
+function asExecutorError(e: unknown, what: string): CheomdanError {
+  if (e instanceof CheomdanError) return e;
+  const msg = e instanceof Error ? e.message : String(e);
+  const kind = e instanceof SlurmError ? e.kind : 'unavailable';
+  return new CheomdanError('executor_failed', `${what}: ${msg}`, { cause: e, extra: { slurm: kind } });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,130 @@
+/**
+ * LaunchSpec -> Slurm batch job. Pure: no I/O, so every rule here has a unit test.
+ *
+ * The placement Cheomdan decided becomes Slurm's request: exactly its nodes (--nodelist, --nodes), its
+ * GPUs per node (--gres=gpu[:type]:N), its tasks, a time limit, the working directory, stdout/stderr paths
+ * and the whole environment. Slurm still chooses the device indices inside each node (gres cannot be asked
+ * for by index); a job sees Slurm's choice in CUDA_VISIBLE_DEVICES, which is the lowest free indices and
+ * matches Cheomdan's placement whenever Cheomdan is the only scheduler of the partition.
+ *
+ * The batch script is a fixed wrapper; the job's own script travels in an environment variable:
+ *   - a single-task job runs it with bash directly in the batch step (no srun: ~0.1 s less to start);
+ *   - a multi-task (gang) job runs it once per task through `srun --kill-on-bad-exit` (one task per node
+ *     for a gang job), so every task gets its node's devices and one failing task ends the gang.
+ * Keeping the user's script out of the batch script's text means `#SBATCH` lines in it are never read, on
+ * the REST path and the sbatch path alike: only Cheomdan's placement reaches Slurm.
+ */
+import type { LaunchSpec } from '../types.ts';
+import type { SlurmJobRequest } from './client.ts';
+
+export interface SubmissionOptions {
+  partition?: string | undefined;
+  account?: string | undefined;
+  /** Slurm gres type for a Cheomdan accelerator type ("h100"), or undefined for an untyped `gpu:N`. */
+  gresType?: ((acceleratorType: string) => string | undefined) | undefined;
+  /** Unique per submission, so a retried submit can find a job that did reach Slurm. */
+  nonce: string;
+  /** PATH for jobs whose environment has none. */
+  defaultPath?: string | undefined;
+}
+
+/** What the executor stores in the job's comment; read back by observe() after a restart. */
+export interface JobComment {
+  jobId: string;
+  timeLimitSeconds: number;
+  nonce: string;
+}
+
+const COMMENT_PREFIX = 'cheomdan:';
+
+export function formatComment(c: JobComment): string {
+  return `${COMMENT_PREFIX}job=${c.jobId};limit=${c.timeLimitSeconds};nonce=${c.nonce}`;
+}
+
+/** Parses our own comment; null for jobs Cheomdan did not submit. */
+export function parseComment(comment: string | undefined): JobComment | null {
+  if (!comment?.startsWith(COMMENT_PREFIX)) return null;
+  const fields = new Map(comment.slice(COMMENT_PREFIX.length).split(';').map((kv) => {
+    const i = kv.indexOf('=');
+    return [kv.slice(0, i), kv.slice(i + 1)] as const;
+  }));
+  const jobId = fields.get('job');
+  const limit = Number(fields.get('limit'));
+  if (!jobId || !Number.isFinite(limit)) return null;
+  return { jobId, timeLimitSeconds: limit, nonce: fields.get('nonce') ?? '' };
+}
+
+/** Variables sbatch/srun read as inputs; a job's environment must not carry them in. */
+const SLURM_INPUT = /^(SLURM_|SBATCH_|SRUN_|SALLOC_)/;
+
+export function buildSubmission(spec: LaunchSpec, opts: SubmissionOptions): SlurmJobRequest {
+  const placement = spec.placement;
+  if (placement.length === 0) throw new Error(`job ${spec.jobId} has an empty placement`);
+  const nodes = placement.length;
+  const tasksPerNode = new Set(placement.map((a) => a.tasks));
+  const maxDevices = Math.max(...placement.map((a) => a.devices.length));
+  const maxMemory = Math.max(...placement.map((a) => a.memoryMb));
+  // Slurm's --gres is per node; an uneven placement gets the largest share on every node (never fewer).
+  const gresType = spec.acceleratorType && maxDevices > 0 ? opts.gresType?.(spec.acceleratorType) : undefined;
+  const gresPerNode = maxDevices > 0 ? (gresType ? `gpu:${gresType}:${maxDevices}` : `gpu:${maxDevices}`) : undefined;
+  const uniformTasks = tasksPerNode.size === 1 ? [...tasksPerNode][0] : undefined;
+  const cpusPerTask = uniformTasks
+    ? Math.max(1, Math.min(...placement.map((a) => Math.floor(a.cpus / Math.max(1, a.tasks)))))
+    : undefined;
+
+  const environment: Record<string, string> = {};
+  for (const [k, v] of Object.entries(spec.environment)) if (!SLURM_INPUT.test(k)) environment[k] = v;
+  environment.PATH ??= opts.defaultPath ?? '/usr/local/bin:/usr/bin:/bin';
+  Object.assign(environment, {
+    CHEOMDAN_JOB_ID: spec.jobId,
+    CHEOMDAN_NODES: placement.map((a) => a.node).join(','),
+    CHEOMDAN_TASKS: String(spec.tasks),
+    CHEOMDAN_ACCELERATOR_TYPE: spec.acceleratorType ?? '',
+    CHEOMDAN_TIME_LIMIT_SECONDS: String(spec.timeLimitSeconds),
+    CHEOMDAN_TASK_SCRIPT: taskScript(spec.script),
+  });
+
+  return {
+    name: `chd-${spec.jobId}`.slice(0, 200),
+    comment: formatComment({ jobId: spec.jobId, timeLimitSeconds: spec.timeLimitSeconds, nonce: opts.nonce }),
+    partition: opts.partition,
+    account: opts.account,
+    nodeList: placement.map((a) => a.node),
+    nodes,
+    tasks: spec.tasks,
+    tasksPerNode: uniformTasks,
+    cpusPerTask,
+    gresPerNode,
+    memoryPerNodeMb: maxMemory > 0 ? maxMemory : undefined,
+    // Slurm counts whole minutes; a limit that is not a whole minute is enforced to the second by the
+    // executor's watchdog (executor.ts), Slurm's rounded-up limit stays as the backstop.
+    timeLimitMinutes: Math.max(1, Math.ceil(spec.timeLimitSeconds / 60)),
+    workingDirectory: spec.workingDirectory,
+    stdoutPath: spec.stdoutPath,
+    stderrPath: spec.stderrPath,
+    environment,
+    script: batchScript(spec.tasks > 1 || nodes > 1, nodes, spec.tasks, uniformTasks),
+  };
+}
+
+/**
+ * The per-task prologue: the node and device variables the local executor sets, filled from what Slurm
+ * gave this task. A task without GPUs gets CUDA_VISIBLE_DEVICES="" (no GPU), never unset (every GPU).
+ */
+function taskScript(userScript: string): string {
+  return [
+    'unset CHEOMDAN_TASK_SCRIPT',
+    'export CHEOMDAN_NODE="${SLURMD_NODENAME:-}"',
+    'export CUDA_VISIBLE_DEVICES="${CUDA_VISIBLE_DEVICES:-}"',
+    'export CHEOMDAN_DEVICES="$CUDA_VISIBLE_DEVICES"',
+    'export NVIDIA_VISIBLE_DEVICES="${CUDA_VISIBLE_DEVICES:-none}"',
+    userScript,
+  ].join('\n');
+}
+
+function batchScript(gang: boolean, nodes: number, tasks: number, tasksPerNode: number | undefined): string {
+  const run = gang
+    ? `exec srun --nodes=${nodes} --ntasks=${tasks}${tasksPerNode ? ` --ntasks-per-node=${tasksPerNode}` : ''} --kill-on-bad-exit=1 --export=ALL /bin/bash -c "$CHEOMDAN_TASK_SCRIPT"`
+    : 'exec /bin/bash -c "$CHEOMDAN_TASK_SCRIPT"';
+  return `#!/bin/bash\n# Cheomdan job wrapper: the job's script is in $CHEOMDAN_TASK_SCRIPT (see executors/slurm/submission.ts)\n${run}\n`;
+}
