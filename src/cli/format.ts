@@ -121,7 +121,7 @@ export function describeRequest(r: Job['request']): string {
   const types = r.acceleratorTypes.length ? r.acceleratorTypes.map(shortType).join(' or ') : 'any type';
   const devices = r.devicesPerTask > 0 ? ` × ${r.devicesPerTask} device${r.devicesPerTask > 1 ? 's' : ''} (${types})` : '';
   parts.push(`${r.tasks} task${r.tasks > 1 ? 's' : ''}${devices}, ${r.cpusPerTask} CPU${r.cpusPerTask > 1 ? 's' : ''} and ${formatMemory(r.memoryMbPerTask)} each`);
-  if (r.nodes !== null) parts.push(`${r.nodes} node${r.nodes > 1 ? 's' : ''}${r.tasksPerNode !== null ? ` × ${r.tasksPerNode} tasks` : ''}`);
+  if (r.nodes !== null) parts.push(`${r.nodes} node${r.nodes > 1 ? 's' : ''}${r.tasksPerNode !== null ? ` × ${r.tasksPerNode} task${r.tasksPerNode > 1 ? 's' : ''}` : ''}`);
   else if (r.tasksPerNode !== null) parts.push(`${r.tasksPerNode} tasks per node`);
   parts.push(`time limit ${formatSlurmTime(r.timeLimitSeconds)}`);
   return parts.join('; ');
