@@ -53,6 +53,8 @@ interface PartitionState {
   /** Jobs started (or capacity held) in this cycle, as releases for forward simulation. */
   extra: Release[];
   waiting: { job: PendingJobSnapshot; slot: number }[];
+  /** The worst rank among the partition's running jobs (lazy): a job ranked no better has no victim. */
+  worstRunning: number | undefined;
 }
 
 const devicesOf = (j: PendingJobSnapshot) => j.request.tasks * j.request.devicesPerTask;
@@ -114,7 +116,7 @@ export function cycle(snapshot: ClusterSnapshot, policy: Policy, now: Seconds): 
           if (l) l.push(r); else runningByPartition.set(r.partition, [r]);
         }
       }
-      s = { attempts: 0, head: undefined, shadow: null, strictBlocked: false, running: runningByPartition.get(name) ?? [], extra: [], waiting: [] };
+      s = { attempts: 0, head: undefined, shadow: null, strictBlocked: false, running: runningByPartition.get(name) ?? [], extra: [], waiting: [], worstRunning: undefined };
       parts.set(name, s);
     }
     return s;
@@ -191,10 +193,17 @@ export function cycle(snapshot: ClusterSnapshot, policy: Policy, now: Seconds): 
     }
 
     // Blocked. Try preemption (within the depth), then decide what the block means for the jobs behind.
-    if (!beyondDepth && (policy.preemption.byPriority || (policy.preemption.reclaim && quota.active)) && s.running.length > 0) {
+    const runningRank = (r: RunningJobSnapshot) => (order.runningRank ?? order.rank)(r, ctx);
+    const reclaim = policy.preemption.reclaim && quota.active;
+    if (policy.preemption.byPriority && !reclaim && s.worstRunning === undefined) {
+      s.worstRunning = -Infinity;
+      for (const r of s.running) s.worstRunning = Math.max(s.worstRunning, runningRank(r));
+    }
+    const mayPreempt = reclaim || (policy.preemption.byPriority && rank < s.worstRunning!);
+    if (!beyondDepth && mayPreempt && s.running.length > 0) {
       const plan = planPreemption({
         tx, job, jobRank: rank, candidates: s.running.filter((r) => !victims.has(r.id)),
-        runningRank: (r) => (order.runningRank ?? order.rank)(r, ctx), policy, quota, now, options,
+        runningRank, policy, quota, now, options,
       });
       if (plan) {
         for (const v of plan.victims) {
