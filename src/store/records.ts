@@ -1,0 +1,225 @@
+/**
+ * The records the store hands out: camelCase, typed with the core's branded ids, JSON columns parsed,
+ * timestamps as epoch milliseconds (numbers on both dialects). The API layer maps these to the contract;
+ * nothing outside `src/store` sees a database row.
+ *
+ * `New…` types are what a caller passes to create a row: ids are minted by the caller (`job_…`), and a
+ * missing timestamp defaults to the store's clock.
+ */
+import type {
+  AcceleratorTypeId, AllocationId, JobId, NodeName, PartitionName, ProjectId, TenantId, UserId,
+} from '../core/ids.ts';
+import type { InventoryNode, NodeState } from '../core/inventory.ts';
+import type { JobState } from '../core/jobState.ts';
+import type { Placement, ResourceRequest } from '../core/resources.ts';
+
+/** Epoch milliseconds. */
+export type Millis = number;
+
+export const TENANT_KINDS = ['startup', 'enterprise', 'university', 'research_institute', 'public'] as const;
+export type TenantKind = (typeof TENANT_KINDS)[number];
+export const SECTORS = ['healthcare', 'automotive', 'energy', 'other'] as const;
+export type Sector = (typeof SECTORS)[number];
+
+export interface TenantRecord {
+  id: TenantId;
+  slug: string;
+  name: string;
+  kind: TenantKind;
+  sector: Sector;
+  createdAt: Millis;
+}
+export type NewTenant = Omit<TenantRecord, 'createdAt'> & { createdAt?: Millis };
+
+export const USER_ROLES = ['operator', 'owner', 'member'] as const;
+export type UserRole = (typeof USER_ROLES)[number];
+
+export interface UserRecord {
+  id: UserId;
+  email: string;
+  name: string;
+  passwordHash: string | null;
+  role: UserRole;
+  /** Null for operators: they belong to the data center, not to a tenant. */
+  tenantId: TenantId | null;
+  createdAt: Millis;
+  disabledAt: Millis | null;
+}
+export type NewUser = Omit<UserRecord, 'createdAt' | 'disabledAt' | 'passwordHash' | 'tenantId'> & {
+  passwordHash?: string | null;
+  tenantId?: TenantId | null;
+  createdAt?: Millis;
+  disabledAt?: Millis | null;
+};
+
+export interface ProjectRecord {
+  id: ProjectId;
+  tenantId: TenantId;
+  slug: string;
+  name: string;
+  description: string;
+  createdAt: Millis;
+}
+export type NewProject = Omit<ProjectRecord, 'createdAt' | 'description'> & { description?: string; createdAt?: Millis };
+
+export interface ApiTokenRecord {
+  id: string;
+  userId: UserId;
+  name: string;
+  /** Hash of the secret; the secret itself is never stored. */
+  tokenHash: string;
+  /** The first characters of the secret, shown in listings so a user can tell tokens apart. */
+  prefix: string;
+  createdAt: Millis;
+  lastUsedAt: Millis | null;
+  expiresAt: Millis | null;
+  revokedAt: Millis | null;
+}
+export type NewApiToken = Omit<ApiTokenRecord, 'createdAt' | 'lastUsedAt' | 'revokedAt' | 'expiresAt'> & {
+  expiresAt?: Millis | null;
+  createdAt?: Millis;
+};
+
+export interface NodeRecord extends InventoryNode {
+  stateReason: string | null;
+  updatedAt: Millis;
+}
+export type NewNode = InventoryNode & { stateReason?: string | null };
+
+export interface JobRecord {
+  id: JobId;
+  /** Submission order: unique, increasing; the keyset of job listings. */
+  seq: number;
+  tenantId: TenantId;
+  projectId: ProjectId;
+  userId: UserId;
+  name: string;
+  partition: PartitionName;
+  state: JobState;
+  script: string;
+  workingDirectory: string;
+  environment: Record<string, string>;
+  request: ResourceRequest;
+  priority: number;
+  qos: string | null;
+  submittedAt: Millis;
+  startedAt: Millis | null;
+  endedAt: Millis | null;
+  exitCode: number | null;
+  signal: string | null;
+  pendingReason: string | null;
+  pendingMessage: string | null;
+  estimatedStart: Millis | null;
+  placement: Placement | null;
+  acceleratorType: AcceleratorTypeId | null;
+  executor: string | null;
+  executorHandle: string | null;
+  stdoutPath: string;
+  stderrPath: string;
+  warnings: string[];
+  attempt: number;
+  preemptionCount: number;
+  failureReason: string | null;
+  allocationId: AllocationId | null;
+  updatedAt: Millis;
+}
+
+/** Fields fixed at submission; everything else may be changed by `jobs.update`. */
+type JobIdentity = 'id' | 'seq' | 'tenantId' | 'projectId' | 'userId' | 'submittedAt' | 'updatedAt';
+/** Fields a submission must give; the rest default (state `pending`, nulls, zero counters). */
+type JobRequired =
+  | 'id' | 'tenantId' | 'projectId' | 'userId' | 'name' | 'partition' | 'script' | 'workingDirectory'
+  | 'request' | 'stdoutPath' | 'stderrPath';
+export type NewJob = Pick<JobRecord, JobRequired> & Partial<Omit<JobRecord, JobRequired | 'seq' | 'updatedAt'>>;
+export type JobPatch = Partial<Omit<JobRecord, JobIdentity>>;
+
+export interface JobListFilter {
+  tenantId?: TenantId;
+  projectId?: ProjectId;
+  userId?: UserId;
+  states?: readonly JobState[];
+  /** `nextCursor` of the previous page; absent for the first page. */
+  cursor?: string | null;
+  /** Page size, 1..1000 (default 50). */
+  limit?: number;
+}
+export interface JobPage {
+  jobs: JobRecord[];
+  /** Pass as `cursor` to get the next (older) page; null when this page is the last. */
+  nextCursor: string | null;
+}
+
+export const JOB_EVENT_KINDS = ['state', 'reason', 'info'] as const;
+export type JobEventKind = (typeof JOB_EVENT_KINDS)[number];
+export interface JobEventRecord {
+  id: number;
+  jobId: JobId;
+  at: Millis;
+  kind: JobEventKind;
+  fromState: JobState | null;
+  toState: JobState | null;
+  message: string;
+}
+export type NewJobEvent = Omit<JobEventRecord, 'id' | 'at' | 'fromState' | 'toState'> & {
+  at?: Millis;
+  fromState?: JobState | null;
+  toState?: JobState | null;
+};
+
+/** One job attempt on one device (deviceIdx -1: a CPU-only job on that node). */
+export interface UsageRecord {
+  jobId: JobId;
+  attempt: number;
+  node: NodeName;
+  deviceIdx: number;
+  acceleratorType: AcceleratorTypeId | null;
+  startedAt: Millis;
+  endedAt: Millis | null;
+}
+export type NewUsage = Omit<UsageRecord, 'endedAt'>;
+
+export interface UsageFilter {
+  tenantId?: TenantId;
+  projectId?: ProjectId;
+  jobId?: JobId;
+  acceleratorType?: AcceleratorTypeId;
+  /** Count only the part of each interval at or after `from` (epoch ms). */
+  from?: Millis;
+  /** Count only the part of each interval before `to` (epoch ms). */
+  to?: Millis;
+  /** End of still-open intervals (default: the store's clock). */
+  now?: Millis;
+}
+export interface UsageSum {
+  /** Seconds summed over device rows (deviceIdx >= 0). */
+  deviceSeconds: number;
+  /** The same, per accelerator type (rows without a type under `unknown`). */
+  byAcceleratorType: Record<string, number>;
+  /** Seconds of CPU-only rows (deviceIdx -1): one per job attempt per node. */
+  cpuOnlySeconds: number;
+}
+
+export interface AuditRecord {
+  id: number;
+  at: Millis;
+  actorUserId: UserId | null;
+  action: string;
+  subject: string;
+  detail: Record<string, unknown>;
+}
+export type NewAudit = Omit<AuditRecord, 'id' | 'at' | 'actorUserId' | 'detail'> & {
+  at?: Millis;
+  actorUserId?: UserId | null;
+  detail?: Record<string, unknown>;
+};
+export interface AuditFilter {
+  subject?: string;
+  actorUserId?: UserId;
+  action?: string;
+  /** Entries older than this id (keyset, newest first). */
+  beforeId?: number;
+  /** Default 100, at most 1000. */
+  limit?: number;
+}
+
+export type { NodeState };

@@ -1,0 +1,151 @@
+/**
+ * The database as Kysely sees it: snake_case tables and columns. Timestamps are epoch milliseconds
+ * (`bigint` on PostgreSQL, parsed back to numbers by the pool's type parser; integers on SQLite). JSON
+ * columns are text on both dialects and parsed by the mappers in `queries/`.
+ */
+import type { Generated } from 'kysely';
+
+export interface SchemaMetaTable {
+  id: number;
+  version: number;
+  updated_at: number;
+}
+
+export interface TenantsTable {
+  id: string;
+  slug: string;
+  name: string;
+  kind: string;
+  sector: string;
+  created_at: number;
+}
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  name: string;
+  password_hash: string | null;
+  role: string;
+  tenant_id: string | null;
+  created_at: number;
+  disabled_at: number | null;
+}
+
+export interface ProjectsTable {
+  id: string;
+  tenant_id: string;
+  slug: string;
+  name: string;
+  description: string;
+  created_at: number;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  user_id: string;
+  name: string;
+  token_hash: string;
+  prefix: string;
+  created_at: number;
+  last_used_at: number | null;
+  expires_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface NodesTable {
+  name: string;
+  partition: string;
+  cpus: number;
+  memory_mb: number;
+  labels: string;
+  state: string;
+  state_reason: string | null;
+  source: string;
+  updated_at: number;
+}
+
+export interface DevicesTable {
+  node: string;
+  idx: number;
+  type: string;
+}
+
+export interface JobsTable {
+  id: string;
+  seq: Generated<number>;
+  tenant_id: string;
+  project_id: string;
+  user_id: string;
+  name: string;
+  partition: string;
+  state: string;
+  script: string;
+  working_directory: string;
+  environment: string;
+  request: string;
+  priority: number;
+  qos: string | null;
+  submitted_at: number;
+  started_at: number | null;
+  ended_at: number | null;
+  exit_code: number | null;
+  signal: string | null;
+  pending_reason: string | null;
+  pending_message: string | null;
+  estimated_start: number | null;
+  placement: string | null;
+  accelerator_type: string | null;
+  executor: string | null;
+  executor_handle: string | null;
+  stdout_path: string;
+  stderr_path: string;
+  warnings: string;
+  attempt: number;
+  preemption_count: number;
+  failure_reason: string | null;
+  allocation_id: string | null;
+  updated_at: number;
+}
+
+export interface JobEventsTable {
+  id: Generated<number>;
+  job_id: string;
+  at: number;
+  kind: string;
+  from_state: string | null;
+  to_state: string | null;
+  message: string;
+}
+
+export interface UsageTable {
+  job_id: string;
+  attempt: number;
+  node: string;
+  device_idx: number;
+  accelerator_type: string | null;
+  started_at: number;
+  ended_at: number | null;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: number;
+  actor_user_id: string | null;
+  action: string;
+  subject: string;
+  detail: string;
+}
+
+export interface Database {
+  schema_meta: SchemaMetaTable;
+  tenants: TenantsTable;
+  users: UsersTable;
+  projects: ProjectsTable;
+  api_tokens: ApiTokensTable;
+  nodes: NodesTable;
+  devices: DevicesTable;
+  jobs: JobsTable;
+  job_events: JobEventsTable;
+  usage: UsageTable;
+  audit_log: AuditLogTable;
+}

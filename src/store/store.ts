@@ -1,0 +1,158 @@
+/**
+ * The `Store`: every query of `queries/`, bound to one database handle (the root database or a
+ * transaction). Services receive a `Store` and never see Kysely; `store.transaction(fn)` hands `fn` the same
+ * interface bound to a transaction, committed when `fn` resolves and rolled back when it throws.
+ */
+import type { Kysely } from 'kysely';
+import type { JobId, NodeName, TenantId, UserId } from '../core/ids.ts';
+import type { NodeState } from '../core/inventory.ts';
+import type { JobState } from '../core/jobState.ts';
+import type { StoreDialect } from './migrations/types.ts';
+import type { QueryContext } from './queries/context.ts';
+import * as audit from './queries/audit.ts';
+import * as events from './queries/events.ts';
+import { insertJob } from './queries/jobs/insert.ts';
+import { countJobsByState, getJob, listJobs, listJobsByStates } from './queries/jobs/read.ts';
+import { updateJob, type JobUpdateOptions } from './queries/jobs/update.ts';
+import * as nodes from './queries/nodes.ts';
+import * as projects from './queries/projects.ts';
+import * as tenants from './queries/tenants.ts';
+import * as tokens from './queries/tokens.ts';
+import * as usage from './queries/usage.ts';
+import * as users from './queries/users.ts';
+import type {
+  ApiTokenRecord, AuditFilter, AuditRecord, JobEventRecord, JobListFilter, JobPage, JobPatch, JobRecord,
+  NewApiToken, NewAudit, NewJob, NewJobEvent, NewNode, NewProject, NewTenant, NewUsage, NewUser, NodeRecord,
+  ProjectRecord, TenantRecord, UsageFilter, UsageRecord, UsageSum, UserRecord,
+} from './records.ts';
+import type { Database } from './schema.ts';
+import type { ProjectId } from '../core/ids.ts';
+
+export interface Store {
+  readonly dialect: StoreDialect;
+  tenants: {
+    create(t: NewTenant): Promise<TenantRecord>;
+    get(id: TenantId): Promise<TenantRecord | undefined>;
+    getBySlug(slug: string): Promise<TenantRecord | undefined>;
+    list(): Promise<TenantRecord[]>;
+  };
+  users: {
+    create(u: NewUser): Promise<UserRecord>;
+    get(id: UserId): Promise<UserRecord | undefined>;
+    getByEmail(email: string): Promise<UserRecord | undefined>;
+    list(): Promise<UserRecord[]>;
+    listByTenant(tenantId: TenantId): Promise<UserRecord[]>;
+    setDisabled(id: UserId, disabledAt: number | null): Promise<boolean>;
+    setPasswordHash(id: UserId, passwordHash: string | null): Promise<boolean>;
+  };
+  projects: {
+    create(p: NewProject): Promise<ProjectRecord>;
+    get(id: ProjectId): Promise<ProjectRecord | undefined>;
+    getBySlug(tenantId: TenantId, slug: string): Promise<ProjectRecord | undefined>;
+    listByTenant(tenantId: TenantId): Promise<ProjectRecord[]>;
+  };
+  tokens: {
+    create(t: NewApiToken): Promise<ApiTokenRecord>;
+    findByHash(tokenHash: string): Promise<ApiTokenRecord | undefined>;
+    touch(id: string, at?: number): Promise<boolean>;
+    revoke(id: string, at?: number): Promise<boolean>;
+    listByUser(userId: UserId): Promise<ApiTokenRecord[]>;
+  };
+  nodes: {
+    upsertMany(nodes: readonly NewNode[]): Promise<void>;
+    list(): Promise<NodeRecord[]>;
+    setState(name: NodeName, state: NodeState, reason?: string | null): Promise<boolean>;
+  };
+  jobs: {
+    insert(job: NewJob): Promise<JobRecord>;
+    get(id: JobId): Promise<JobRecord | undefined>;
+    list(filter?: JobListFilter): Promise<JobPage>;
+    listByStates(states: readonly JobState[]): Promise<JobRecord[]>;
+    update(id: JobId, patch: JobPatch, opts?: JobUpdateOptions): Promise<boolean>;
+    countByState(filter?: { tenantId?: TenantId }): Promise<Record<JobState, number>>;
+  };
+  events: {
+    append(e: NewJobEvent): Promise<JobEventRecord>;
+    list(jobId: JobId, opts?: { afterId?: number }): Promise<JobEventRecord[]>;
+  };
+  usage: {
+    open(rows: readonly NewUsage[]): Promise<number>;
+    close(jobId: JobId, attempt: number, endedAt: number): Promise<number>;
+    listByJob(jobId: JobId): Promise<UsageRecord[]>;
+    sumDeviceSeconds(filter?: UsageFilter): Promise<UsageSum>;
+  };
+  audit: {
+    append(a: NewAudit): Promise<AuditRecord>;
+    list(filter?: AuditFilter): Promise<AuditRecord[]>;
+  };
+  /**
+   * Runs fn with a Store bound to one transaction. Inside a transaction, this runs fn in the same one
+   * (no savepoints). On SQLite, transactions are serialised (one connection); keep them short.
+   */
+  transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
+}
+
+export function bindStore(db: Kysely<Database>, dialect: StoreDialect, clock: () => number): Store {
+  const ctx: QueryContext = { db, dialect, clock };
+  const store: Store = {
+    dialect,
+    tenants: {
+      create: (t) => tenants.createTenant(ctx, t),
+      get: (id) => tenants.getTenant(ctx, id),
+      getBySlug: (slug) => tenants.getTenantBySlug(ctx, slug),
+      list: () => tenants.listTenants(ctx),
+    },
+    users: {
+      create: (u) => users.createUser(ctx, u),
+      get: (id) => users.getUser(ctx, id),
+      getByEmail: (email) => users.getUserByEmail(ctx, email),
+      list: () => users.listUsers(ctx),
+      listByTenant: (tenantId) => users.listUsersByTenant(ctx, tenantId),
+      setDisabled: (id, at) => users.setUserDisabled(ctx, id, at),
+      setPasswordHash: (id, hash) => users.setUserPasswordHash(ctx, id, hash),
+    },
+    projects: {
+      create: (p) => projects.createProject(ctx, p),
+      get: (id) => projects.getProject(ctx, id),
+      getBySlug: (tenantId, slug) => projects.getProjectBySlug(ctx, tenantId, slug),
+      listByTenant: (tenantId) => projects.listProjectsByTenant(ctx, tenantId),
+    },
+    tokens: {
+      create: (t) => tokens.createToken(ctx, t),
+      findByHash: (hash) => tokens.findTokenByHash(ctx, hash),
+      touch: (id, at) => tokens.touchToken(ctx, id, at),
+      revoke: (id, at) => tokens.revokeToken(ctx, id, at),
+      listByUser: (userId) => tokens.listTokensByUser(ctx, userId),
+    },
+    nodes: {
+      upsertMany: (list) => nodes.upsertNodes(ctx, list),
+      list: () => nodes.listNodes(ctx),
+      setState: (name, state, reason) => nodes.setNodeState(ctx, name, state, reason ?? null),
+    },
+    jobs: {
+      insert: (job) => insertJob(ctx, job),
+      get: (id) => getJob(ctx, id),
+      list: (filter) => listJobs(ctx, filter),
+      listByStates: (states) => listJobsByStates(ctx, states),
+      update: (id, patch, opts) => updateJob(ctx, id, patch, opts),
+      countByState: (filter) => countJobsByState(ctx, filter),
+    },
+    events: {
+      append: (e) => events.appendEvent(ctx, e),
+      list: (jobId, opts) => events.listEvents(ctx, jobId, opts),
+    },
+    usage: {
+      open: (rows) => usage.openUsage(ctx, rows),
+      close: (jobId, attempt, endedAt) => usage.closeUsage(ctx, jobId, attempt, endedAt),
+      listByJob: (jobId) => usage.listUsageByJob(ctx, jobId),
+      sumDeviceSeconds: (filter) => usage.sumUsageSeconds(ctx, filter),
+    },
+    audit: {
+      append: (a) => audit.appendAudit(ctx, a),
+      list: (filter) => audit.listAudit(ctx, filter),
+    },
+    transaction: (fn) =>
+      db.isTransaction ? fn(store) : db.transaction().execute((trx) => fn(bindStore(trx, dialect, clock))),
+  };
+  return store;
+}
