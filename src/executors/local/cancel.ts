@@ -34,9 +34,11 @@ export async function cancelRun(stateDir: string, handle: ExecutorHandle): Promi
   for (;;) {
     const pgid = Number((await readOptional(join(dir, 'pgid')))?.trim() || NaN);
     if (Number.isInteger(pgid) && pgid > 1) {
-      // Signal only what is provably ours: the leader of its own group, in the supervisor's session.
+      // Signal only what is provably ours: a process in the supervisor's session. It is `timeout` (leading
+      // its own group), or — in the first millisecond — the supervisor's fork that is about to become
+      // `timeout`; SIGTERM before timeout installs its handlers kills it before it starts the script.
       const stat = await procStat(pgid);
-      if (stat !== null && stat.pgrp === pgid && stat.session === record.supervisorPid) {
+      if (stat !== null && stat.session === record.supervisorPid) {
         try {
           process.kill(pgid, 'SIGTERM');
         } catch (e) {
