@@ -82,7 +82,7 @@ const cases: Record<string, Case> = {
       running: [aJob('b').gpus(8).tenant('borrower').runningOn(0, [['n000', [0, 1, 2, 3, 4, 5, 6, 7]]]).buildRunning()],
       pending: [aJob('o').gpus(4).tenant('owner').submittedAt(500).build()],
     },
-    wantStarted: [], wantPreempted: { b: 'o' }, wantReasons: { o: 'preempting' },
+    wantStarted: ['o'], wantPreempted: { b: 'o' }, wantReasons: {},
   },
   'reservation: other tenants keep off held nodes during the window': {
     policy: 'fifo-backfill', now: 0,
@@ -111,7 +111,7 @@ const cases: Record<string, Case> = {
       running: [aJob('old').gpus(8).attained(0).runningOn(0, [['n000', [0, 1, 2, 3, 4, 5, 6, 7]]]).buildRunning()],
       pending: [aJob('new').gpus(8).submittedAt(99_000).build()],
     },
-    wantStarted: [], wantPreempted: { old: 'new' }, wantReasons: { new: 'preempting' },
+    wantStarted: ['new'], wantPreempted: { old: 'new' }, wantReasons: {},
   },
   'preemption is bounded per window': {
     policy: 'las', now: 100_000,
@@ -129,7 +129,7 @@ const cases: Record<string, Case> = {
       running: [aJob('long').gpus(8).duration(10_000).runningOn(0, [['n000', [0, 1, 2, 3, 4, 5, 6, 7]]]).buildRunning()],
       pending: [aJob('short').gpus(8).duration(50).submittedAt(90).build()],
     },
-    wantStarted: [], wantPreempted: { long: 'short' },
+    wantStarted: ['short'], wantPreempted: { long: 'short' },
   },
   'sjf: shortest first': {
     policy: 'sjf',

@@ -14,7 +14,8 @@
  *                forward simulation on time limits; a job behind may start only if it ends before that time
  *                or avoids the head's nodes), greedy (skip the blocked job).
  * 4. preempt   — a blocked job may free capacity by preemption (reclaim of borrowed quota; priority for
- *                preemptive policies); the freed capacity is held for it in the rest of the cycle.
+ *                preemptive policies): its preempt decisions are followed by its own start on the freed
+ *                capacity. Decisions must be applied in order (the controller stops the victims first).
  * 5. admit     — every job that fits gets a start decision and its capacity is assumed taken, so later jobs
  *                in the same cycle see it.
  * 6. explain   — every job left pending gets a reason and, within `estimateDepth` per partition, an
@@ -211,10 +212,11 @@ export function cycle(snapshot: ClusterSnapshot, policy: Policy, now: Seconds): 
           quota.remove(v.tenant, v.acceleratorType, devicesOf(v));
           decisions.push({ kind: 'preempt', jobId: v.id, reason: plan.reason, forJob: job.id });
         }
+        // The start follows its preemptions: applied in order, it takes exactly the capacity they free.
         tx.take(plan.place.placement, plan.place.type);
         quota.add(job.tenant, plan.place.type, need);
         s.extra.push({ end: now + job.request.timeLimitSeconds, placement: plan.place.placement, type: plan.place.type });
-        note({ reason: 'preempting', victims: plan.victims.length });
+        decisions.push({ kind: 'start', jobId: job.id, placement: plan.place.placement, acceleratorType: plan.place.type });
         continue;
       }
     }

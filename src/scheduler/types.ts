@@ -133,6 +133,10 @@ export interface PriorityBreakdown {
 }
 
 export interface CycleResult {
+  /**
+   * In the order they must be applied: a start that follows preempt decisions runs on the capacity those
+   * preemptions free (stop the victims, then start it).
+   */
   decisions: readonly Decision[];
   pending: readonly PendingExplanation[];
   priorities: readonly PriorityBreakdown[];

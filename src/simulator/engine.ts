@@ -21,7 +21,7 @@ import { MinHeap } from '../scheduler/heap.ts';
 import { feasibility } from '../scheduler/placement.ts';
 import type { Policy } from '../scheduler/policy.ts';
 import type {
-  ClusterSnapshot, NodeSnapshot, PendingJobSnapshot, QuotaSnapshot, ReservationSnapshot, RunningJobSnapshot,
+  ClusterSnapshot, CycleResult, NodeSnapshot, PendingJobSnapshot, QuotaSnapshot, ReservationSnapshot, RunningJobSnapshot,
 } from '../scheduler/types.ts';
 import { buildResult, type RunState } from './metrics.ts';
 import type { SimJob, SimResult } from './types.ts';
@@ -41,6 +41,8 @@ export interface SimulateOptions {
   onProgress?: (done: number, total: number) => void;
   /** Sees every start, end and preemption (tests audit the allocation with it). */
   observe?: (e: SimEvent) => void;
+  /** Sees every cycle's result (tests check reservations and estimates with it). */
+  observeCycle?: (time: number, result: CycleResult) => void;
   /** Injected wall clock in seconds, for summary.wallSeconds (the simulator itself has none). */
   clock?: () => number;
   /** Cycles at one instant after preemptions, at most (default 8). */
@@ -187,6 +189,7 @@ export function simulate(workload: readonly SimJob[], nodes: readonly NodeSnapsh
     for (let k = 0; k < maxCycles && pending.length > 0; k++) {
       const res = cycle(snapshot, policy, t);
       cycles++;
+      o.observeCycle?.(t, res);
       let preempted = false;
       for (const d of res.decisions) {
         const st = byId.get(d.jobId)!;
