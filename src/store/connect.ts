@@ -61,7 +61,8 @@ class ImmediateSqliteDialect extends SqliteDialect {
   }
 }
 
-export function openSqlite(path: string): Kysely<Database> {
+/** @param cacheStatements keep prepared statements by SQL text (default true; false only to measure it). */
+export function openSqlite(path: string, cacheStatements = true): Kysely<Database> {
   if (path !== ':memory:' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
   const raw = new BetterSqlite3(path);
   raw.pragma('journal_mode = WAL');
@@ -69,7 +70,9 @@ export function openSqlite(path: string): Kysely<Database> {
   raw.pragma('foreign_keys = ON');
   raw.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   return new Kysely<Database>({
-    dialect: new ImmediateSqliteDialect({ database: cachingDatabase(raw) as unknown as BetterSqlite3.Database }),
+    dialect: new ImmediateSqliteDialect({
+      database: cacheStatements ? (cachingDatabase(raw) as unknown as BetterSqlite3.Database) : raw,
+    }),
   });
 }
 
