@@ -87,7 +87,9 @@ export interface Store {
   };
   /**
    * Runs fn with a Store bound to one transaction. Inside a transaction, this runs fn in the same one
-   * (no savepoints). On SQLite, transactions are serialised (one connection); keep them short.
+   * (no savepoints). On SQLite, transactions are serialised (one connection); keep them short, do no
+   * other I/O inside, and use only `tx` inside fn: a query on the outer store waits for the connection the
+   * transaction holds — a deadlock on SQLite, a second pool connection outside the transaction on PostgreSQL.
    */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
 }

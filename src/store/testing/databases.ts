@@ -58,8 +58,18 @@ export function postgresAdminUrl(): string {
 }
 
 async function withAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: postgresAdminUrl() });
-  await client.connect();
+  const url = postgresAdminUrl();
+  const client = new pg.Client({ connectionString: url });
+  try {
+    await client.connect();
+  } catch (e) {
+    throw new Error(
+      `cannot connect to the test PostgreSQL at ${url.replace(/:[^:@/]*@/, ':***@')}: ${(e as Error).message}. ` +
+        `Start it with scripts/postgres-test.sh (or fix CHEOMDAN_TEST_DATABASE_URL), or set CHEOMDAN_SKIP_POSTGRES=1 ` +
+        `to run the SQLite half only.`,
+      { cause: e },
+    );
+  }
   try {
     return await fn(client);
   } finally {
