@@ -350,6 +350,21 @@ export function describeExecutorConformance(
       expect(await h.executor.observe([])).toEqual([]);
     }, testTimeout);
 
+    it('finds a job\'s runs by job id, where the executor implements lookup()', async (ctx) => {
+      const { lookup } = h.executor;
+      if (lookup === undefined) {
+        ctx.skip();
+        return;
+      }
+      const spec = aJob('exit 0');
+      const first = await start(spec);
+      await waitForExit(first);
+      const second = await start(aJob('exit 0', { jobId: spec.jobId }));
+      expect(await lookup.call(h.executor, spec.jobId)).toEqual([first, second]);
+      expect(await lookup.call(h.executor, asJobId(`never-started-${randomBytes(4).toString('hex')}`))).toEqual([]);
+      await waitForExit(second);
+    }, testTimeout);
+
     it('reports unknown and malformed handles as lost, without throwing', async () => {
       const garbage = ['', 'garbage', '../../../etc/passwd', 'local:../x', '999999999', 'slurm:999999999'];
       const got = await h.executor.observe(garbage);

@@ -19,6 +19,7 @@
  *   a malformed handle throws `not_found`.
  * - The job sees the environment described in JOB_ENVIRONMENT, whatever the executor.
  * - close() never stops a job.
+ * - lookup(), where implemented, finds a started job's handles by job id alone.
  */
 import type { JobId } from '../core/ids.ts';
 import type { Placement } from '../core/resources.ts';
@@ -99,6 +100,13 @@ export interface Executor {
   cancel(handle: ExecutorHandle): Promise<void>;
   observe(handles: readonly ExecutorHandle[]): Promise<Observation[]>;
   logs(handle: ExecutorHandle, spec: Pick<LaunchSpec, 'stdoutPath' | 'stderrPath'>, opts: LogOptions): AsyncIterable<Buffer>;
+  /**
+   * Optional. Handles of every run of this job the executor knows (running or ended), oldest first; [] for
+   * a job it never started. For recovery: a job caught in `starting` without a persisted handle (the server
+   * died between start() returning and the handle being stored) may be running; the controller adopts or
+   * cancels what this returns instead of starting a second copy beside an unaccounted first one.
+   */
+  lookup?(jobId: JobId): Promise<ExecutorHandle[]>;
   /** Releases timers and connections; running jobs keep running. */
   close(): Promise<void>;
 }

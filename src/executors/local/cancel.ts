@@ -13,9 +13,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CheomdanError } from '../../core/errors.ts';
 import type { ExecutorHandle } from '../types.ts';
-import { isSameProcessAlive, procStat } from './proc.ts';
+import { procStat } from './proc.ts';
 import { readOptional, runIdOf } from './runDir.ts';
-import { resolveRun } from './observe.ts';
+import { liveSupervisor, resolveRun } from './observe.ts';
 
 /** How long to wait for a just-started supervisor to publish the job's process group (it takes ~1 ms). */
 const PGID_WAIT_MS = 5_000;
@@ -29,6 +29,8 @@ export async function cancelRun(stateDir: string, handle: ExecutorHandle): Promi
   const { dir, record } = run;
   if ((await readOptional(join(dir, 'status'))) !== null) return;
   await writeFile(join(dir, 'cancel'), `${new Date().toISOString()}\n`);
+  const supervisor = await liveSupervisor(dir, record);
+  if (supervisor === null) return; // ended (its status is being written) or lost: nothing to signal
 
   const deadline = Date.now() + PGID_WAIT_MS;
   for (;;) {
@@ -38,7 +40,7 @@ export async function cancelRun(stateDir: string, handle: ExecutorHandle): Promi
       // its own group), or — in the first millisecond — the supervisor's fork that is about to become
       // `timeout`; SIGTERM before timeout installs its handlers kills it before it starts the script.
       const stat = await procStat(pgid);
-      if (stat !== null && stat.session === record.supervisorPid) {
+      if (stat !== null && stat.session === supervisor) {
         try {
           process.kill(pgid, 'SIGTERM');
         } catch (e) {
@@ -48,7 +50,7 @@ export async function cancelRun(stateDir: string, handle: ExecutorHandle): Promi
       return;
     }
     if ((await readOptional(join(dir, 'status'))) !== null) return;
-    if (!(await isSameProcessAlive(record.supervisorPid, record.supervisorStartTicks))) return;
+    if ((await liveSupervisor(dir, record)) === null) return;
     if (Date.now() > deadline) {
       throw new CheomdanError('executor_failed', `the supervisor of ${handle} has not published the job's process group after ${PGID_WAIT_MS} ms; it is marked cancelled and will not start the script if it has not yet`);
     }

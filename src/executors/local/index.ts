@@ -15,6 +15,7 @@ import type { Executor, ExecutorHandle, LaunchSpec, LogOptions, Observation } fr
 import { cancelRun } from './cancel.ts';
 import { DEFAULT_INHERITED_ENVIRONMENT } from './environment.ts';
 import { launch, resolveTools, type LaunchContext } from './launch.ts';
+import { lookupRuns } from './lookup.ts';
 import { tailFile } from './logs.ts';
 import { hasEnded, observeOne } from './observe.ts';
 import { runsDir } from './runDir.ts';
@@ -55,6 +56,7 @@ export function createLocalExecutor(opts: LocalExecutorOptions): Executor {
     cancel: (handle: ExecutorHandle) => cancelRun(opts.stateDir, handle),
     observe: (handles: readonly ExecutorHandle[]): Promise<Observation[]> =>
       Promise.all(handles.map((h) => observeOne(opts.stateDir, h))),
+    lookup: (jobId) => lookupRuns(opts.stateDir, jobId),
     logs(handle, spec, logOpts: LogOptions): AsyncIterable<Buffer> {
       const signal = logOpts.signal === undefined ? closing.signal : AbortSignal.any([logOpts.signal, closing.signal]);
       return tailFile(logOpts.stream === 'stdout' ? spec.stdoutPath : spec.stderrPath, {

@@ -6,14 +6,14 @@
  */
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
-import { mkdir, open, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, rm, stat, writeFile } from 'node:fs/promises';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
 import { CheomdanError } from '../../core/errors.ts';
 import type { ExecutorHandle, LaunchSpec } from '../types.ts';
 import { jobEnvironment } from './environment.ts';
-import { procStatSync } from './proc.ts';
+import { killSession, procStatSync } from './proc.ts';
 import { handleFor, newRunId, runDir, writeFileAtomic, type LaunchRecord } from './runDir.ts';
-import { SUPERVISOR_SCRIPT } from './supervisor.ts';
+import { SUPERVISOR_ARGV0, SUPERVISOR_SCRIPT } from './supervisor.ts';
 
 /** Absolute paths of the programs the supervisor needs (it must not depend on the job's PATH). */
 export interface Tools {
@@ -116,6 +116,19 @@ export async function launch(ctx: LaunchContext, spec: LaunchSpec): Promise<Exec
   const dir = runDir(ctx.stateDir, runId);
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'script.sh'), spec.script);
+  const record: LaunchRecord = {
+    version: 1,
+    jobId: spec.jobId,
+    supervisorPid: null,
+    supervisorStartTicks: null,
+    startedAt,
+    timeLimitSeconds: spec.timeLimitSeconds,
+    gracePeriodSeconds: grace,
+    stdoutPath: spec.stdoutPath,
+    stderrPath: spec.stderrPath,
+  };
+  // Recorded before the spawn, so that a server dying right after it leaves a run its successor can find.
+  await writeFileAtomic(join(dir, 'launch.json'), `${JSON.stringify(record)}\n`);
 
   const env = jobEnvironment(spec, process.env, ctx.inheritEnvironment);
   const { tools } = ctx;
@@ -123,7 +136,7 @@ export async function launch(ctx: LaunchContext, spec: LaunchSpec): Promise<Exec
   const killAfter = duration(Math.max(grace, 0.01));
   const child = spawn(
     tools.sh,
-    ['-c', SUPERVISOR_SCRIPT, 'cheomdan-supervisor', dir, spec.workingDirectory, duration(spec.timeLimitSeconds),
+    ['-c', SUPERVISOR_SCRIPT, SUPERVISOR_ARGV0, dir, spec.workingDirectory, duration(spec.timeLimitSeconds),
       killAfter, spec.stdoutPath, spec.stderrPath, tools.timeout, tools.bash, tools.date, tools.mv],
     // detached: the supervisor calls setsid(), so it is in no process group or session of the server and
     // outlives it; cwd '/' so it never pins the server's working directory.
@@ -135,33 +148,23 @@ export async function launch(ctx: LaunchContext, spec: LaunchSpec): Promise<Exec
   const pid = child.pid;
   if (pid === undefined) {
     const err = await new Promise<Error>((resolve) => child.once('error', resolve));
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
     throw new CheomdanError('executor_failed', `cannot start the job's supervisor (${tools.sh}): ${err.message}`, { cause: err });
   }
   child.unref();
 
   // The supervisor is our unreaped child, so its /proc entry exists even if it has already exited.
   const stat = procStatSync(pid);
-  const record: LaunchRecord = {
-    version: 1,
-    jobId: spec.jobId,
-    supervisorPid: pid,
-    supervisorStartTicks: stat?.startTicks ?? 'unknown',
-    startedAt,
-    timeLimitSeconds: spec.timeLimitSeconds,
-    gracePeriodSeconds: grace,
-    stdoutPath: spec.stdoutPath,
-    stderrPath: spec.stderrPath,
-  };
   try {
-    await writeFileAtomic(join(dir, 'launch.json'), `${JSON.stringify(record)}\n`);
+    await writeFileAtomic(
+      join(dir, 'launch.json'),
+      `${JSON.stringify({ ...record, supervisorPid: pid, supervisorStartTicks: stat?.startTicks ?? null })}\n`,
+    );
   } catch (e) {
-    // Without a record no one could ever observe or cancel the job: stop it before saying the start failed.
+    // Observers could still find the supervisor by a /proc scan, but we are about to report the start as
+    // failed, so the controller will requeue the job: nothing of this run may keep running.
     await writeFile(join(dir, 'cancel'), 'start failed\n').catch(() => undefined);
-    try {
-      process.kill(-pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
+    await killSession(pid);
     throw new CheomdanError('executor_failed', `cannot record the job's start in ${dir}: ${(e as Error).message}`, { cause: e });
   }
   return handleFor(runId);

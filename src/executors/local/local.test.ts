@@ -3,8 +3,8 @@
  * outlive the process that started them, pid reuse is detected, and the server's secrets stay out of jobs.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -116,6 +116,25 @@ describe('local executor', () => {
     const [o] = await executor().observe(['local:job_reused.x']);
     expect(o).toMatchObject({ state: 'lost' });
     await executor().cancel('local:job_reused.x'); // nothing to signal: must not signal this process
+  });
+
+  it('finds the supervisor of a run whose start was never fully recorded (server died right after the spawn)', async () => {
+    const e = executor();
+    const spec = aJob('echo up; sleep 1000');
+    const handle = await e.start(spec);
+    started.push(handle);
+    // What launch.json holds between the spawn and the second write: no pid.
+    const dir = join(stateDir, 'runs', handle.slice('local:'.length));
+    const record = JSON.parse(readFileSync(join(dir, 'launch.json'), 'utf8')) as Record<string, unknown>;
+    await writeFile(join(dir, 'launch.json'), JSON.stringify({ ...record, supervisorPid: null, supervisorStartTicks: null }));
+    const fresh = executor();
+    expect((await fresh.observe([handle]))[0]).toMatchObject({ state: 'running' });
+    await fresh.cancel(handle);
+    expect(await waitFor(fresh, handle, 'exited')).toMatchObject({ cancelled: true });
+
+    // The same record with no supervisor anywhere and no status: lost, saying why.
+    await rm(join(dir, 'status'));
+    expect((await fresh.observe([handle]))[0]).toMatchObject({ state: 'lost', detail: expect.stringContaining('while starting') });
   });
 
   it('passes only allow-listed server variables to the job', async () => {

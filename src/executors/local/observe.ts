@@ -8,9 +8,9 @@
  */
 import { join } from 'node:path';
 import type { ExecutorHandle, Observation } from '../types.ts';
-import { isSameProcessAlive } from './proc.ts';
+import { findProcessByArguments, hasArguments, isSameProcessAlive, procStat } from './proc.ts';
 import { readLaunchRecord, readOptional, runDir, runIdOf, type LaunchRecord } from './runDir.ts';
-import { exitFromStatus, parseSupervisorStatus, reachedTimeLimit } from './supervisor.ts';
+import { exitFromStatus, parseSupervisorStatus, reachedTimeLimit, SUPERVISOR_ARGV0 } from './supervisor.ts';
 
 /** A run's directory and launch record, or the reason there is none. */
 export type ResolvedRun = { dir: string; record: LaunchRecord } | { lost: string };
@@ -22,6 +22,20 @@ export async function resolveRun(stateDir: string, handle: ExecutorHandle): Prom
   const record = await readLaunchRecord(dir);
   if (record === null) return { lost: `no launch record in ${dir}: the run is unknown to this state directory` };
   return { dir, record };
+}
+
+/**
+ * The pid of the run's supervisor if it is still alive, else null. The recorded pid counts only if the
+ * process there has the recorded start time (a reused pid has another); a record without a pid (the server
+ * died while starting the job) is resolved by the supervisor's command line, which names the run directory.
+ */
+export async function liveSupervisor(dir: string, record: LaunchRecord): Promise<number | null> {
+  const pid = record.supervisorPid;
+  const ticks = record.supervisorStartTicks;
+  if (pid !== null && ticks !== null) return (await isSameProcessAlive(pid, ticks)) ? pid : null;
+  const args = [SUPERVISOR_ARGV0, dir];
+  if (pid !== null) return (await procStat(pid)) !== null && (await hasArguments(pid, args)) ? pid : null;
+  return (await findProcessByArguments(args))?.pid ?? null;
 }
 
 function fromStatus(handle: ExecutorHandle, record: LaunchRecord, text: string): Observation {
@@ -51,7 +65,8 @@ export async function observeOne(stateDir: string, handle: ExecutorHandle): Prom
   const statusPath = join(dir, 'status');
   const first = await readOptional(statusPath);
   if (first !== null) return fromStatus(handle, record, first);
-  if (await isSameProcessAlive(record.supervisorPid, record.supervisorStartTicks)) {
+  const supervisor = await liveSupervisor(dir, record);
+  if (supervisor !== null) {
     return { handle, state: 'running', startedAt: record.startedAt };
   }
   // The supervisor may have written its status and exited between the two reads above.
@@ -60,7 +75,9 @@ export async function observeOne(stateDir: string, handle: ExecutorHandle): Prom
   return {
     handle,
     state: 'lost',
-    detail: `the supervisor (pid ${record.supervisorPid}) is gone and recorded no exit status; the job's end is unknown`,
+    detail: record.supervisorPid === null
+      ? 'the server stopped while starting the job and its supervisor is gone: the job may never have run'
+      : `the supervisor (pid ${record.supervisorPid}) is gone and recorded no exit status; the job's end is unknown`,
   };
 }
 

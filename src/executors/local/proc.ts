@@ -4,7 +4,7 @@
  * ticks since boot), which a reused pid cannot share, and with its session and process group, which tie a
  * process to the supervisor that made them.
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 
 export interface ProcStat {
@@ -55,4 +55,53 @@ export function procStatSync(pid: number): ProcStat | null {
 export async function isSameProcessAlive(pid: number, startTicks: string): Promise<boolean> {
   const stat = await procStat(pid);
   return stat !== null && stat.startTicks === startTicks;
+}
+
+const argvNeedle = (args: readonly string[]): string => `\0${args.join('\0')}\0`;
+
+/** Whether a live process's command line contains `args` as consecutive whole arguments. */
+export async function hasArguments(pid: number, args: readonly string[]): Promise<boolean> {
+  try {
+    return (await readFile(`/proc/${pid}/cmdline`, 'utf8')).includes(argvNeedle(args));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Finds a live process whose command line contains `args` as consecutive whole arguments, by scanning /proc.
+ * Slow (one read per process on the host); used only for a run whose launch record lacks the supervisor's
+ * pid because the server died in the millisecond between spawning it and recording it.
+ */
+export async function findProcessByArguments(args: readonly string[]): Promise<ProcStat | null> {
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    if (!(await hasArguments(Number(entry), args))) continue;
+    const stat = await procStat(Number(entry));
+    if (stat !== null) return stat;
+  }
+  return null;
+}
+
+/**
+ * SIGKILLs every process of a session (the supervisor and the job's process group both live in the
+ * supervisor's session). Scans /proc; for the rare path of a start that cannot be recorded.
+ */
+export async function killSession(session: number): Promise<void> {
+  // Repeat: a process can fork between our reading /proc and our signal reaching it.
+  for (let pass = 0; pass < 5; pass++) {
+    let found = 0;
+    for (const entry of await readdir('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      const stat = await procStat(Number(entry));
+      if (stat?.session !== session) continue;
+      found++;
+      try {
+        process.kill(stat.pid, 'SIGKILL');
+      } catch {
+        // exited meanwhile
+      }
+    }
+    if (found === 0) return;
+  }
 }

@@ -4,7 +4,9 @@
  * after a kill -9) can observe, cancel and read the logs of a job another instance started.
  *
  *   script.sh    the job's script (run by /bin/bash)
- *   launch.json  written by the server at start: supervisor pid + start time, limits, log paths
+ *   launch.json  written by the server at start, before the supervisor is spawned (limits, log paths) and
+ *                again right after (adding the supervisor's pid and start time); a crash in between leaves
+ *                a record without a pid, and the supervisor is then found by its command line (proc.ts)
  *   pgid         written by the supervisor: the job's process group (the `timeout` process's pid)
  *   cancel       written by the server before it signals the job (so the status can say "cancelled")
  *   status       written by the supervisor, atomically, when the job has ended (supervisor.ts)
@@ -24,9 +26,12 @@ const RUN_ID = /^[A-Za-z0-9_.-]{1,200}$/;
 export interface LaunchRecord {
   version: 1;
   jobId: string;
-  /** The supervisor's pid and its start time (ticks since boot, /proc/<pid>/stat field 22). */
-  supervisorPid: number;
-  supervisorStartTicks: string;
+  /**
+   * The supervisor's pid and its start time (ticks since boot, /proc/<pid>/stat field 22); null in the
+   * record written before the spawn, and still null if the server died before it could rewrite it.
+   */
+  supervisorPid: number | null;
+  supervisorStartTicks: string | null;
   /** ms since the epoch, from the executor's clock. */
   startedAt: number;
   timeLimitSeconds: number;
@@ -37,8 +42,7 @@ export interface LaunchRecord {
 
 /** A fresh run id: the job id (made safe for a file name), the start time and a few random characters. */
 export function newRunId(jobId: JobId, now: number): string {
-  const safe = jobId.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 120);
-  return `${safe}.${now.toString(36)}${randomBytes(3).toString('hex')}`;
+  return `${runIdPrefix(jobId)}${now.toString(36)}${randomBytes(3).toString('hex')}`;
 }
 
 export const handleFor = (runId: string): ExecutorHandle => `${HANDLE_PREFIX}${runId}`;
@@ -52,6 +56,9 @@ export function runIdOf(handle: ExecutorHandle): string | null {
 
 export const runsDir = (stateDir: string): string => join(stateDir, 'runs');
 export const runDir = (stateDir: string, runId: string): string => join(runsDir(stateDir), runId);
+
+/** Run ids of a job start with this prefix (the job id made safe for a file name, then a dot). */
+export const runIdPrefix = (jobId: string): string => `${jobId.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 120)}.`;
 
 /** Writes a file so that readers see the old content or the new one, never a part (write, then rename). */
 export async function writeFileAtomic(path: string, data: string): Promise<void> {
@@ -70,7 +77,9 @@ export async function readLaunchRecord(dir: string): Promise<LaunchRecord | null
   }
   try {
     const r = JSON.parse(text) as Partial<LaunchRecord>;
-    if (r.version !== 1 || typeof r.supervisorPid !== 'number' || typeof r.supervisorStartTicks !== 'string') return null;
+    if (r.version !== 1 || typeof r.jobId !== 'string' || typeof r.startedAt !== 'number') return null;
+    if (typeof r.timeLimitSeconds !== 'number' || typeof r.stdoutPath !== 'string') return null;
+    if (r.supervisorPid !== null && typeof r.supervisorPid !== 'number') return null;
     return r as LaunchRecord;
   } catch {
     return null;

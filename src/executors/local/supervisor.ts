@@ -53,6 +53,9 @@ kill -9 -"$t" 2>/dev/null
 st exited "$rc"
 `;
 
+/** The supervisor's $0: with the run directory after it, it identifies a supervisor in /proc/<pid>/cmdline. */
+export const SUPERVISOR_ARGV0 = 'cheomdan-supervisor';
+
 /** How the supervisor ended a run; `exited` is the only kind in which the job's script ran. */
 export type SupervisorOutcome = 'exited' | 'not_started' | 'no_working_directory';
 
