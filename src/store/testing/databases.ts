@@ -77,6 +77,32 @@ async function withAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+let leftoversDropped = false;
+/**
+ * Drops test databases left by test processes that died before their afterAll (a killed vitest run).
+ * Only databases whose creating pid is gone from this machine; once per process.
+ */
+async function dropLeftovers(c: pg.Client): Promise<void> {
+  if (leftoversDropped) return;
+  leftoversDropped = true;
+  const { rows } = await c.query<{ datname: string }>(`select datname from pg_database where datname like 'cheomdan_test_%'`);
+  for (const { datname } of rows) {
+    const pid = Number(/^cheomdan_test_(\d+)_/.exec(datname)?.[1]);
+    if (Number.isInteger(pid) && pid > 0 && !isAlive(pid)) {
+      await c.query(`drop database if exists ${datname} with (force)`).catch(() => undefined);
+    }
+  }
+}
+
 /** A fresh, empty database of the given dialect: where it is, and how to remove it. */
 export interface TestDatabase {
   dialect: TestDialect;
@@ -95,7 +121,10 @@ export async function createTestDatabase(dialect: TestDialect): Promise<TestData
     };
   }
   const name = `cheomdan_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-  await withAdmin((c) => c.query(`create database ${name}`));
+  await withAdmin(async (c) => {
+    await dropLeftovers(c);
+    await c.query(`create database ${name}`);
+  });
   const url = new URL(postgresAdminUrl());
   url.pathname = `/${name}`;
   return {
