@@ -72,6 +72,15 @@ describeStore('jobs and events', (t) => {
     expect(await t.store.jobs.update(asJobId('job_missing'), { state: 'failed' })).toBe(false);
   });
 
+  it('lets exactly one of many concurrent guarded transitions win', async () => {
+    const job = await t.store.jobs.insert(aNewJob(seed).build());
+    const targets = ['starting', 'cancelled', 'starting', 'cancelled', 'starting', 'cancelled'] as const;
+    const results = await Promise.all(targets.map((state) => t.store.jobs.update(job.id, { state }, { expectState: 'pending' })));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const winner = targets[results.indexOf(true)];
+    expect((await t.store.jobs.get(job.id))?.state).toBe(winner);
+  });
+
   it('refuses to patch identity fields', async () => {
     const job = await t.store.jobs.insert(aNewJob(seed).build());
     await expect(t.store.jobs.update(job.id, { tenantId: 'ten_other' } as never)).rejects.toThrow(/cannot change tenantId/);
