@@ -1,0 +1,65 @@
+/** Routes (#/dashboard, #/jobs, #/jobs/:id, #/submit, #/cluster, #/queue, #/tenants, #/users, #/account). */
+import { ErrorBox, Loading, PageTitle } from './components/common.tsx';
+import { Layout } from './components/Layout.tsx';
+import { useI18n } from './i18n/index.tsx';
+import { AccountPage } from './pages/Account.tsx';
+import { ClusterPage } from './pages/Cluster.tsx';
+import { DashboardPage } from './pages/Dashboard.tsx';
+import { JobDetailPage } from './pages/JobDetail.tsx';
+import { JobsPage, QueuePage } from './pages/Jobs.tsx';
+import { LoginPage } from './pages/Login.tsx';
+import { SubmitPage } from './pages/Submit.tsx';
+import { TenantsPage } from './pages/Tenants.tsx';
+import { UsersPage } from './pages/Users.tsx';
+import { useRoute, type Route } from './router.ts';
+import { useAuth, useSession } from './session.tsx';
+
+export function App() {
+  const auth = useAuth();
+  const route = useRoute();
+  if (auth.status === 'loading') return <div className="page"><Loading /></div>;
+  if (!auth.session) return <LoginPage />;
+  const section = route.path[0] ?? 'dashboard';
+  return (
+    <Layout current={section}>
+      <Page route={route} />
+    </Layout>
+  );
+}
+
+function Page({ route }: { route: Route }) {
+  const { t } = useI18n();
+  const s = useSession();
+  const [section = 'dashboard', id] = route.path;
+  switch (section) {
+    case 'dashboard':
+    case 'login':
+      return <DashboardPage />;
+    case 'jobs':
+      return id ? <JobDetailPage key={id} id={id} /> : <JobsPage route={route} />;
+    case 'submit':
+      return <SubmitPage />;
+    case 'cluster':
+      return <ClusterPage />;
+    case 'queue':
+      return s.isOperator ? <QueuePage /> : <Forbidden />;
+    case 'tenants':
+      return s.isOperator ? <TenantsPage /> : <Forbidden />;
+    case 'users':
+      return <UsersPage />;
+    case 'account':
+      return <AccountPage />;
+    default:
+      return (
+        <div className="page">
+          <PageTitle title={t('app.error')}>{t('app.error')}</PageTitle>
+          <p>{t('app.notFound', { path: route.raw })}</p>
+        </div>
+      );
+  }
+}
+
+function Forbidden() {
+  const { t } = useI18n();
+  return <div className="page"><ErrorBox error={new Error(t('app.forbidden'))} /></div>;
+}

@@ -1,0 +1,217 @@
+/**
+ * The portal's typed API client. Every response is parsed with the zod schema the server validated it
+ * with (src/contract), so a server and portal that disagree fail loudly here with a ContractError, not
+ * later as `undefined` somewhere in a page. Errors arrive as RFC 9457 problem details and become ApiError,
+ * whose `problem.errors` (one per field) the forms show next to the field they are about.
+ */
+import { z } from 'zod';
+import * as C from '../../src/contract/index.ts';
+import { readEventStream } from './sse.ts';
+
+export type Job = z.infer<typeof C.Job>;
+export type JobEvent = z.infer<typeof C.JobEventList>['items'][number];
+export type Node = z.infer<typeof C.Node>;
+export type Capacity = z.infer<typeof C.Capacity>;
+export type AcceleratorType = z.infer<typeof C.AcceleratorType>;
+export type Tenant = z.infer<typeof C.Tenant>;
+export type User = z.infer<typeof C.User>;
+export type Project = z.infer<typeof C.Project>;
+export type ApiToken = z.infer<typeof C.ApiToken>;
+export type Whoami = z.infer<typeof C.Whoami>;
+export type Problem = z.infer<typeof C.Problem>;
+export type JobStateName = z.infer<typeof C.JobState>;
+export type JobSubmitBody = z.input<typeof C.JobSubmit>;
+
+/** What GET /v1/stream sends as `event: jobs` (src/api/routes/stream.ts). */
+export const JobChangeBatch = z.array(z.object({ id: z.string(), state: C.JobState }));
+export type JobChange = z.infer<typeof JobChangeBatch>[number];
+
+const list = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });
+
+/** The server answered with a problem document. */
+export class ApiError extends Error {
+  constructor(readonly status: number, readonly problem: Problem) {
+    super(problem.detail);
+    this.name = 'ApiError';
+  }
+  get code(): string {
+    return this.problem.code;
+  }
+}
+
+/** The server's answer does not match the contract: a version mismatch between server and portal. */
+export class ContractError extends Error {
+  constructor(path: string, readonly issues: z.core.$ZodIssue[]) {
+    super(`the server's answer to ${path} does not match the contract: ${issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+    this.name = 'ContractError';
+  }
+}
+
+export interface JobListParams {
+  state?: readonly JobStateName[] | undefined;
+  tenant?: string | undefined;
+  project?: string | undefined;
+  user?: string | undefined;
+  limit?: number | undefined;
+  cursor?: string | undefined;
+}
+
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+export class ApiClient {
+  /**
+   * @param token bearer token, or null before login
+   * @param onUnauthenticated called when the server says the token is no longer valid (expired, revoked)
+   */
+  constructor(
+    readonly token: string | null,
+    private readonly onUnauthenticated: () => void = () => {},
+    private readonly base = '',
+  ) {}
+
+  private headers(extra: Record<string, string> = {}): Record<string, string> {
+    return { ...(this.token ? { authorization: `Bearer ${this.token}` } : {}), ...extra };
+  }
+
+  private async call<T extends z.ZodType>(method: Method, path: string, schema: T, body?: unknown, signal?: AbortSignal): Promise<z.infer<T>> {
+    const res = await fetch(this.base + path, {
+      method,
+      headers: this.headers(body === undefined ? {} : { 'content-type': 'application/json' }),
+      body: body === undefined ? null : JSON.stringify(body),
+      signal: signal ?? null,
+    });
+    if (!res.ok) throw await this.problem(res, path);
+    if (res.status === 204) return schema.parse(null) as z.infer<T>;
+    const parsed = schema.safeParse(await res.json());
+    if (!parsed.success) throw new ContractError(path, parsed.error.issues);
+    return parsed.data;
+  }
+
+  private async problem(res: Response, path: string): Promise<ApiError> {
+    let doc: unknown = null;
+    try {
+      doc = await res.json();
+    } catch {
+      /* not JSON: a proxy's error page */
+    }
+    const p = C.Problem.safeParse(doc);
+    const problem: Problem = p.success
+      ? p.data
+      : { type: 'about:blank', title: res.statusText || 'Error', status: res.status, detail: `${path} answered HTTP ${res.status}`, code: res.status === 401 ? 'unauthenticated' : 'internal' };
+    if (res.status === 401) this.onUnauthenticated();
+    return new ApiError(res.status, problem);
+  }
+
+  // identity
+  login(email: string, password: string) {
+    return this.call('POST', '/v1/auth/login', C.IssuedToken, { email, password });
+  }
+  me(signal?: AbortSignal) {
+    return this.call('GET', '/v1/me', C.Whoami, undefined, signal);
+  }
+  tokens() {
+    return this.call('GET', '/v1/tokens', list(C.ApiToken));
+  }
+  createToken(name: string, expiresInDays?: number) {
+    return this.call('POST', '/v1/tokens', C.IssuedToken, { name, ...(expiresInDays ? { expiresInDays } : {}) });
+  }
+  revokeToken(id: string) {
+    return this.call('DELETE', `/v1/tokens/${encodeURIComponent(id)}`, z.null());
+  }
+  tenants(signal?: AbortSignal) {
+    return this.call('GET', '/v1/tenants', list(C.Tenant), undefined, signal);
+  }
+  createTenant(body: z.input<typeof C.TenantCreate>) {
+    return this.call('POST', '/v1/tenants', C.Tenant, body);
+  }
+  users(signal?: AbortSignal) {
+    return this.call('GET', '/v1/users', list(C.User), undefined, signal);
+  }
+  createUser(body: z.input<typeof C.UserCreate>) {
+    return this.call('POST', '/v1/users', C.User, body);
+  }
+  projects(signal?: AbortSignal) {
+    return this.call('GET', '/v1/projects', list(C.Project), undefined, signal);
+  }
+
+  // jobs
+  jobs(p: JobListParams, signal?: AbortSignal) {
+    const q = new URLSearchParams();
+    if (p.state && p.state.length > 0) q.set('state', p.state.join(','));
+    if (p.tenant) q.set('tenant', p.tenant);
+    if (p.project) q.set('project', p.project);
+    if (p.user) q.set('user', p.user);
+    q.set('limit', String(p.limit ?? 50));
+    if (p.cursor) q.set('cursor', p.cursor);
+    return this.call('GET', `/v1/jobs?${q}`, C.JobPage, undefined, signal);
+  }
+  job(id: string, signal?: AbortSignal) {
+    return this.call('GET', `/v1/jobs/${encodeURIComponent(id)}`, C.Job, undefined, signal);
+  }
+  submitJob(body: JobSubmitBody) {
+    return this.call('POST', '/v1/jobs', C.Job, body);
+  }
+  cancelJob(id: string) {
+    return this.call('POST', `/v1/jobs/${encodeURIComponent(id)}/cancel`, C.Job);
+  }
+  jobEvents(id: string, signal?: AbortSignal) {
+    return this.call('GET', `/v1/jobs/${encodeURIComponent(id)}/events`, C.JobEventList, undefined, signal);
+  }
+
+  // inventory
+  nodes(signal?: AbortSignal) {
+    return this.call('GET', '/v1/nodes', list(C.Node), undefined, signal);
+  }
+  setNodeState(name: string, state: 'up' | 'draining' | 'down', reason?: string) {
+    return this.call('PATCH', `/v1/nodes/${encodeURIComponent(name)}`, C.Node, { state, ...(reason ? { reason } : {}) });
+  }
+  capacity(signal?: AbortSignal) {
+    return this.call('GET', '/v1/capacity', C.Capacity, undefined, signal);
+  }
+  acceleratorTypes(signal?: AbortSignal) {
+    return this.call('GET', '/v1/accelerator-types', list(C.AcceleratorType), undefined, signal);
+  }
+  health(signal?: AbortSignal) {
+    return this.call('GET', '/healthz', C.Health, undefined, signal);
+  }
+
+  /**
+   * Live job changes (GET /v1/stream) until `signal` aborts. Resolves when the server closes the stream,
+   * rejects on network or HTTP errors; `onOpen` fires once the server has accepted the connection.
+   */
+  async streamJobs(onBatch: (changes: JobChange[]) => void, signal: AbortSignal, onOpen: () => void = () => {}): Promise<void> {
+    const res = await fetch(this.base + '/v1/stream', { headers: this.headers({ accept: 'text/event-stream' }), signal });
+    if (!res.ok) throw await this.problem(res, '/v1/stream');
+    onOpen();
+    await readEventStream(res, (e) => {
+      if (e.event !== 'jobs') return;
+      const parsed = JobChangeBatch.safeParse(JSON.parse(e.data));
+      if (!parsed.success) throw new ContractError('/v1/stream', parsed.error.issues);
+      onBatch(parsed.data);
+    }, signal);
+  }
+
+  /**
+   * A job's output from `offset`, following it until the job ends (`event: log` / `event: end` from
+   * GET /v1/jobs/:id/logs with Accept: text/event-stream). Returns the offset reached.
+   */
+  async followLogs(id: string, stream: 'stdout' | 'stderr', offset: number, onText: (text: string, offset: number) => void, signal: AbortSignal): Promise<number> {
+    const q = new URLSearchParams({ stream, offset: String(offset), follow: 'true' });
+    const path = `/v1/jobs/${encodeURIComponent(id)}/logs?${q}`;
+    const res = await fetch(this.base + path, { headers: this.headers({ accept: 'text/event-stream' }), signal });
+    if (!res.ok) throw await this.problem(res, path);
+    let reached = offset;
+    await readEventStream(res, (e) => {
+      const d = LogEvent.parse(JSON.parse(e.data));
+      if (e.event === 'log' && d.text !== undefined) {
+        onText(d.text, d.offset);
+        reached = d.offset + new TextEncoder().encode(d.text).length;
+      } else if (e.event === 'end') {
+        reached = d.offset;
+      }
+    }, signal);
+    return reached;
+  }
+}
+
+const LogEvent = z.object({ offset: z.number().int(), text: z.string().optional() });

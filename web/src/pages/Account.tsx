@@ -1,0 +1,68 @@
+/** Account: who I am, my projects, and my API tokens (create, shown once; revoke). */
+import { useState, type FormEvent } from 'react';
+import { ErrorBox, Field, Loading, PageTitle } from '../components/common.tsx';
+import { useLoad } from '../hooks.ts';
+import { useI18n } from '../i18n/index.tsx';
+import { useSession } from '../session.tsx';
+
+export function AccountPage() {
+  const { t, dateTime } = useI18n();
+  const s = useSession();
+  const tokens = useLoad(() => s.api.tokens(), [s.api]);
+  const [name, setName] = useState('portal');
+  const [secret, setSecret] = useState<string | null>(null);
+  const [problem, setProblem] = useState<unknown>(undefined);
+
+  async function create(e: FormEvent) {
+    e.preventDefault();
+    setProblem(undefined);
+    try {
+      const issued = await s.api.createToken(name.trim());
+      setSecret(issued.token);
+      tokens.reload();
+    } catch (err) {
+      setProblem(err);
+    }
+  }
+
+  return (
+    <div className="page">
+      <PageTitle title={t('account.title')}>{t('account.title')}</PageTitle>
+      <section className="card">
+        <p><strong>{s.me.user.name}</strong> · {s.me.user.email} · {t(`role.${s.me.user.role}`)}{s.me.tenant ? ` · ${s.me.tenant.name}` : ''}</p>
+        {s.me.projects.length > 0 ? <p>{t('account.projects')}: {s.me.projects.map((p) => p.slug).join(', ')}</p> : null}
+      </section>
+      <section className="card" aria-labelledby="tokens-h">
+        <h2 id="tokens-h">{t('account.tokens')}</h2>
+        <p className="muted">{t('account.tokensIntro')}</p>
+        <ErrorBox error={tokens.error} />
+        {tokens.data ? (
+          <table className="table">
+            <thead><tr><th scope="col">{t('account.tokenName')}</th><th scope="col">{t('account.prefix')}</th><th scope="col">{t('job.submitted')}</th><th scope="col">{t('account.lastUsed')}</th><th scope="col">{t('account.expires')}</th><th scope="col"><span className="sr-only">{t('account.revoke')}</span></th></tr></thead>
+            <tbody>
+              {tokens.data.items.map((tk) => (
+                <tr key={tk.id}>
+                  <th scope="row">{tk.name}</th><td className="mono">{tk.prefix}…</td><td>{dateTime(tk.createdAt)}</td>
+                  <td>{dateTime(tk.lastUsedAt)}</td><td>{tk.expiresAt ? dateTime(tk.expiresAt) : t('account.never')}</td>
+                  <td><button type="button" className="btn btn-small" onClick={async () => {
+                    try { await s.api.revokeToken(tk.id); tokens.reload(); } catch (err) { setProblem(err); }
+                  }} aria-label={`${t('account.revoke')} ${tk.name}`}>{t('account.revoke')}</button></td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : <Loading />}
+        <form className="form-inline" onSubmit={create}>
+          <div className="row">
+            <Field id="token-name" label={t('account.tokenName')}>
+              <input id="token-name" value={name} onChange={(e) => setName(e.target.value)} maxLength={100} required />
+            </Field>
+          </div>
+          <button type="submit" className="btn btn-primary">{t('account.tokenCreate')}</button>
+        </form>
+        <ErrorBox error={problem} />
+        {secret ? <p role="status">{t('account.tokenCreated')} <code className="secret" data-testid="new-token">{secret}</code></p> : null}
+      </section>
+    </div>
+  );
+}
