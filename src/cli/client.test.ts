@@ -29,6 +29,14 @@ beforeAll(async () => {
       } else if (req.url === '/v1/me') {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ user: { id: 'u1' } })); // not a Whoami
+      } else if (req.url === '/v1/jobs/job_cut/logs?stream=stdout&follow=true' || req.url === '/v1/jobs/job_cut/logs?stream=stdout') {
+        // The connection breaks after the first bytes (a proxy cutting an idle stream, a reset).
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.write('first ');
+        setTimeout(() => res.socket?.destroy(), 20);
+      } else if (req.url === '/v1/jobs/job_cut/logs?stream=stdout&offset=6&follow=true') {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.end('second\n');
       } else if (req.url?.startsWith('/v1/jobs/job_1/logs')) {
         res.writeHead(200, { 'content-type': 'text/plain' });
         res.write('line 1\n');
@@ -73,6 +81,22 @@ describe('CheomdanClient', () => {
     }
     expect(text).toBe('line 1\nline 2\n');
     expect(seen.at(-1)?.url).toBe('/v1/jobs/job_1/logs?stream=stderr&follow=true');
+  });
+
+  it('a followed log stream that breaks is resumed from the last byte received', async () => {
+    let text = '';
+    for await (const chunk of new CheomdanClient({ baseUrl: base }).logs('job_cut', { follow: true })) text += Buffer.from(chunk).toString();
+    expect(text).toBe('first second\n');
+    expect(seen.at(-1)?.url).toBe('/v1/jobs/job_cut/logs?stream=stdout&offset=6&follow=true');
+  });
+
+  it('a log stream that breaks without --follow is an error, not a silent truncation', async () => {
+    const read = async () => {
+      for await (const _ of new CheomdanClient({ baseUrl: base }).logs('job_cut', { follow: false })) void _;
+    };
+    const e = await read().catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(ConnectionError);
+    expect((e as Error).message).toContain('the log stream from');
   });
 
   it('a refused connection is a ConnectionError that says how to start the server', async () => {

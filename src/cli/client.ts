@@ -96,14 +96,30 @@ export interface LogParams {
 
 const items = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable().optional() });
 
+const STALL_CODES = new Set(['UND_ERR_BODY_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
+
+function causeCode(e: unknown): string | undefined {
+  const x = e as { code?: string; cause?: { code?: string; errors?: { code?: string }[] } } | undefined;
+  return x?.cause?.code ?? x?.cause?.errors?.[0]?.code ?? x?.code;
+}
+
+/** An open connection that went quiet or was cut: worth resuming from the last byte. */
+const isStall = (e: unknown) => STALL_CODES.has(causeCode(e) ?? '');
+
+function describeCause(e: unknown): string {
+  const code = causeCode(e);
+  return `${(e as Error)?.message ?? String(e)}${code ? ` [${code}]` : ''}`;
+}
+
 /** A short message for a failed `fetch`, naming the URL and what to do. */
 export function describeConnectionFailure(baseUrl: string, e: unknown): string {
-  const cause = (e as { cause?: { code?: string; errors?: { code?: string }[] } } | undefined)?.cause;
-  const code = cause?.code ?? cause?.errors?.[0]?.code ?? (e as { code?: string } | undefined)?.code;
+  const cause = (e as { cause?: unknown } | undefined)?.cause;
+  const code = causeCode(e);
   const name = (e as { name?: string } | undefined)?.name;
   if ((cause as { message?: string } | undefined)?.message === 'bad port') {
     return `cannot connect to ${baseUrl}: its port is one that HTTP clients refuse to use (the fetch standard's "bad ports"); run the server on another port, e.g. 7080`;
   }
+  if (code === 'UND_ERR_HEADERS_TIMEOUT') return `Cheomdan at ${baseUrl} accepted the connection but sent no answer for 5 minutes`;
   if (name === 'TimeoutError') return `Cheomdan at ${baseUrl} did not answer in time — is the server overloaded or the address wrong?`;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `cannot reach Cheomdan at ${baseUrl} — the host name does not resolve; check --url or CHEOMDAN_URL`;
   return `cannot reach Cheomdan at ${baseUrl} — is the server running? start it with \`npm start\` (or \`cheomdan serve\`)${code ? ` [${code}]` : ''}`;
@@ -184,27 +200,44 @@ export class CheomdanClient {
 
   /**
    * A job's log as a stream of byte chunks (text/plain). With `follow`, the server keeps the response open
-   * while the job runs and ends it when the job has ended and everything was sent.
+   * while the job runs and ends it when the job has ended and everything was sent. A followed stream that
+   * stalls or breaks (undici gives up after 300 s without bytes; a proxy may cut idle connections) is
+   * resumed from the last byte received, so a quiet job can be followed for as long as it runs.
    */
   async *logs(id: string, p: LogParams = {}): AsyncGenerator<Uint8Array> {
-    const q = new URLSearchParams({ stream: p.stream ?? 'stdout' });
-    if (p.offset) q.set('offset', String(p.offset));
-    if (p.follow) q.set('follow', 'true');
-    const res = await this.send('GET', `/v1/jobs/${encodeURIComponent(id)}/logs?${q}`, undefined, {
-      accept: 'text/plain',
-      ...(p.signal ? { signal: p.signal } : {}),
-      noTimeout: Boolean(p.follow),
-    });
-    if (!res.body) return;
-    const reader = res.body.getReader();
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        if (value) yield value;
+    let offset = p.offset ?? 0;
+    for (;;) {
+      const q = new URLSearchParams({ stream: p.stream ?? 'stdout' });
+      if (offset) q.set('offset', String(offset));
+      if (p.follow) q.set('follow', 'true');
+      let res: Response;
+      try {
+        res = await this.send('GET', `/v1/jobs/${encodeURIComponent(id)}/logs?${q}`, undefined, {
+          accept: 'text/plain',
+          ...(p.signal ? { signal: p.signal } : {}),
+          noTimeout: Boolean(p.follow),
+        });
+      } catch (e) {
+        if (p.follow && e instanceof ConnectionError && isStall(e.cause)) continue;
+        throw e;
       }
-    } finally {
-      reader.releaseLock();
+      if (!res.body) return;
+      const reader = res.body.getReader();
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) return;
+          if (value) {
+            offset += value.length;
+            yield value;
+          }
+        }
+      } catch (e) {
+        if (p.signal?.aborted) throw e;
+        if (!(p.follow && isStall(e))) throw new ConnectionError(`the log stream from ${this.baseUrl} broke: ${describeCause(e)}`, this.baseUrl, e);
+      } finally {
+        reader.releaseLock();
+      }
     }
   }
 
