@@ -20,6 +20,7 @@ import { inventoryRoutes } from './routes/inventory.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { systemRoutes, type HealthInfo } from './routes/system.ts';
 import { streamRoutes } from './routes/stream.ts';
+import { portalRoutes } from './routes/portal.ts';
 import type { ChangeFeed } from '../services/changes.ts';
 
 export const API_VERSION = '0.1.0';
@@ -90,5 +91,6 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   }, { prefix: '/v1' });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(portalRoutes());
   return app;
 }

@@ -1,7 +1,7 @@
 /** Store records → contract resources. The only place where the API's shape is produced. */
 import type { z } from 'zod';
 import type { ApiToken, Job, JobEvent, Project, Tenant, User } from '../contract/index.ts';
-import type { JobEventRecord, JobRecord, ProjectRecord, TenantRecord, TokenRecord, UserRecord } from '../store/records.ts';
+import type { JobEventRecord, JobRecord, ProjectRecord, TenantRecord, ApiTokenRecord, UserRecord } from '../store/records.ts';
 
 export const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : iso(ms));
@@ -18,7 +18,7 @@ export const presentProject = (p: ProjectRecord): Project => ({
   id: p.id, tenant: p.tenantId, slug: p.slug, name: p.name, description: p.description, createdAt: iso(p.createdAt),
 });
 
-export const presentToken = (t: TokenRecord): z.infer<typeof ApiToken> => ({
+export const presentToken = (t: ApiTokenRecord): z.infer<typeof ApiToken> => ({
   id: t.id, name: t.name, prefix: t.prefix, createdAt: iso(t.createdAt),
   lastUsedAt: isoOrNull(t.lastUsedAt), expiresAt: isoOrNull(t.expiresAt),
 });

@@ -62,7 +62,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       ? await loadInventoryFile(opts.inventoryPath)
       : await hostInventory();
     const defaultPartition = inventory.partitions.find((p) => p.default)?.name ?? inventory.partitions[0]?.name ?? 'local';
-    await store.nodes.upsertMany(inventory.nodes, Date.now());
+    await store.nodes.upsertMany(inventory.nodes);
 
     const ctx: ServiceContext = {
       store, clock: Date.now, ids: newId, log,

@@ -39,7 +39,14 @@ export const JobSubmit = z
     timeLimitSeconds: z.number().int().min(1).max(MAX_TIME_LIMIT).optional(),
     priority: z.number().int().min(-1000).max(1000).optional(),
     environment: z
-      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'environment names are letters, digits and _'), z.string())
+      .record(z.string(), z.string())
+      .superRefine((env, ctx) => {
+        for (const k of Object.keys(env)) {
+          if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) {
+            ctx.addIssue({ code: 'custom', path: [k], message: `"${k}" is not a valid variable name: use letters, digits and _ (not starting with a digit)` });
+          }
+        }
+      })
       .optional(),
     workingDirectory: z.string().startsWith('/', 'give an absolute path').optional(),
   })

@@ -27,9 +27,9 @@ import { coerceError } from '../core/errors.ts';
 import * as jobState from '../core/jobState.ts';
 import type { NodeState } from '../core/inventory.ts';
 import type { ResourceRequest } from '../core/resources.ts';
-import type { Executor, LogOptions } from '../executors/types.ts';
+import type { Executor, LogOptions, Observation } from '../executors/types.ts';
 import type { CycleResult, Decision, FeasibilityResult, NodeSnapshot, PendingExplanation } from '../scheduler/types.ts';
-import type { JobRecord } from '../store/records.ts';
+import type { JobPatch, JobRecord } from '../store/records.ts';
 import type { Store } from '../store/index.ts';
 import { outcomeOf } from './outcome.ts';
 import { buildSnapshot, toSeconds } from './snapshot.ts';
@@ -199,6 +199,17 @@ export class Controller {
     for (const obs of observations) {
       const job = byHandle.get(obs.handle);
       if (!job || obs.state === 'running') continue;
+      try {
+        await this.recordExit(job, obs, now);
+      } catch (e) {
+        // One job's failure to record must not stop the others; it is retried next tick.
+        this.o.log.error({ jobId: job.id, err: coerceError(e) }, 'recording a job exit failed');
+      }
+    }
+  }
+
+  private async recordExit(job: JobRecord, obs: Exclude<Observation, { state: 'running' }>, now: number): Promise<void> {
+    {
       const out = outcomeOf(obs, this.preempting.has(job.id), now);
       const endedAt = out.endedAt ?? now;
       const to = out.state === 'preempted' ? jobState.preempt(job.state)
@@ -206,8 +217,8 @@ export class Controller {
         : out.state === 'timed_out' ? jobState.timeOut(job.state)
         : out.state === 'succeeded' ? jobState.finish(job.state)
         : jobState.fail(job.state);
-      const patch: Partial<JobRecord> = {
-        state: to, endedAt, exitCode: out.exitCode, signal: out.signal, failureReason: out.failureReason, updatedAt: now,
+      const patch: JobPatch = {
+        state: to, endedAt, exitCode: out.exitCode, signal: out.signal, failureReason: out.failureReason,
       };
       await this.o.store.transaction(async (tx) => {
         await tx.jobs.update(job.id, patch, { expectState: job.state });
@@ -244,7 +255,7 @@ export class Controller {
     const persisted = await store.transaction(async (tx) => {
       const ok = await tx.jobs.update(job.id, {
         state: 'starting', placement: d.placement, acceleratorType: d.acceleratorType, attempt,
-        executor: executor.name, pendingReason: null, pendingMessage: null, estimatedStart: null, updatedAt: now,
+        executor: executor.name, pendingReason: null, pendingMessage: null, estimatedStart: null,
       }, { expectState: 'pending' });
       if (ok) {
         const where = d.placement.map((p) => `${p.node}[${p.devices.join(',')}]`).join(' ');
@@ -269,7 +280,7 @@ export class Controller {
       const startedAt = this.o.clock();
       const running: JobRecord = { ...starting, state: jobState.run('starting'), executorHandle: handle, startedAt, updatedAt: startedAt };
       await store.transaction(async (tx) => {
-        await tx.jobs.update(job.id, { state: 'running', executorHandle: handle, startedAt, updatedAt: startedAt }, { expectState: 'starting' });
+        await tx.jobs.update(job.id, { state: 'running', executorHandle: handle, startedAt }, { expectState: 'starting' });
         await tx.usage.open(usageRows(running, startedAt));
         await tx.events.append({ jobId: job.id, at: startedAt, kind: 'state', fromState: 'starting', toState: 'running', message: `started by the ${executor.name} executor` });
       });
@@ -286,7 +297,7 @@ export class Controller {
       this.o.log.warn({ jobId: job.id, err }, 'start failed');
       if (failures >= (this.o.maxStartAttempts ?? 3)) {
         await store.transaction(async (tx) => {
-          await tx.jobs.update(job.id, { state: 'failed', endedAt: now, failureReason: `could not start: ${err.message}`, updatedAt: now }, { expectState: 'starting' });
+          await tx.jobs.update(job.id, { state: 'failed', endedAt: now, failureReason: `could not start: ${err.message}` }, { expectState: 'starting' });
           await tx.events.append({ jobId: job.id, at: now, kind: 'state', fromState: 'starting', toState: 'failed', message: `could not start after ${failures} attempts: ${err.message}` });
         });
         this.startFailures.delete(job.id);
@@ -311,15 +322,15 @@ export class Controller {
 
   private async requeue(job: JobRecord, now: number, message: string, reason: 'start_failed' | 'not_yet_scheduled' = 'not_yet_scheduled'): Promise<void> {
     const to = jobState.requeue(job.state);
-    const patch: Partial<JobRecord> = {
+    const patch: JobPatch = {
       state: to, placement: null, acceleratorType: null, executorHandle: null, startedAt: null, endedAt: null,
-      exitCode: null, signal: null, pendingReason: reason, pendingMessage: message, preemptionCount: job.preemptionCount, updatedAt: now,
+      exitCode: null, signal: null, pendingReason: reason, pendingMessage: message, preemptionCount: job.preemptionCount,
     };
     await this.o.store.transaction(async (tx) => {
       await tx.jobs.update(job.id, patch, { expectState: job.state });
       await tx.events.append({ jobId: job.id, at: now, kind: 'state', fromState: job.state, toState: to, message });
     });
-    this.pending.set(job.id, { ...job, ...patch });
+    this.pending.set(job.id, { ...job, ...patch, updatedAt: now });
     this.changed(job, to);
   }
 

@@ -6,9 +6,9 @@ import { checkFeasibility, cycle, makePolicy } from '../scheduler/index.ts';
 import type { Scheduler } from './controller.ts';
 
 export function createScheduler(policyName: string): Scheduler {
-  const policy = makePolicy({ order: policyName });
+  const policy = makePolicy(policyName);
   return {
     cycle: (snapshot, now) => cycle(snapshot, policy, now),
-    feasibility: (request, partition, nodes) => checkFeasibility(request, partition, nodes),
+    feasibility: (request, partition, nodes) => checkFeasibility({ request, partition }, nodes),
   };
 }

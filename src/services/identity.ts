@@ -10,10 +10,11 @@
  *   another replica sees a revocation within AUTH_CACHE_MS).
  */
 import { CheomdanError } from '../core/errors.ts';
+import { asProjectId, asTenantId, asUserId } from '../core/ids.ts';
 import type {
   LoginRequest, ProjectCreate, TenantCreate, TokenCreate, UserCreate,
 } from '../contract/identity.ts';
-import type { ProjectRecord, TenantRecord, TokenRecord, UserRecord } from '../store/records.ts';
+import type { ProjectRecord, TenantRecord, ApiTokenRecord, UserRecord } from '../store/records.ts';
 import { actorFor, requireOperator, type Actor } from './actor.ts';
 import type { ServiceContext } from './context.ts';
 import { hashPassword, hashToken, newPassword, newToken, verifyPassword } from './passwords.ts';
@@ -25,12 +26,12 @@ const AUTH_CACHE_MS = 5_000;
 const TOUCH_EVERY_MS = 60_000;
 
 export interface IssuedToken {
-  record: TokenRecord;
+  record: ApiTokenRecord;
   token: string;
 }
 
 export class IdentityService {
-  private readonly authCache = new Map<string, { actor: Actor; token: TokenRecord; until: number }>();
+  private readonly authCache = new Map<string, { actor: Actor; token: ApiTokenRecord; until: number }>();
 
   constructor(private readonly ctx: ServiceContext) {}
 
@@ -50,14 +51,14 @@ export class IdentityService {
       const tenant = await tx.tenants.getBySlug(OPERATIONS_TENANT);
       if (!tenant) {
         const t: TenantRecord = {
-          id: this.ctx.ids('ten'), slug: OPERATIONS_TENANT, name: 'Data center operations',
+          id: asTenantId(this.ctx.ids('ten')), slug: OPERATIONS_TENANT, name: 'Data center operations',
           kind: 'public', sector: 'other', createdAt: now,
         };
         await tx.tenants.create(t);
         await tx.projects.create(this.defaultProject(t.id, now));
       }
       const user: UserRecord = {
-        id: this.ctx.ids('usr'), email, name: 'Operator', passwordHash: await hashPassword(password),
+        id: asUserId(this.ctx.ids('usr')), email, name: 'Operator', passwordHash: await hashPassword(password),
         role: 'operator', tenantId: null, createdAt: now, disabledAt: null,
       };
       await tx.users.create(user);
@@ -99,7 +100,7 @@ export class IdentityService {
     return this.issueToken(this.ctx.store, actor.user.id, input);
   }
 
-  async listTokens(actor: Actor): Promise<TokenRecord[]> {
+  async listTokens(actor: Actor): Promise<ApiTokenRecord[]> {
     return (await this.ctx.store.tokens.listByUser(actor.user.id)).filter((t) => t.revokedAt === null);
   }
 
@@ -112,8 +113,8 @@ export class IdentityService {
   }
 
   async whoami(actor: Actor): Promise<{ user: UserRecord; tenant: TenantRecord | null; projects: ProjectRecord[] }> {
-    const tenant = actor.tenantId ? await this.ctx.store.tenants.get(actor.tenantId) : null;
-    const projects = actor.tenantId ? await this.ctx.store.projects.listByTenant(actor.tenantId) : [];
+    const tenant = actor.tenantId ? await this.ctx.store.tenants.get(asTenantId(actor.tenantId)) : null;
+    const projects = actor.tenantId ? await this.ctx.store.projects.listByTenant(asTenantId(actor.tenantId)) : [];
     return { user: actor.user, tenant: tenant ?? null, projects };
   }
 
@@ -122,7 +123,7 @@ export class IdentityService {
   async createTenant(actor: Actor, input: TenantCreate): Promise<TenantRecord> {
     requireOperator(actor, 'create tenants');
     const now = this.ctx.clock();
-    const t: TenantRecord = { id: this.ctx.ids('ten'), ...input, createdAt: now };
+    const t: TenantRecord = { id: asTenantId(this.ctx.ids('ten')), ...input, createdAt: now };
     await this.ctx.store.transaction(async (tx) => {
       await tx.tenants.create(t);
       await tx.projects.create(this.defaultProject(t.id, now));
@@ -133,13 +134,13 @@ export class IdentityService {
 
   async listTenants(actor: Actor): Promise<TenantRecord[]> {
     if (actor.isOperator) return this.ctx.store.tenants.list();
-    const own = actor.tenantId ? await this.ctx.store.tenants.get(actor.tenantId) : undefined;
+    const own = actor.tenantId ? await this.ctx.store.tenants.get(asTenantId(actor.tenantId)) : undefined;
     return own ? [own] : [];
   }
 
   /** A tenant by id or slug, as the actor may see it. */
   async resolveTenant(actor: Actor, idOrSlug: string): Promise<TenantRecord> {
-    const t = (await this.ctx.store.tenants.get(idOrSlug)) ?? (await this.ctx.store.tenants.getBySlug(idOrSlug));
+    const t = (await this.ctx.store.tenants.get(asTenantId(idOrSlug))) ?? (await this.ctx.store.tenants.getBySlug(idOrSlug));
     if (!t || (!actor.isOperator && t.id !== actor.tenantId)) {
       throw new CheomdanError('not_found', `no tenant "${idOrSlug}"`);
     }
@@ -174,9 +175,9 @@ export class IdentityService {
     }
     const now = this.ctx.clock();
     const user: UserRecord = {
-      id: this.ctx.ids('usr'), email: input.email.toLowerCase(), name: input.name,
+      id: asUserId(this.ctx.ids('usr')), email: input.email.toLowerCase(), name: input.name,
       passwordHash: input.password ? await hashPassword(input.password) : null,
-      role: input.role, tenantId, createdAt: now, disabledAt: null,
+      role: input.role, tenantId: tenantId === null ? null : asTenantId(tenantId), createdAt: now, disabledAt: null,
     };
     await this.ctx.store.transaction(async (tx) => {
       await tx.users.create(user);
@@ -187,7 +188,7 @@ export class IdentityService {
 
   async listUsers(actor: Actor): Promise<UserRecord[]> {
     if (actor.isOperator) return this.ctx.store.users.list();
-    return actor.tenantId ? this.ctx.store.users.listByTenant(actor.tenantId) : [];
+    return actor.tenantId ? this.ctx.store.users.listByTenant(asTenantId(actor.tenantId)) : [];
   }
 
   // ---- projects ------------------------------------------------------------------------------------------
@@ -206,7 +207,7 @@ export class IdentityService {
     }
     const now = this.ctx.clock();
     const p: ProjectRecord = {
-      id: this.ctx.ids('prj'), tenantId, slug: input.slug, name: input.name, description: input.description, createdAt: now,
+      id: asProjectId(this.ctx.ids('prj')), tenantId: asTenantId(tenantId), slug: input.slug, name: input.name, description: input.description, createdAt: now,
     };
     await this.ctx.store.projects.create(p);
     return p;
@@ -216,10 +217,10 @@ export class IdentityService {
     if (actor.isOperator) {
       if (tenant) return this.ctx.store.projects.listByTenant((await this.resolveTenant(actor, tenant)).id);
       const all: ProjectRecord[] = [];
-      for (const t of await this.ctx.store.tenants.list()) all.push(...(await this.ctx.store.projects.listByTenant(t.id)));
+      for (const t of await this.ctx.store.tenants.list()) all.push(...(await this.ctx.store.projects.listByTenant(asTenantId(t.id))));
       return all;
     }
-    return actor.tenantId ? this.ctx.store.projects.listByTenant(actor.tenantId) : [];
+    return actor.tenantId ? this.ctx.store.projects.listByTenant(asTenantId(actor.tenantId)) : [];
   }
 
   /**
@@ -231,15 +232,15 @@ export class IdentityService {
     let tenantId = actor.tenantId;
     if (tenantId === null) tenantId = (await store.tenants.getBySlug(OPERATIONS_TENANT))?.id ?? null;
     if (idOrSlug !== undefined) {
-      const byId = await store.projects.get(idOrSlug);
+      const byId = await store.projects.get(asProjectId(idOrSlug));
       if (byId && (actor.isOperator || byId.tenantId === actor.tenantId)) return byId;
-      const bySlug = tenantId ? await store.projects.getBySlug(tenantId, idOrSlug) : undefined;
+      const bySlug = tenantId ? await store.projects.getBySlug(asTenantId(tenantId), idOrSlug) : undefined;
       if (bySlug) return bySlug;
       throw new CheomdanError('validation_failed', `no project "${idOrSlug}" in your organization; list them with \`cheomdan projects list\``, {
         errors: [{ path: 'project', message: `unknown project "${idOrSlug}"` }],
       });
     }
-    const projects = tenantId ? await store.projects.listByTenant(tenantId) : [];
+    const projects = tenantId ? await store.projects.listByTenant(asTenantId(tenantId)) : [];
     const p = projects.find((x) => x.slug === DEFAULT_PROJECT) ?? projects[0];
     if (!p) {
       throw new CheomdanError('validation_failed', 'your organization has no project; create one with `cheomdan projects create`', {
@@ -253,19 +254,19 @@ export class IdentityService {
 
   private defaultProject(tenantId: string, now: number): ProjectRecord {
     return {
-      id: this.ctx.ids('prj'), tenantId, slug: DEFAULT_PROJECT, name: 'Default project',
+      id: asProjectId(this.ctx.ids('prj')), tenantId: asTenantId(tenantId), slug: DEFAULT_PROJECT, name: 'Default project',
       description: 'Created with the organization.', createdAt: now,
     };
   }
 
   private async issueToken(
     store: Pick<ServiceContext['store'], 'tokens'>,
-    userId: string,
+    userId: ApiTokenRecord['userId'],
     input: { name: string; expiresInDays?: number | undefined },
   ): Promise<IssuedToken> {
     const token = newToken();
     const now = this.ctx.clock();
-    const record: TokenRecord = {
+    const record: ApiTokenRecord = {
       id: this.ctx.ids('tok'), userId, name: input.name, tokenHash: hashToken(token), prefix: token.slice(0, 10),
       createdAt: now, lastUsedAt: null,
       expiresAt: input.expiresInDays ? now + input.expiresInDays * 86_400_000 : null, revokedAt: null,

@@ -13,6 +13,7 @@ import { ACCELERATOR_CATALOG, findAcceleratorType } from '../core/accelerators.t
 import { CheomdanError, type FieldProblem } from '../core/errors.ts';
 import * as jobState from '../core/jobState.ts';
 import type { ResourceRequest } from '../core/resources.ts';
+import { asAcceleratorType, asJobId, asPartition, asTenantId, asUserId } from '../core/ids.ts';
 import { expandLogPattern, parseSbatchScript } from '../core/sbatch.ts';
 import type { JobSubmit } from '../contract/jobs.ts';
 import type { JobEventRecord, JobRecord } from '../store/records.ts';
@@ -76,7 +77,7 @@ export class JobService {
     }
 
     const now = this.ctx.clock();
-    const id = this.ctx.ids('job');
+    const id = asJobId(this.ctx.ids('job'));
     const name = merged.name ?? (body.command ? body.command[0]!.split('/').pop()! : 'script');
     const jobDir = join(this.ctx.config.logsDir, id);
     const workingDirectory = merged.workingDirectory ?? jobDir;
@@ -85,7 +86,7 @@ export class JobService {
       return isAbsolute(e) ? e : join(workingDirectory, e);
     };
     const job: JobRecord = {
-      id, seq: 0, tenantId: project.tenantId, projectId: project.id, userId: actor.user.id, name, partition,
+      id, seq: 0, tenantId: project.tenantId, projectId: project.id, userId: actor.user.id, name, partition: asPartition(partition),
       state: 'pending', script, workingDirectory, environment: merged.environment ?? {}, request,
       priority: merged.priority ?? 0, qos: null, submittedAt: now, startedAt: null, endedAt: null,
       exitCode: null, signal: null, pendingReason: 'not_yet_scheduled', pendingMessage: 'waiting for the next scheduling cycle',
@@ -105,7 +106,7 @@ export class JobService {
   }
 
   async get(actor: Actor, id: string): Promise<JobRecord> {
-    const job = await this.ctx.store.jobs.get(id);
+    const job = await this.ctx.store.jobs.get(asJobId(id));
     if (!job) throw new CheomdanError('not_found', `no job "${id}"`);
     assertVisible(actor, job.tenantId, 'job', id);
     return job;
@@ -121,9 +122,14 @@ export class JobService {
     }
     const projectId = f.project !== undefined ? (await this.identity.resolveProject(actor, f.project)).id : undefined;
     const userId = f.user === 'me' ? actor.user.id : f.user;
-    return this.ctx.store.jobs.list({
-      tenantId: tenantId ?? undefined, projectId, userId, states: f.states, limit: f.limit, cursor: f.cursor,
+    const page = await this.ctx.store.jobs.list({
+      ...(tenantId ? { tenantId: asTenantId(tenantId) } : {}),
+      ...(projectId ? { projectId } : {}),
+      ...(userId ? { userId: asUserId(userId) } : {}),
+      ...(f.states ? { states: f.states } : {}),
+      limit: f.limit, cursor: f.cursor ?? null,
     });
+    return { items: page.jobs, nextCursor: page.nextCursor };
   }
 
   async cancel(actor: Actor, id: string): Promise<JobRecord> {
@@ -136,26 +142,26 @@ export class JobService {
     if (job.state === 'pending' || job.state === 'preempted') {
       const to = jobState.cancel(job.state);
       const ok = await this.ctx.store.transaction(async (tx) => {
-        const changed = await tx.jobs.update(id, { state: to, endedAt: now, pendingReason: null, pendingMessage: null, estimatedStart: null, updatedAt: now }, { expectState: job.state });
-        if (changed) await tx.events.append({ jobId: id, at: now, kind: 'state', fromState: job.state, toState: to, message: `cancelled by ${actor.user.email}` });
+        const changed = await tx.jobs.update(asJobId(id), { state: to, endedAt: now, pendingReason: null, pendingMessage: null, estimatedStart: null }, { expectState: job.state });
+        if (changed) await tx.events.append({ jobId: asJobId(id), at: now, kind: 'state', fromState: job.state, toState: to, message: `cancelled by ${actor.user.email}` });
         return changed;
       });
       if (ok) {
         this.control.forget(id);
         this.changes?.publish({ jobId: id, tenantId: job.tenantId, state: to });
-        return (await this.ctx.store.jobs.get(id))!;
+        return (await this.ctx.store.jobs.get(asJobId(id)))!;
       }
       // The controller started it meanwhile: cancel the running job instead.
       return this.cancel(actor, id);
     }
-    await this.ctx.store.events.append({ jobId: id, at: now, kind: 'info', fromState: null, toState: null, message: `cancel requested by ${actor.user.email}` });
+    await this.ctx.store.events.append({ jobId: asJobId(id), at: now, kind: 'info', fromState: null, toState: null, message: `cancel requested by ${actor.user.email}` });
     await this.control.cancel(job);
-    return (await this.ctx.store.jobs.get(id))!;
+    return (await this.ctx.store.jobs.get(asJobId(id)))!;
   }
 
   async events(actor: Actor, id: string): Promise<JobEventRecord[]> {
     await this.get(actor, id);
-    return this.ctx.store.events.list(id);
+    return this.ctx.store.events.list(asJobId(id));
   }
 
   async logs(actor: Actor, id: string, opts: { stream: 'stdout' | 'stderr'; offset: number; follow: boolean; signal?: AbortSignal }): Promise<AsyncIterable<Buffer>> {
@@ -189,7 +195,7 @@ export class JobService {
     return {
       tasks,
       devicesPerTask: s.devicesPerTask ?? 0,
-      acceleratorTypes: types as ResourceRequest['acceleratorTypes'],
+      acceleratorTypes: types.map(asAcceleratorType),
       cpusPerTask: s.cpusPerTask ?? 1,
       memoryMbPerTask: s.memoryMbPerTask ?? 1024,
       nodes: s.nodes,

@@ -3,6 +3,7 @@
  * operator state changes (drain / down / up), which are persisted and reach the scheduler's snapshot.
  */
 import { CheomdanError } from '../core/errors.ts';
+import { asNodeName, type UserId } from '../core/ids.ts';
 import { computeCapacity } from '../core/capacity.ts';
 import type { NodeState } from '../core/inventory.ts';
 import type { Capacity, Node } from '../contract/inventory.ts';
@@ -56,13 +57,13 @@ export class NodeService {
     return computeCapacity(this.live.nodeList(), allocated, this.precision);
   }
 
-  async setState(name: string, state: NodeState, reason: string | undefined, actorUserId: string): Promise<Node> {
+  async setState(name: string, state: NodeState, reason: string | undefined, actorUserId: UserId): Promise<Node> {
     if (!this.live.nodeList().some((n) => n.name === name)) {
       throw new CheomdanError('not_found', `no node "${name}"; list them with GET /v1/nodes`);
     }
     const now = this.ctx.clock();
     await this.ctx.store.transaction(async (tx) => {
-      await tx.nodes.setState(name, state, reason ?? null, now);
+      await tx.nodes.setState(asNodeName(name), state, reason ?? null);
       await tx.audit.append({ at: now, actorUserId, action: 'node.state', subject: name, detail: { state, reason: reason ?? null } });
     });
     this.reasons.set(name, reason ?? null);

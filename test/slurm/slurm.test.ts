@@ -6,6 +6,7 @@
 import { beforeAll, describe } from 'vitest';
 import { ensureSlurmCluster, SKIP_SLURM, type SlurmTestCluster } from './cluster.ts';
 import { executorSuite } from './executor.suite.ts';
+import { faultSuite } from './faults.suite.ts';
 
 let cluster: SlurmTestCluster | undefined;
 const get = (): SlurmTestCluster => {
@@ -18,4 +19,5 @@ describe.skipIf(SKIP_SLURM).sequential('Slurm (real cluster)', () => {
     cluster = ensureSlurmCluster();
   }, 900_000);
   executorSuite(get);
+  faultSuite(get);
 });

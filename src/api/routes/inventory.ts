@@ -5,13 +5,14 @@ import { z } from 'zod';
 import { ACCELERATOR_CATALOG } from '../../core/accelerators.ts';
 import { AcceleratorType, Capacity, Node, NodeStateChange, Problem } from '../../contract/index.ts';
 import { requireOperator } from '../../services/actor.ts';
+import type { UserId } from '../../core/ids.ts';
 import type { AppDeps } from '../app.ts';
 
 /** What the inventory routes need: the live node list with allocations, capacity, and node state changes. */
 export interface InventoryView {
   nodes(): z.infer<typeof Node>[];
   capacity(): z.infer<typeof Capacity>;
-  setState(name: string, state: 'up' | 'draining' | 'down', reason: string | undefined, actorUserId: string): Promise<z.infer<typeof Node>>;
+  setState(name: string, state: 'up' | 'draining' | 'down', reason: string | undefined, actorUserId: UserId): Promise<z.infer<typeof Node>>;
 }
 
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem };

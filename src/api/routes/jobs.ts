@@ -64,6 +64,6 @@ export const jobRoutes = (deps: AppDeps): FastifyPluginAsync => async (app) => {
       }
       return reply;
     }
-    return reply.type('text/plain; charset=utf-8').send(Readable.from(chunks, { objectMode: false }));
+    return reply.type('text/plain; charset=utf-8').send(Readable.from(chunks, { objectMode: false }) as never);
   });
 };
