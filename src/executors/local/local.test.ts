@@ -80,8 +80,11 @@ describe('local executor', () => {
   it('keeps running, and records its exit, after the process that started it is SIGKILLed', async () => {
     await mkdir(workDir, { recursive: true });
     const fixture = fileURLToPath(new URL('./fixtures/startJob.ts', import.meta.url));
+    // The fixture leads its own process group, and the whole group is killed, as a terminal's Ctrl-C or a
+    // service manager would: the job's supervisor must be in none of the server's groups.
     const child = spawn(process.execPath, ['--import', 'tsx', fixture, stateDir, workDir, join(root, 'logs')], {
       stdio: ['ignore', 'pipe', 'inherit'],
+      detached: true,
     });
     const line = await new Promise<string>((resolve, reject) => {
       let out = '';
@@ -94,7 +97,7 @@ describe('local executor', () => {
     const { handle, spec } = JSON.parse(line) as { handle: ExecutorHandle; spec: LaunchSpec };
     started.push(handle);
     const exited = new Promise((resolve) => child.on('exit', resolve));
-    child.kill('SIGKILL');
+    process.kill(-child.pid!, 'SIGKILL');
     await exited;
 
     const fresh = executor();
