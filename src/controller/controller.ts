@@ -31,6 +31,7 @@ import type { Executor, LogOptions, Observation } from '../executors/types.ts';
 import type { CycleResult, Decision, FeasibilityResult, NodeSnapshot, PendingExplanation } from '../scheduler/types.ts';
 import type { JobPatch, JobRecord } from '../store/records.ts';
 import type { Store } from '../store/index.ts';
+import type { AccountingHooks } from './hooks.ts';
 import { outcomeOf } from './outcome.ts';
 import { buildSnapshot, toSeconds } from './snapshot.ts';
 
@@ -52,6 +53,8 @@ export interface ControllerOptions {
   /** Failed starts before a job is failed instead of requeued. */
   maxStartAttempts?: number;
   onCycle?: (info: { durationMs: number; started: number; pending: number; running: number }) => void;
+  /** Allocation holds and settlements, quotas and fair share (issue 4); absent: nothing is charged. */
+  accounting?: AccountingHooks;
   /** Called after a job's state change is persisted (live views). */
   onJobChange?: (change: { jobId: string; tenantId: string; state: string }) => void;
 }
@@ -160,7 +163,7 @@ export class Controller {
     const t0 = performance.now();
     const now = this.o.clock();
     await this.collect(now);
-    const snapshot = buildSnapshot(this.nodes, this.pending.values(), this.active.values());
+    const snapshot = { ...buildSnapshot(this.nodes, this.pending.values(), this.active.values()), ...this.o.accounting?.snapshotInputs(now) };
     const result = this.o.scheduler.cycle(snapshot, toSeconds(now));
     let started = 0;
     for (const d of result.decisions) {
@@ -223,6 +226,7 @@ export class Controller {
       await this.o.store.transaction(async (tx) => {
         await tx.jobs.update(job.id, patch, { expectState: job.state });
         await tx.usage.close(job.id, job.attempt, endedAt);
+        await this.o.accounting?.settle(tx, { ...job, ...patch }, endedAt);
         await tx.events.append({
           jobId: job.id, at: now, kind: 'state', fromState: job.state, toState: to,
           message: out.failureReason ?? (out.exitCode !== null ? `exited with code ${out.exitCode}` : to),
@@ -258,6 +262,7 @@ export class Controller {
         executor: executor.name, pendingReason: null, pendingMessage: null, estimatedStart: null,
       }, { expectState: 'pending' });
       if (ok) {
+        await this.o.accounting?.hold(tx, starting, now);
         const where = d.placement.map((p) => `${p.node}[${p.devices.join(',')}]`).join(' ');
         await tx.events.append({ jobId: job.id, at: now, kind: 'state', fromState: 'pending', toState: 'starting', message: `placed on ${where}` });
       }

@@ -47,6 +47,7 @@ export class IdentityService {
     const password = newPassword();
     const now = this.ctx.clock();
     let issued: IssuedToken | undefined;
+    const passwordHash = await hashPassword(password);
     await store.transaction(async (tx) => {
       const tenant = await tx.tenants.getBySlug(OPERATIONS_TENANT);
       if (!tenant) {
@@ -58,7 +59,7 @@ export class IdentityService {
         await tx.projects.create(this.defaultProject(t.id, now));
       }
       const user: UserRecord = {
-        id: asUserId(this.ctx.ids('usr')), email, name: 'Operator', passwordHash: await hashPassword(password),
+        id: asUserId(this.ctx.ids('usr')), email, name: 'Operator', passwordHash,
         role: 'operator', tenantId: null, createdAt: now, disabledAt: null,
       };
       await tx.users.create(user);

@@ -1,0 +1,21 @@
+/**
+ * What the controller asks of accounting (services/accounting implements it). Each call runs inside the
+ * same transaction as the state change it belongs to, so a crash (kill -9) at any point either applies
+ * both or neither: a charge is never lost or doubled.
+ *
+ *   hold(tx, job, now)          when a job starts: hold time limit × rate against its allocation.
+ *                               Throw CheomdanError('insufficient_balance', …) to refuse the start; the
+ *                               job stays pending with reason allocation_exhausted.
+ *   settle(tx, job, endedAt)    when an attempt ends (any final state, or preempted): settle the hold to
+ *                               the metered usage and release the rest. Must be idempotent per attempt.
+ *   snapshotInputs(now)         quotas, fair-share usage and shares, and allocations that block their
+ *                               jobs (exhausted, suspended, expired), for the scheduler's snapshot.
+ */
+import type { ClusterSnapshot } from '../scheduler/types.ts';
+import type { JobRecord, Store } from '../store/index.ts';
+
+export interface AccountingHooks {
+  hold(tx: Store, job: JobRecord, now: number): Promise<void>;
+  settle(tx: Store, job: JobRecord, endedAt: number): Promise<void>;
+  snapshotInputs(now: number): Pick<ClusterSnapshot, 'quotas' | 'usage' | 'blockedAllocations'>;
+}
