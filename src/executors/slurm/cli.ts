@@ -7,6 +7,7 @@
  * inputs, and sbatch exports its environment into the job, so nothing of the server's leaks in.
  */
 import { execFile } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
 import { userInfo } from 'node:os';
 import {
   SlurmError, type SlurmClient, type SlurmJob, type SlurmJobRequest, type SlurmNode,
@@ -49,12 +50,12 @@ export class SlurmCliClient implements SlurmClient {
       if (process.getuid?.() !== 0) {
         throw new SlurmError('rejected', `the CLI fallback runs as "${self}" and cannot submit as "${user}": run the server as root, or keep slurmrestd up`);
       }
-      args.unshift('-u', user, '--', cmd);
-      cmd = 'runuser';
+      args.unshift('-u', user, '--', this.#which(cmd));
+      cmd = this.#which('runuser');
     }
     // The job's environment is exactly the requested one (sbatch --export=ALL exports what it was given).
     const env = { ...req.environment, PATH: req.environment.PATH ?? this.#path };
-    const r = await this.#run(cmd, args, env, req.script);
+    const r = await this.#run(cmd === 'runuser' || cmd.endsWith('/runuser') ? cmd : this.#which(cmd), args, env, req.script);
     if (r.code !== 0) throw cliError('sbatch', r);
     const id = Number(r.stdout.trim().split(';')[0]);
     if (!Number.isInteger(id) || id <= 0) throw new SlurmError('rejected', `sbatch printed no job id: ${r.stdout.trim()} ${r.stderr.trim()}`);
@@ -85,6 +86,20 @@ export class SlurmCliClient implements SlurmClient {
     return this.opts.binDir ? `${this.opts.binDir}/${name}` : name;
   }
 
+  /** Absolute path of a command on our PATH: the job's environment (and PATH) is not ours. */
+  #which(name: string): string {
+    if (name.includes('/')) return name;
+    for (const dir of this.#path.split(':')) {
+      try {
+        accessSync(`${dir}/${name}`, constants.X_OK);
+        return `${dir}/${name}`;
+      } catch {
+        // next
+      }
+    }
+    return name;
+  }
+
   #run(cmd: string, args: string[], env: Record<string, string>, stdin?: string): Promise<RunResult> {
     return new Promise((resolve, reject) => {
       const child = execFile(
@@ -92,7 +107,8 @@ export class SlurmCliClient implements SlurmClient {
         { env, timeout: this.opts.timeoutMs ?? 20_000, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' },
         (err, stdout, stderr) => {
           if (err && typeof (err as { code?: unknown }).code === 'string') {
-            reject(new SlurmError('unavailable', `cannot run ${cmd}: ${err.message}`, { cause: err }));
+            // ENOENT/EACCES: a missing or unusable command is configuration, not a passing outage
+            reject(new SlurmError('rejected', `cannot run ${cmd}: ${err.message} (is the Slurm client installed? cliBinDir?)`, { cause: err }));
             return;
           }
           if (err && (err as { killed?: boolean }).killed) {

@@ -21,6 +21,7 @@ import { randomBytes } from 'node:crypto';
 import { CheomdanError } from '../../core/errors.ts';
 import type { Executor, ExecutorHandle, LaunchSpec, LogOptions, Observation } from '../types.ts';
 import { SlurmError, type SlurmClient, type SlurmJob } from './client.ts';
+import { nodeState } from './inventory.ts';
 import { tailFile } from './logs.ts';
 import { isActive, baseState, lostObservation, observationOf, type Markers, type SlurmObservation } from './states.ts';
 import { buildSubmission, parseComment } from './submission.ts';
@@ -58,6 +59,7 @@ const HOPELESS = /^(ReqNodeNotAvail|PartitionNodeLimit|PartitionTimeLimit|Partit
 
 interface Waiter {
   user: string;
+  nodes: readonly string[];
   deadline: number;
   resolve: (job: SlurmJob | null) => void;
   reject: (e: Error) => void;
@@ -100,7 +102,7 @@ export class SlurmExecutor implements Executor {
     const handle = String(id);
     let job: SlurmJob | null;
     try {
-      job = await this.#waitRunning(id, user);
+      job = await this.#waitRunning(id, user, req.nodeList ?? []);
     } catch (e) {
       await this.#c.cancel(id).catch(() => undefined);
       throw asExecutorError(e, `Slurm job ${id} for ${spec.jobId} did not start`);
@@ -247,9 +249,9 @@ export class SlurmExecutor implements Executor {
   }
 
   /** Resolves with the job once Slurm runs (or already ended) it; null when Slurm could not be asked. */
-  #waitRunning(id: number, user: string): Promise<SlurmJob | null> {
+  #waitRunning(id: number, user: string, nodes: readonly string[]): Promise<SlurmJob | null> {
     return new Promise((resolve, reject) => {
-      this.#waiters.set(id, { user, deadline: this.#now() + (this.opts.startTimeoutMs ?? 30_000), resolve, reject });
+      this.#waiters.set(id, { user, nodes, deadline: this.#now() + (this.opts.startTimeoutMs ?? 30_000), resolve, reject });
       void this.#poll();
     });
   }
@@ -269,6 +271,14 @@ export class SlurmExecutor implements Executor {
         }
         const byId = new Map((jobs ?? []).map((j) => [j.job_id, j]));
         const now = this.#now();
+        // ReqNodeNotAvail is final only while a node of the job is DOWN or DRAINED. Nodes UNKNOWN right
+        // after a slurmctld start are registering, and the reason stays until the next scheduling pass
+        // after they did: keep waiting then. Nodes are asked only when a waiting job has that reason.
+        let unavailable: Set<string> | undefined;
+        if ([...this.#waiters.keys()].some((id) => byId.get(id)?.state_reason === 'ReqNodeNotAvail')) {
+          unavailable = new Set((await this.#c.nodes().catch(() => []))
+            .filter((n) => nodeState(n.state, n.state_flags ?? []) !== 'up' && !/^unknown$/i.test(n.state)).map((n) => n.name));
+        }
         for (const [id, w] of this.#waiters) {
           const job = byId.get(id);
           const state = job ? baseState(job.job_state) : undefined;
@@ -282,7 +292,8 @@ export class SlurmExecutor implements Executor {
           } else if (job && state !== 'PENDING' && state !== 'CONFIGURING') {
             done();
             w.resolve(job);
-          } else if (job && HOPELESS.test(job.state_reason ?? '')) {
+          } else if (job && HOPELESS.test(job.state_reason ?? '')
+            && (job.state_reason !== 'ReqNodeNotAvail' || w.nodes.some((n) => unavailable?.has(n)))) {
             done();
             w.reject(new SlurmError('rejected', `Slurm cannot run it: ${job.state_reason}${job.state_description ? ` (${job.state_description})` : ''}`));
           } else if (now >= w.deadline) {

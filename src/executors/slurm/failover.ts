@@ -13,6 +13,7 @@
 import {
   isUnavailable, SlurmError, type SlurmClient, type SlurmJob, type SlurmJobRequest, type SlurmNode,
 } from './client.ts';
+import { nodeState } from './inventory.ts';
 
 export interface RetryPolicy {
   /** First wait between attempts, ms. Default 200. */
@@ -64,7 +65,22 @@ export class FailoverSlurmClient implements SlurmClient {
           return existing.job_id;
         }
       }
-      return c.submit(user, req);
+      try {
+        return await c.submit(user, req);
+      } catch (e) {
+        // ESLURM_NODE_NOT_AVAIL (2068) right after slurmctld (re)started: its slurmds have not registered
+        // yet (nodes UNKNOWN for a few seconds), or just did while the request was in flight. Retry then;
+        // a node that is DOWN or DRAINED fails the submit at once, with Slurm's reason.
+        if (e instanceof SlurmError && e.code === 2068 && req.nodeList?.length) {
+          const wanted = new Set(req.nodeList);
+          const blocking = (await c.nodes()).filter((n) => wanted.has(n.name)
+            && nodeState(n.state, n.state_flags ?? []) !== 'up' && !/^unknown$/i.test(n.state));
+          if (blocking.length === 0) {
+            throw new SlurmError('unavailable', `${e.message} (its nodes are registering with slurmctld)`, { cause: e, code: e.code, where: 'slurmctld' });
+          }
+        }
+        throw e;
+      }
     });
   }
 

@@ -23,7 +23,7 @@ export interface RestClientOptions {
   timeoutMs?: number;
 }
 
-interface RestError { error?: string; error_code?: number; errno?: number; description?: string }
+interface RestError { error?: string; error_code?: number; errno?: number; error_number?: number; description?: string }
 
 export class SlurmRestClient implements SlurmClient {
   readonly kind = 'rest';
@@ -115,11 +115,14 @@ export class SlurmRestClient implements SlurmClient {
     if (!parsed) {
       throw new SlurmError(res.status >= 500 ? 'unavailable' : 'rejected', `slurmrestd ${method} ${path}: HTTP ${res.status}: ${text.slice(0, 300)}`, { where: 'slurmrestd' });
     }
-    const coded = errors.find((e) => typeof e.error_code === 'number' && e.error_code !== 0);
-    const code = coded?.error_code ?? coded?.errno;
+    const coded = errors.find((e) => [e.error_code, e.errno, e.error_number].some((c) => typeof c === 'number' && c !== 0));
+    const code = coded?.error_code ?? coded?.errno ?? coded?.error_number;
     const message = errors.map((e) => [e.error, e.description].filter(Boolean).join(': ')).filter(Boolean).join('; ')
       || `HTTP ${res.status}`;
-    throw new SlurmError(code === undefined ? 'rejected' : classifySlurmErrno(code), `Slurm refused ${method} ${path} as "${user}": ${message}`, { code, where: 'slurmctld' });
+    // A read that fails without a Slurm error number ("Failed while looking for jobs", -1) is what
+    // slurmrestd answers when slurmctld is down: retryable. A write without one is a refusal.
+    const kind = code === undefined || code < 0 ? (method === 'GET' ? 'unavailable' : 'rejected') : classifySlurmErrno(code);
+    throw new SlurmError(kind, `Slurm refused ${method} ${path} as "${user}": ${message}`, { code, where: 'slurmctld' });
   }
 }
 
