@@ -1,0 +1,262 @@
+/**
+ * The `cheomdan` command as a person uses it: each call SPAWNS `node bin/cheomdan.js …` with its own
+ * credentials file, against a real server (startServer on a random port, temp home, the demo inventory with
+ * declared H100s and RNGDs) whose local executor runs the jobs as real processes.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, stat, writeFile, readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Capacity, Job, JobPage, Node, Whoami } from '../src/contract/index.ts';
+import { z } from 'zod';
+import { ROOT, startTestServer, type TestServer } from './helpers/server.ts';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+let s: TestServer;
+let dir: string;
+/** Credentials files: the operator's, and a tenant member's. */
+let adminCfg: string;
+let userCfg: string;
+
+/** Runs the CLI as a separate process; the inherited environment carries no Cheomdan settings. */
+function cli(args: string[], opts: { config?: string; stdin?: string; env?: Record<string, string> } = {}): Promise<Run> {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('CHEOMDAN_') && !k.startsWith('VITEST')) env[k] = v;
+  Object.assign(env, { CHEOMDAN_CONFIG: opts.config ?? userCfg, NO_COLOR: '1' }, opts.env);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'cheomdan.js'), ...args], { cwd: dir, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(opts.stdin ?? '');
+  });
+}
+
+const jobs = async (config = userCfg) => {
+  const r = await cli(['jobs', '--json', '--limit', '500'], { config });
+  expect(r.code, r.stderr).toBe(0);
+  return JobPage.parse(JSON.parse(r.stdout)).items;
+};
+
+const show = async (id: string) => {
+  const r = await cli(['job', 'show', id, '--json']);
+  expect(r.code, r.stderr).toBe(0);
+  return Job.parse(JSON.parse(r.stdout));
+};
+
+async function waitForState(id: string, done: (j: Job) => boolean, timeoutMs = 20_000): Promise<Job> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const j = await show(id);
+    if (done(j)) return j;
+    if (Date.now() > until) throw new Error(`job ${id} is still ${j.state} (${j.pendingReason ?? ''})`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+beforeAll(async () => {
+  s = await startTestServer();
+  dir = await mkdtemp(join(tmpdir(), 'cheomdan-cli-'));
+  adminCfg = join(dir, 'admin', 'credentials.json');
+  userCfg = join(dir, 'user', 'credentials.json');
+});
+afterAll(async () => {
+  await s?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('cheomdan against a real server', () => {
+  it('logs in with the admin token file and saves credentials readable by the owner only', async () => {
+    const r = await cli(['login', '--url', s.url, '--token-file', join(s.home, 'admin-token')], { config: adminCfg });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`logged in to ${s.url} as admin@`);
+    expect((await stat(adminCfg)).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(await readFile(adminCfg, 'utf8'))).toEqual({ url: s.url, token: s.adminToken });
+
+    const me = await cli(['whoami', '--json'], { config: adminCfg });
+    expect(me.code, me.stderr).toBe(0);
+    expect(Whoami.parse(JSON.parse(me.stdout)).user.role).toBe('operator');
+  });
+
+  it('creates a tenant, a project and a member with the admin commands', async () => {
+    const t = await cli(['tenants', 'create', '--slug', 'acme-ai', '--name', 'Acme AI', '--kind', 'startup'], { config: adminCfg });
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stdout).toMatch(/created tenant acme-ai/);
+    const p = await cli(['projects', 'create', '--slug', 'vision', '--name', 'Vision', '--tenant', 'acme-ai'], { config: adminCfg });
+    expect(p.code, p.stderr).toBe(0);
+    const u = await cli(
+      ['users', 'create', '--email', 'kim@acme.example', '--name', 'Kim', '--role', 'member', '--tenant', 'acme-ai', '--password-stdin'],
+      { config: adminCfg, stdin: 'correct horse battery\n' },
+    );
+    expect(u.code, u.stderr).toBe(0);
+    const list = await cli(['users', 'list'], { config: adminCfg });
+    expect(list.stdout).toMatch(/kim@acme\.example\s+Kim\s+member/);
+    const bad = await cli(['tenants', 'create', '--slug', 'x', '--name', 'X', '--kind', 'startup'], { config: adminCfg });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^error: The request is not valid: .*\n {2}body\.slug: /);
+  });
+
+  it('logs in with email and password, and whoami shows the tenant', async () => {
+    const r = await cli(['login', '--url', s.url, '--email', 'kim@acme.example', '--password-stdin'], { stdin: 'correct horse battery\n' });
+    expect(r.code, r.stderr).toBe(0);
+    const me = await cli(['whoami']);
+    expect(me.code, me.stderr).toBe(0);
+    expect(me.stdout).toMatch(/Kim <kim@acme\.example>/);
+    expect(me.stdout).toMatch(/tenant\s+acme-ai/);
+
+    const wrong = await cli(['login', '--url', s.url, '--email', 'kim@acme.example', '--password-stdin'], { config: join(dir, 'x.json'), stdin: 'wrong password!!' });
+    expect(wrong.code).toBe(3);
+    expect(wrong.stderr).toContain('error: Authentication required');
+  });
+
+  it('submits with flags, and jobs --json parses with the contract', async () => {
+    const r = await cli([
+      'submit', '--name', 'flags', '--project', 'vision', '-n', '2', '--gpus-per-task', '1', '--accelerator', 'h100',
+      '--cpus-per-task', '2', '--mem-per-task', '2G', '--time', '0:10:00', '--env', 'GREETING=hi', '--',
+      'sh', '-c', 'echo $GREETING --json',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const id = r.stdout.trim();
+    expect(id).toMatch(/^job_/);
+    const job = (await jobs()).find((j) => j.id === id);
+    expect(job?.request).toEqual({
+      tasks: 2, devicesPerTask: 1, acceleratorTypes: ['nvidia-h100-sxm-80gb'], cpusPerTask: 2, memoryMbPerTask: 2048,
+      nodes: null, tasksPerNode: null, timeLimitSeconds: 600,
+    });
+    expect(job?.name).toBe('flags');
+    const done = await waitForState(id, (j) => j.state === 'succeeded' || j.state === 'failed');
+    expect(done.state).toBe('succeeded');
+    const logs = await cli(['logs', id]);
+    expect(logs.stdout).toContain('hi --json');
+  });
+
+  it('submits a Slurm script as it is: directives honoured, ignored ones warned about', async () => {
+    const script = [
+      '#!/bin/bash',
+      '#SBATCH --job-name=from-slurm',
+      '#SBATCH -N 1',
+      '#SBATCH --ntasks-per-node=2',
+      '#SBATCH --gres=gpu:h100:2',
+      '#SBATCH --cpus-per-task=2',
+      '#SBATCH --mem=4G',
+      '#SBATCH -t 0-00:05:00',
+      '#SBATCH --mail-type=END',
+      '#SBATCH -o out-%j.log',
+      'echo "script ran"',
+      '',
+    ].join('\n');
+    await writeFile(join(dir, 'train.sh'), script);
+    const r = await cli(['submit', 'train.sh']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('warning: line 9: ignored: --mail-type=END');
+    const job = await show(r.stdout.trim());
+    expect(job.name).toBe('from-slurm');
+    expect(job.script).toBe(script);
+    expect(job.request).toMatchObject({ tasks: 2, devicesPerTask: 1, acceleratorTypes: ['nvidia-h100-sxm-80gb'], cpusPerTask: 2, memoryMbPerTask: 2048, nodes: 1, tasksPerNode: 2, timeLimitSeconds: 300 });
+
+    const over = await cli(['submit', '--time', '7', '--name', 'overridden', 'train.sh']);
+    expect(over.code, over.stderr).toBe(0);
+    expect(await show(over.stdout.trim())).toMatchObject({ name: 'overridden', request: { timeLimitSeconds: 420 } });
+  });
+
+  it('logs -f streams a job\'s output until it ends', async () => {
+    const r = await cli(['submit', '--', 'sh', '-c', 'echo first; sleep 1; echo second; echo oops >&2']);
+    expect(r.code, r.stderr).toBe(0);
+    const id = r.stdout.trim();
+    const f = await cli(['logs', '-f', id]);
+    expect(f.code, f.stderr).toBe(0);
+    expect(f.stdout).toBe('first\nsecond\n');
+    const e = await cli(['logs', id, '--stderr']);
+    expect(e.stdout).toBe('oops\n');
+    const detail = await cli(['job', 'show', id]);
+    expect(detail.stdout).toMatch(/state\s+succeeded/);
+    expect(detail.stdout).toMatch(/running → succeeded/);
+  });
+
+  it('cancels a running job', async () => {
+    const r = await cli(['submit', '--time', '5', '--', 'sleep', '120']);
+    const id = r.stdout.trim();
+    await waitForState(id, (j) => j.state === 'running');
+    const c = await cli(['cancel', id]);
+    expect(c.code, c.stderr).toBe(0);
+    expect(c.stdout).toContain(id);
+    expect((await waitForState(id, (j) => j.state !== 'running')).state).toBe('cancelled');
+    const again = await cli(['cancel', id]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/^error: The job cannot make that transition: .*already ended/);
+  });
+
+  it('lists jobs, nodes and capacity as tables within 100 columns, and as contract JSON', async () => {
+    for (const args of [['jobs'], ['nodes'], ['capacity']]) {
+      const r = await cli(args);
+      expect(r.code, `${args}: ${r.stderr}`).toBe(0);
+      for (const line of r.stdout.split('\n')) expect(line.length, line).toBeLessThanOrEqual(100);
+    }
+    expect((await cli(['jobs'])).stdout).toMatch(/^ID\s+NAME\s+STATE\s+REASON\s+DEVICES\s+SUBMITTED\n/);
+    expect((await cli(['nodes'])).stdout).toContain('declared');
+    z.object({ items: z.array(Node) }).parse(JSON.parse((await cli(['nodes', '--json'])).stdout));
+    Capacity.parse(JSON.parse((await cli(['capacity', '--json'])).stdout));
+  });
+
+  describe('bad input: exit 2, a clear message, nothing submitted', () => {
+    const cases: Record<string, { args: string[]; want: RegExp; files?: Record<string, string> }> = {
+      'unknown flag': { args: ['submit', '--gpus', '2', '--', 'true'], want: /unknown option '--gpus'/ },
+      'bad --time': { args: ['submit', '--time', '2h', '--', 'true'], want: /--time: "2h" is not a time; use minutes/ },
+      'unknown accelerator': { args: ['submit', '--accelerator', 'v100', '--', 'true'], want: /--accelerator: unknown accelerator type "v100"; known: h100/ },
+      'missing script file': { args: ['submit', 'nope.sh'], want: /no such file: nope\.sh/ },
+      'script with a directive that cannot be honoured': {
+        args: ['submit', 'array.sh'],
+        files: { 'array.sh': '#!/bin/bash\n#SBATCH --array=0-9\necho $SLURM_ARRAY_TASK_ID\n' },
+        want: /array\.sh:2: --array=0-9: job arrays are not supported yet/,
+      },
+      'both a script and a command': { args: ['submit', 'train.sh', '--', 'true'], want: /not both/ },
+      'nothing to run': { args: ['submit'], want: /nothing to run/ },
+      'bad state filter': { args: ['jobs', '--state', 'done'], want: /unknown state "done"; valid: pending/ },
+    };
+    for (const [name, c] of Object.entries(cases)) {
+      it(name, async () => {
+        for (const [f, text] of Object.entries(c.files ?? {})) await writeFile(join(dir, f), text);
+        const before = (await jobs()).length;
+        const r = await cli(c.args);
+        expect(r.code, r.stderr).toBe(2);
+        expect(r.stderr).toMatch(c.want);
+        expect(r.stdout).toBe('');
+        expect((await jobs()).length).toBe(before);
+      });
+    }
+  });
+
+  it('not found is exit 4, a rejected token exit 3, no login exit 3', async () => {
+    const nf = await cli(['job', 'show', 'job_nope']);
+    expect(nf.code).toBe(4);
+    expect(nf.stderr).toContain('error: Not found');
+    const bad = await cli(['whoami', '--token', 'not-a-token']);
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toContain('was not accepted');
+    const none = await cli(['jobs'], { config: join(dir, 'nobody.json') });
+    expect(none.code).toBe(3);
+    expect(none.stderr).toContain('not logged in');
+  });
+
+  it('a server that is down is exit 5 with how to start it', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const srv = createServer().listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as { port: number }).port;
+        srv.close(() => resolve(p));
+      });
+    });
+    const r = await cli(['jobs'], { env: { CHEOMDAN_URL: `http://127.0.0.1:${port}`, CHEOMDAN_TOKEN: 'x' } });
+    expect(r.code).toBe(5);
+    expect(r.stderr).toContain(`cannot reach Cheomdan at http://127.0.0.1:${port} — is the server running? start it with \`npm start\``);
+  });
+});
