@@ -3,16 +3,22 @@
  * the run directory, spawns the supervisor detached, records its pid and start time, and returns the handle.
  * It does not wait for the job's script to begin: the supervisor is the job's first process, and the script
  * follows it within a few milliseconds (bench/executor-local.ts).
+ *
+ * The file operations before the spawn are synchronous: about twenty small syscalls on the state directory
+ * (well under a millisecond of event-loop time on a local disk), against as many thread-pool round trips,
+ * each of which waits for a time slice on a loaded machine. Measured interleaved on the project machine at
+ * load average ~7: start() resolved p50 4.2 ms (sync) vs 6.6 ms (async), p90 13.0 vs 18.5 ms. A stateDir on
+ * a slow network file system would make this the wrong choice.
  */
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { mkdir, open, rm, stat, writeFile } from 'node:fs/promises';
+import { accessSync, closeSync, constants, mkdirSync, openSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
 import { CheomdanError } from '../../core/errors.ts';
 import type { ExecutorHandle, LaunchSpec } from '../types.ts';
 import { jobEnvironment } from './environment.ts';
 import { killSession, procStatSync } from './proc.ts';
-import { handleFor, newRunId, runDir, writeFileAtomic, type LaunchRecord } from './runDir.ts';
+import { handleFor, newRunId, runDir, type LaunchRecord } from './runDir.ts';
 import { SUPERVISOR_ARGV0, SUPERVISOR_SCRIPT } from './supervisor.ts';
 
 /** Absolute paths of the programs the supervisor needs (it must not depend on the job's PATH). */
@@ -74,10 +80,10 @@ function validate(spec: LaunchSpec, grace: number): void {
   }
 }
 
-async function checkWorkingDirectory(dir: string): Promise<void> {
+function checkWorkingDirectory(dir: string): void {
   let isDir: boolean;
   try {
-    isDir = (await stat(dir)).isDirectory();
+    isDir = statSync(dir).isDirectory();
   } catch (e) {
     throw new CheomdanError(
       'executor_failed',
@@ -91,10 +97,10 @@ async function checkWorkingDirectory(dir: string): Promise<void> {
 }
 
 /** Creates the log files (and their folders) so the supervisor's redirections cannot fail and readers find them. */
-async function prepareLog(path: string): Promise<void> {
+function prepareLog(path: string): void {
   try {
-    await mkdir(dirname(path), { recursive: true });
-    await (await open(path, 'a')).close();
+    mkdirSync(dirname(path), { recursive: true });
+    closeSync(openSync(path, 'a'));
   } catch (e) {
     throw new CheomdanError(
       'executor_failed',
@@ -104,18 +110,25 @@ async function prepareLog(path: string): Promise<void> {
   }
 }
 
+/** Write, then rename: readers see the old record or the new one, never a part. */
+function writeFileAtomicSync(path: string, data: string): void {
+  const tmp = `${path}.tmp${process.pid}`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
+
 export async function launch(ctx: LaunchContext, spec: LaunchSpec): Promise<ExecutorHandle> {
   const grace = spec.gracePeriodSeconds ?? ctx.defaultGracePeriodSeconds;
   validate(spec, grace);
-  await checkWorkingDirectory(spec.workingDirectory);
-  await prepareLog(spec.stdoutPath);
-  if (spec.stderrPath !== spec.stdoutPath) await prepareLog(spec.stderrPath);
+  checkWorkingDirectory(spec.workingDirectory);
+  prepareLog(spec.stdoutPath);
+  if (spec.stderrPath !== spec.stdoutPath) prepareLog(spec.stderrPath);
 
   const startedAt = ctx.clock();
   const runId = newRunId(spec.jobId, startedAt);
   const dir = runDir(ctx.stateDir, runId);
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'script.sh'), spec.script);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'script.sh'), spec.script);
   const record: LaunchRecord = {
     version: 1,
     jobId: spec.jobId,
@@ -128,7 +141,7 @@ export async function launch(ctx: LaunchContext, spec: LaunchSpec): Promise<Exec
     stderrPath: spec.stderrPath,
   };
   // Recorded before the spawn, so that a server dying right after it leaves a run its successor can find.
-  await writeFileAtomic(join(dir, 'launch.json'), `${JSON.stringify(record)}\n`);
+  writeFileAtomicSync(join(dir, 'launch.json'), `${JSON.stringify(record)}\n`);
 
   const env = jobEnvironment(spec, process.env, ctx.inheritEnvironment);
   const { tools } = ctx;
@@ -156,7 +169,7 @@ export async function launch(ctx: LaunchContext, spec: LaunchSpec): Promise<Exec
   // The supervisor is our unreaped child, so its /proc entry exists even if it has already exited.
   const stat = procStatSync(pid);
   try {
-    await writeFileAtomic(
+    writeFileAtomicSync(
       join(dir, 'launch.json'),
       `${JSON.stringify({ ...record, supervisorPid: pid, supervisorStartTicks: stat?.startTicks ?? null })}\n`,
     );
