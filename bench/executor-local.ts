@@ -13,7 +13,7 @@
  * before start(); both are this host's wall clock. The skew between the two clocks is printed at the end.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { asJobId, asNodeName } from '../src/core/ids.ts';
@@ -55,6 +55,7 @@ async function waitForStamp(path: string): Promise<number> {
   }
 }
 
+const loadBefore = loadavg()[0]!;
 const resolved: number[] = [];
 const running: number[] = [];
 for (let i = 0; i < warmup + jobs; i++) {
@@ -85,7 +86,7 @@ const pct = (xs: number[], p: number): number => {
 };
 const row = (name: string, xs: number[]): string =>
   `| ${name} | ${pct(xs, 50).toFixed(2)} | ${pct(xs, 90).toFixed(2)} | ${pct(xs, 99).toFixed(2)} | ${Math.max(...xs).toFixed(2)} |`;
-console.log(`jobs=${jobs} warmup=${warmup} sequential, node ${process.version}, wall-clock skew at end ${skew.toFixed(2)} ms`);
+console.log(`jobs=${jobs} warmup=${warmup} sequential, node ${process.version}, load average (1 min) ${loadBefore.toFixed(2)} before / ${loadavg()[0]!.toFixed(2)} after, wall-clock skew at end ${skew.toFixed(2)} ms`);
 console.log('| measure (ms) | p50 | p90 | p99 | max |');
 console.log('|---|---|---|---|---|');
 console.log(row('start() call -> start() resolved (handle returned)', resolved));

@@ -36,6 +36,23 @@ export interface LocalExecutorOptions {
 /** Default grace period: long enough for a training job to write a checkpoint on SIGTERM (Slurm's KillWait is 30 s). */
 export const DEFAULT_GRACE_PERIOD_SECONDS = 10;
 
+/** Observations in flight at once: each reads two or three small files; stays far below open-file limits. */
+const OBSERVE_CONCURRENCY = 32;
+
+/** `Promise.all(items.map(fn))` with at most `limit` calls pending; results in input order. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
 export function createLocalExecutor(opts: LocalExecutorOptions): Executor {
   if (!isAbsolute(opts.stateDir)) {
     throw new CheomdanError('invalid_config', `local executor: stateDir must be an absolute path, got "${opts.stateDir}"`);
@@ -55,7 +72,7 @@ export function createLocalExecutor(opts: LocalExecutorOptions): Executor {
     start: (spec: LaunchSpec) => launch(ctx, spec),
     cancel: (handle: ExecutorHandle) => cancelRun(opts.stateDir, handle),
     observe: (handles: readonly ExecutorHandle[]): Promise<Observation[]> =>
-      Promise.all(handles.map((h) => observeOne(opts.stateDir, h))),
+      mapLimit(handles, OBSERVE_CONCURRENCY, (h) => observeOne(opts.stateDir, h)),
     lookup: (jobId) => lookupRuns(opts.stateDir, jobId),
     logs(handle, spec, logOpts: LogOptions): AsyncIterable<Buffer> {
       const signal = logOpts.signal === undefined ? closing.signal : AbortSignal.any([logOpts.signal, closing.signal]);
