@@ -75,7 +75,8 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-describe('cheomdan against a real server', () => {
+// Each test spawns several CLI processes (about 0.5 s each, more on a loaded 2-core machine).
+describe('cheomdan against a real server', { timeout: 90_000 }, () => {
   it('logs in with the admin token file and saves credentials readable by the owner only', async () => {
     const r = await cli(['login', '--url', s.url, '--token-file', join(s.home, 'admin-token')], { config: adminCfg });
     expect(r.code, r.stderr).toBe(0);
@@ -258,5 +259,43 @@ describe('cheomdan against a real server', () => {
     const r = await cli(['jobs'], { env: { CHEOMDAN_URL: `http://127.0.0.1:${port}`, CHEOMDAN_TOKEN: 'x' } });
     expect(r.code).toBe(5);
     expect(r.stderr).toContain(`cannot reach Cheomdan at http://127.0.0.1:${port} — is the server running? start it with \`npm start\``);
+  });
+});
+
+describe('cheomdan serve', { timeout: 90_000 }, () => {
+  it('prints the URL and the first-start login, serves the API, and stops cleanly on SIGTERM', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'cheomdan-serve-'));
+    const env: NodeJS.ProcessEnv = {};
+    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('CHEOMDAN_') && !k.startsWith('VITEST') && k !== 'PORT') env[k] = v;
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'cheomdan.js'), 'serve', '--port', '0', '--home', home, '--inventory', join(ROOT, 'examples', 'inventories', 'demo.yaml')], { cwd: home, env });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((r) => child.on('close', r));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no URL printed; stderr: ${stderr}`)), 20_000);
+        child.stdout.on('data', (d: Buffer) => {
+          stdout += d.toString();
+          const m = /listening on (http:\/\/\S+)/.exec(stdout);
+          if (m && stdout.includes('Log in with:')) {
+            clearTimeout(timer);
+            resolve(m[1] as string);
+          }
+        });
+      });
+      expect(stdout).toMatch(/email\s+admin@/);
+      expect(stdout).toContain(`--token-file ${join(home, 'admin-token')}`);
+      const token = (await readFile(join(home, 'admin-token'), 'utf8')).trim();
+      const cfg = join(home, 'cred.json');
+      expect((await cli(['login', '--url', url, '--token', token], { config: cfg })).code).toBe(0);
+      expect((await cli(['nodes'], { config: cfg })).stdout).toContain('declared');
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(stderr).toContain('SIGTERM: stopping');
+    } finally {
+      child.kill('SIGKILL');
+      await rm(home, { recursive: true, force: true });
+    }
   });
 });
