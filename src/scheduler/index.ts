@@ -1,6 +1,7 @@
 /** The scheduler's public surface: a pure function of a snapshot, its policies, and its answers. */
 export type * from './types.ts';
 export { cycle } from './cycle.ts';
+export { priorityBreakdown } from './context.ts';
 export { checkFeasibility, feasibility, findPlacement, type PlaceOptions, type PlaceResult } from './placement.ts';
 export { makePolicy, type Policy, type PolicyConfig, type PreemptionConfig } from './policy.ts';
 export { ORDER_NAMES, BACKFILL_MODES, type OrderName, type BackfillMode } from './policies/order.ts';

@@ -64,7 +64,9 @@ function placeSingle(idx: CapacityIndex, g: SlotGroup, r: ResourceRequest, o: Pl
   const cpus = r.tasks * r.cpusPerTask;
   const mem = r.tasks * r.memoryMbPerTask;
   for (let k = need; k <= Math.min(g.maxSize, maxK); k++) {
-    for (const s of g.buckets[k]!) {
+    const bucket = g.buckets[k]!;
+    if (bucket.size === 0) continue;
+    for (const s of bucket) {
       const ni = idx.slotNode[s]!;
       if (idx.cpuFree[ni]! >= cpus && idx.memFree[ni]! >= mem && nodeOk(idx, ni, o)) return { s, k };
     }
@@ -157,8 +159,10 @@ function placeCpuOnly(idx: CapacityIndex, g: SlotGroup, r: ResourceRequest, o: P
 }
 
 /** Where the job fits now, or null. Does not change the index. */
-export function findPlacement(idx: CapacityIndex, partition: string, r: ResourceRequest, o: PlaceOptions = {}): PlaceResult | null {
-  const groups = candidateGroups(idx, partition, r);
+export function findPlacement(
+  idx: CapacityIndex, partition: string, r: ResourceRequest, o: PlaceOptions = {},
+  groups: readonly SlotGroup[] = candidateGroups(idx, partition, r),
+): PlaceResult | null {
   const need = r.tasks * r.devicesPerTask;
   if (need === 0) {
     for (const g of groups) {

@@ -5,6 +5,13 @@
  * Defaults (each says where it comes from):
  *   queueDepth 100          Slurm's default_queue_depth: full placement attempts per partition per cycle;
  *                           jobs beyond it still get a (cheap) reason.
+ *   scanDepth 1000          jobs examined per cycle, across partitions, in rank order (Slurm's
+ *                           bf_max_job_test is 500–1000 in practice); the rest get a cheap "priority" reason
+ *                           and are not even sorted, so a cycle with 100,000 pending jobs stays in budget.
+ *   forwardReleases 5000    release events one forward simulation may replay (the shadow and the estimates);
+ *                           past it the head gets a lower bound and only jobs that end before it backfill
+ *                           (Slurm bounds the same work with bf_window). Keeps a cycle on 55,000 running
+ *                           jobs within budget.
  *   estimateDepth 50        pending jobs per partition that get an estimated start by forward simulation.
  *   preemption.maxPerWindow 3 in windowSeconds 3600: a job is preempted at most 3 times an hour (anti-thrash).
  *   preemption.minRunSeconds 60: a job runs at least a minute before it can be preempted again.
@@ -34,6 +41,8 @@ export interface PolicyConfig {
   order: OrderName;
   backfill?: BackfillMode | undefined;
   queueDepth?: number | undefined;
+  scanDepth?: number | undefined;
+  forwardReleases?: number | undefined;
   estimateDepth?: number | undefined;
   /** 'all' (default): every pending job gets a reason; 'none': decisions only (fast simulation). */
   explain?: 'all' | 'none' | undefined;
@@ -47,6 +56,8 @@ export interface Policy {
   order: OrderPolicy;
   backfill: BackfillMode;
   queueDepth: number;
+  scanDepth: number;
+  forwardReleases: number;
   estimateDepth: number;
   explain: 'all' | 'none';
   preemption: PreemptionConfig;
@@ -61,6 +72,8 @@ const schema = z.strictObject({
   order: z.string(),
   backfill: z.enum(BACKFILL_MODES).optional(),
   queueDepth: z.number().int().positive().optional(),
+  scanDepth: z.number().int().positive().optional(),
+  forwardReleases: z.number().int().positive().optional(),
   estimateDepth: z.number().int().nonnegative().optional(),
   explain: z.enum(['all', 'none']).optional(),
   las: z.strictObject({ thresholds: z.array(num).optional() }).optional(),
@@ -127,6 +140,8 @@ export function makePolicy(config: PolicyConfig | string): Policy {
     name, order,
     backfill: c.backfill ?? order.defaultBackfill,
     queueDepth: c.queueDepth ?? 100,
+    scanDepth: c.scanDepth ?? 1000,
+    forwardReleases: c.forwardReleases ?? 5000,
     estimateDepth: c.estimateDepth ?? 50,
     explain: c.explain ?? 'all',
     preemption, multifactor, lasThresholds: thresholds,

@@ -12,6 +12,9 @@ import type { PendingJobSnapshot } from '../types.ts';
 /** Default thresholds in device-seconds: 1 device-hour, 10 device-hours (Tiresias uses a few queues). */
 export const DEFAULT_LAS_THRESHOLDS: readonly number[] = [3600, 36000];
 
+/** Larger than any submission time in seconds (epoch seconds are ~1.8e9). */
+const QUEUE_SPAN = 1e12;
+
 export function lasQueue(service: number, thresholds: readonly number[]): number {
   let q = 0;
   while (q < thresholds.length && service >= thresholds[q]!) q++;
@@ -19,10 +22,13 @@ export function lasQueue(service: number, thresholds: readonly number[]): number
 }
 
 export function makeLas(thresholds: readonly number[]): OrderPolicy {
-  const rank = (j: PendingJobSnapshot, ctx: OrderContext) => lasQueue(attainedDeviceSeconds(j, ctx.now), thresholds);
+  const queue = (j: PendingJobSnapshot, ctx: OrderContext) => lasQueue(attainedDeviceSeconds(j, ctx.now), thresholds);
   return {
     name: 'las', clairvoyant: false, preemptive: true, defaultBackfill: 'greedy',
-    rank, runningRank: rank,
-    factors: (j, ctx) => ({ attainedDeviceSeconds: attainedDeviceSeconds(j, ctx.now), queue: rank(j, ctx) }),
+    // Queue first, then submission (FIFO within a queue); one number so the queue can be partially sorted.
+    rank: (j, ctx) => queue(j, ctx) * QUEUE_SPAN + j.submittedAt,
+    runningRank: queue,
+    preemptRank: queue,
+    factors: (j, ctx) => ({ attainedDeviceSeconds: attainedDeviceSeconds(j, ctx.now), queue: queue(j, ctx) }),
   };
 }

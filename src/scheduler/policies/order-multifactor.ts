@@ -36,27 +36,32 @@ export interface MultifactorContext extends OrderContext {
 
 export function makeMultifactor(c: MultifactorConfig): OrderPolicy {
   const maxQos = Math.max(0, ...Object.values(c.qos)) || 1;
-  const factors = (j: PendingJobSnapshot, ctx: OrderContext): Record<string, number> => {
+  const w = c.weights;
+  const terms = (j: PendingJobSnapshot, ctx: OrderContext) => {
     const fs = (ctx as MultifactorContext).fairShare.factors(j.tenant, j.project);
-    const cap = Math.max(1, ctx.partitionDevices(j.partition));
-    const size = Math.min(1, devicesOf(j) / cap);
-    const f = {
+    const size = Math.min(1, devicesOf(j) / Math.max(1, ctx.partitionDevices(j.partition)));
+    return {
+      fs,
       age: Math.min(1, Math.max(0, ctx.now - j.submittedAt) / c.maxAgeSeconds),
-      fairShare: fs.fairShare,
-      tenantFairShare: fs.tenant,
-      projectFairShare: fs.project,
       jobSize: c.favorSmall ? 1 - size : size,
       qos: j.qos !== undefined ? (c.qos[j.qos] ?? 0) / maxQos : 0,
-      nice: j.priority,
     };
-    const priority = c.weights.age * f.age + c.weights.fairShare * f.fairShare + c.weights.jobSize * f.jobSize
-      + c.weights.qos * f.qos + f.nice;
-    return { ...f, priority };
+  };
+  const priority = (j: PendingJobSnapshot, ctx: OrderContext) => {
+    const t = terms(j, ctx);
+    return w.age * t.age + w.fairShare * t.fs.fairShare + w.jobSize * t.jobSize + w.qos * t.qos + j.priority;
+  };
+  const factors = (j: PendingJobSnapshot, ctx: OrderContext): Record<string, number> => {
+    const t = terms(j, ctx);
+    return {
+      age: t.age, fairShare: t.fs.fairShare, tenantFairShare: t.fs.tenant, projectFairShare: t.fs.project,
+      jobSize: t.jobSize, qos: t.qos, nice: j.priority, priority: priority(j, ctx),
+    };
   };
   return {
     name: 'multifactor', clairvoyant: false, preemptive: false, defaultBackfill: 'easy',
-    rank: (j, ctx) => -factors(j, ctx).priority!,
-    runningRank: (j, ctx) => -factors(j, ctx).priority!,
+    rank: (j, ctx) => -priority(j, ctx),
+    runningRank: (j, ctx) => -priority(j, ctx),
     factors,
   };
 }

@@ -30,6 +30,11 @@ export interface OrderPolicy {
   rank(job: PendingJobSnapshot, ctx: OrderContext): number;
   /** The rank of a running job, for preemption (service attained so far counts). */
   runningRank?(job: RunningJobSnapshot, ctx: OrderContext): number;
+  /**
+   * The rank preemption compares, for pending and running jobs alike, when it differs from the queue
+   * rank (LAS: the queue alone, so jobs of one queue never preempt each other).
+   */
+  preemptRank?(job: PendingJobSnapshot, ctx: OrderContext): number;
   factors?(job: PendingJobSnapshot, ctx: OrderContext): Record<string, number>;
 }
 
