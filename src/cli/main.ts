@@ -18,6 +18,7 @@ import { registerAuth } from './commands/auth.ts';
 import { registerInventory } from './commands/inventory.ts';
 import { registerJobs } from './commands/jobs.ts';
 import { registerServe } from './commands/serve.ts';
+import { registerSimulate } from './commands/simulate.ts';
 import { registerSubmit } from './commands/submit.ts';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -51,8 +52,7 @@ export function buildProgram(cli: Cli): Command {
   registerJobs(program, cli);
   registerInventory(program, cli);
   registerAdmin(program, cli);
-  // TODO(lead): register the simulator's command here — `registerSimulate(program, cli)` from
-  // ./commands/simulate.ts — once that file lands (it did not exist when this was written).
+  registerSimulate(program, cli);
   return program;
 }
 
