@@ -240,6 +240,14 @@ export function describeExecutorConformance(
       expect((await observe(handle)).state).toBe('exited');
     }, testTimeout);
 
+    it('follows stderr from a byte offset', async () => {
+      const spec = aJob('printf abcdef >&2; sleep 1; printf ghi >&2');
+      const handle = await start(spec);
+      let text = '';
+      for await (const c of h.executor.logs(handle, spec, { stream: 'stderr', offset: 3, follow: true })) text += c.toString('utf8');
+      expect(text).toBe('defghi');
+    }, testTimeout);
+
     it('stops following logs when the signal aborts', async () => {
       const spec = aJob('echo first; sleep 300');
       const handle = await start(spec);
