@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
+  SBATCH_LONG_OPTIONS,
   expandLogPattern,
   formatSlurmTime,
   parseMemoryMb,
@@ -354,5 +356,13 @@ describe('splitDirective and expandLogPattern', () => {
   });
   it('expands %j %x %u %%', () => {
     expect(expandLogPattern('logs/%x-%j.%u.%%.out', { id: 'job_7', name: 'train', user: 'kim' })).toBe('logs/train-job_7.kim.%.out');
+  });
+});
+
+describe('docs/cli.md', () => {
+  it('says what happens to every directive the parser knows', () => {
+    const doc = readFileSync(new URL('../../docs/cli.md', import.meta.url), 'utf8');
+    const missing = SBATCH_LONG_OPTIONS.filter((o) => !new RegExp(`\`[^\`]*--${o}(?![a-z-])`).test(doc));
+    expect(missing).toEqual([]);
   });
 });

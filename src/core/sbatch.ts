@@ -533,6 +533,9 @@ const OPTIONS: Readonly<Record<string, OptionSpec>> = {
   version: { short: 'V', ...ignored('affects sbatch only', 'none') },
 };
 
+/** Every sbatch long option this parser knows (honoured, ignored or refused); docs/cli.md lists each. */
+export const SBATCH_LONG_OPTIONS: readonly string[] = Object.keys(OPTIONS);
+
 const BY_SHORT = new Map(
   Object.entries(OPTIONS).flatMap(([long, spec]) => (spec.short ? [[spec.short, long] as const] : [])),
 );
