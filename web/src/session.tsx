@@ -8,7 +8,7 @@
  * the connection was down.
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import { ApiClient, ApiError, type JobChange, type Tenant, type User, type Whoami } from './api.ts';
+import { ApiClient, ApiError, type JobChange, type Project, type Tenant, type User, type Whoami } from './api.ts';
 
 const TOKEN_KEY = 'cheomdan.token';
 
@@ -24,6 +24,7 @@ export interface Session {
   logout(): void;
   tenantName(id: string): string;
   userName(id: string): string;
+  projectName(id: string): string;
   tenants: Tenant[];
   users: User[];
   refreshDirectory(): void;
@@ -63,6 +64,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const [live, setLive] = useState<LiveState>('connecting');
   const [tenants, setTenants] = useState<Tenant[]>([]);
   const [users, setUsers] = useState<User[]>([]);
+  const [projects, setProjects] = useState<Project[]>([]);
   const [directoryVersion, setDirectoryVersion] = useState(0);
   const listeners = useRef(new Set<ChangeListener>());
 
@@ -104,6 +106,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     const ac = new AbortController();
     api.tenants(ac.signal).then((r) => setTenants(r.items), () => {});
     api.users(ac.signal).then((r) => setUsers(r.items), () => {});
+    api.projects(ac.signal).then((r) => setProjects(r.items), () => {});
     return () => ac.abort();
   }, [api, me, directoryVersion]);
 
@@ -152,6 +155,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     if (!me || !token) return null;
     const tenantById = new Map(tenants.map((t) => [t.id, t]));
     const userById = new Map(users.map((u) => [u.id, u]));
+    const projectById = new Map(projects.map((p) => [p.id, p]));
     return {
       api,
       me,
@@ -164,11 +168,12 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       logout,
       tenantName: (id) => tenantById.get(id)?.slug ?? (me.tenant?.id === id ? me.tenant.slug : id),
       userName: (id) => userById.get(id)?.email ?? (me.user.id === id ? me.user.email : id),
+      projectName: (id) => projectById.get(id)?.slug ?? me.projects.find((p) => p.id === id)?.slug ?? id,
       tenants,
       users,
       refreshDirectory: () => setDirectoryVersion((v) => v + 1),
     };
-  }, [api, me, token, live, logout, tenants, users]);
+  }, [api, me, token, live, logout, tenants, users, projects]);
 
   const value = useMemo<AuthState>(() => ({ status, session, login, error }), [status, session, login, error]);
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;

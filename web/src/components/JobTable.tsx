@@ -130,7 +130,7 @@ export function useJobPages(params: Omit<JobListParams, 'cursor' | 'limit'>, pag
   return { rows, hasMore: cursor !== null, loading, error, newJobs, loadMore, reload };
 }
 
-export type JobColumn = 'id' | 'name' | 'state' | 'reason' | 'estimatedStart' | 'accelerator' | 'devices' | 'submitted' | 'tenant' | 'user' | 'partition' | 'priority' | 'ended';
+export type JobColumn = 'id' | 'name' | 'state' | 'reason' | 'failure' | 'estimatedStart' | 'accelerator' | 'devices' | 'submitted' | 'tenant' | 'user' | 'partition' | 'priority' | 'ended';
 
 export function useJobColumns(which: readonly JobColumn[]): Column<Job>[] {
   const { t, relative, dateTime } = useI18n();
@@ -141,7 +141,8 @@ export function useJobColumns(which: readonly JobColumn[]): Column<Job>[] {
     name: { key: 'name', header: t('col.name'), width: 'minmax(7rem, 1fr)', render: (j) => <span title={j.name}>{j.name}</span> },
     state: { key: 'state', header: t('col.state'), width: '7.5rem', render: (j) => <StateBadge state={j.state} /> },
     reason: { key: 'reason', header: t('col.reason'), width: 'minmax(10rem, 2fr)', render: (j) => (j.state === 'pending' ? <PendingReason job={j} short /> : j.failureReason ? <span className="muted" title={j.failureReason}>{j.failureReason}</span> : null) },
-    estimatedStart: { key: 'estimatedStart', header: t('col.estimatedStart'), width: '7rem', render: (j) => (j.state === 'pending' ? <span title={j.estimatedStart ? dateTime(j.estimatedStart) : undefined}>{j.estimatedStart ? relative(j.estimatedStart) : '—'}</span> : null) },
+    failure: { key: 'failure', header: t('col.failure'), width: 'minmax(10rem, 2fr)', render: (j) => <span className="muted" title={j.failureReason ?? undefined}>{j.failureReason ?? (j.exitCode !== null ? t('job.exitValue', { code: j.exitCode }) : j.signal ? t('job.signal', { signal: j.signal }) : '')}</span> },
+    estimatedStart: { key: 'estimatedStart', header: t('col.estimatedStart'), width: '8.5rem', render: (j) => (j.state === 'pending' ? <span title={j.estimatedStart ? dateTime(j.estimatedStart) : undefined}>{j.estimatedStart ? relative(j.estimatedStart) : '—'}</span> : null) },
     accelerator: { key: 'accelerator', header: t('col.accelerator'), width: 'minmax(7rem, 1fr)', render: (j) => <span className="muted">{j.acceleratorType ?? (j.request.acceleratorTypes.join(', ') || (j.request.devicesPerTask > 0 ? t('job.anyAccelerator') : 'CPU'))}</span> },
     devices: { key: 'devices', header: t('col.devices'), width: '4.5rem', className: 'num', render: (j) => jobDevices(j) },
     submitted: { key: 'submitted', header: t('col.submitted'), width: '7rem', render: (j) => <span title={dateTime(j.submittedAt)}>{relative(j.submittedAt)}</span> },

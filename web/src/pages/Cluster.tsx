@@ -141,7 +141,7 @@ function Heatmap({ nodes, jobs, onChanged }: { nodes: readonly Node[]; jobs: rea
             <div key={n.name} className={`heat-row node-${n.state}`} data-node={n.name}>
               <div className="heat-node">
                 <span className="mono">{n.name}</span>
-                <span className="muted small">{t('cluster.nodeSummary', { partition: n.labels.rack ?? n.partition, cpus: n.cpus, allocated: n.allocatedCpus, mem: bytes(n.memoryMb) })}</span>
+                <span className="muted small">{t('cluster.nodeSummary', { rack: n.labels.rack ?? '—', cpus: n.cpus, allocated: n.allocatedCpus, mem: bytes(n.memoryMb) })}</span>
                 {n.state !== 'up' ? <span className={`tag tag-${n.state}`} title={n.stateReason ?? undefined}>{t(`cluster.${n.state}` as 'cluster.down')}</span> : null}
                 {s.isOperator ? <NodeActions node={n} onChanged={onChanged} /> : null}
               </div>

@@ -71,7 +71,7 @@ export function DashboardPage() {
       <section aria-labelledby="failures-h">
         <h2 id="failures-h">{t('dash.failures')}</h2>
         <ErrorBox error={failures.error} onRetry={failures.reload} />
-        <JobTable pages={failures} label={t('dash.failures')} columns={['id', 'name', 'state', 'reason', ...common, 'ended']} height={40 + 36 * Math.max(2, failures.rows.length)} testId="failures-table" paginate={false} />
+        <JobTable pages={failures} label={t('dash.failures')} columns={['id', 'name', 'state', 'failure', ...common, 'ended']} height={40 + 36 * Math.max(2, failures.rows.length)} testId="failures-table" paginate={false} />
       </section>
     </div>
   );

@@ -124,11 +124,10 @@ function Facts({ job: j }: { job: Job }) {
   const s = useSession();
   useTick(10_000);
   const devices = jobDevices(j);
-  const project = s.me.projects.find((p) => p.id === j.project);
   const ranSeconds = j.startedAt ? ((j.endedAt ? Date.parse(j.endedAt) : Date.now()) - Date.parse(j.startedAt)) / 1000 : 0;
   const rows: [string, ReactNode][] = [
     [t('job.tenant'), s.tenantName(j.tenant)],
-    [t('job.project'), project ? project.slug : <span className="mono">{j.project}</span>],
+    [t('job.project'), s.projectName(j.project)],
     [t('job.user'), s.userName(j.user)],
     [t('job.partition'), j.partition],
     [t('job.accelerator'), j.acceleratorType ?? (j.request.acceleratorTypes.join(', ') || t('job.anyAccelerator'))],

@@ -55,7 +55,7 @@ export function LoginPage() {
       <main id="main" className="login card" tabIndex={-1}>
         <div className="brand big"><span className="logo" aria-hidden="true">▲</span> {t('app.name')} <span className="tagline">{t('app.tagline')}</span></div>
         <h1>{t('login.title')}</h1>
-        <p className="muted">{t('login.intro')}</p>
+        <p className="muted">{t('login.intro').split('`').map((part, i) => (i % 2 === 1 ? <code key={i}>{part}</code> : part))}</p>
         <div role="tablist" aria-label={t('login.methods')} className="tabs">
           {(['password', 'token'] as const).map((m) => (
             <button key={m} type="button" role="tab" id={`tab-${m}`} aria-selected={mode === m} aria-controls="login-form" className={'tab' + (mode === m ? ' tab-active' : '')} onClick={() => setMode(m)}>
