@@ -20,6 +20,7 @@ import * as tenants from './queries/tenants.ts';
 import * as tokens from './queries/tokens.ts';
 import * as usage from './queries/usage.ts';
 import * as users from './queries/users.ts';
+import { bindAccounting, type AccountingStore } from './queries/accounting/index.ts';
 import type {
   ApiTokenRecord, AuditFilter, AuditRecord, JobEventRecord, JobListFilter, JobPage, JobPatch, JobRecord,
   NewApiToken, NewAudit, NewJob, NewJobEvent, NewNode, NewProject, NewTenant, NewUsage, NewUser, NodeRecord,
@@ -28,7 +29,8 @@ import type {
 import type { Database } from './schema.ts';
 import type { ProjectId } from '../core/ids.ts';
 
-export interface Store {
+/** Accounting groups (programs, applications, reviews, allocations, rates, ledger, outputs): queries/accounting. */
+export interface Store extends AccountingStore {
   readonly dialect: StoreDialect;
   tenants: {
     create(t: NewTenant): Promise<TenantRecord>;
@@ -98,6 +100,7 @@ export function bindStore(db: Kysely<Database>, dialect: StoreDialect, clock: ()
   const ctx: QueryContext = { db, dialect, clock };
   const store: Store = {
     dialect,
+    ...bindAccounting(ctx),
     tenants: {
       create: (t) => tenants.createTenant(ctx, t),
       get: (id) => tenants.getTenant(ctx, id),

@@ -1,8 +1,9 @@
 /** Every migration, in order. Add the next one at the end; never edit or reorder shipped ones. */
 import { migration0001 } from './0001_initial.ts';
+import { migration0002 } from './0002_accounting.ts';
 import type { Migration } from './types.ts';
 
-export const MIGRATIONS: readonly Migration[] = [migration0001];
+export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002];
 
 /** The schema version this code writes and understands. */
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
