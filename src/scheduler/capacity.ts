@@ -55,6 +55,11 @@ export class CapacityIndex {
 
   /** partition -> groups of that partition, in first-seen order. */
   readonly groups = new Map<string, SlotGroup[]>();
+  /**
+   * Answers of "can this request ever fit?" by request shape. They depend only on the nodes, which an index
+   * never changes, so they stay valid for the index's lifetime (placement.ts fills it).
+   */
+  readonly feasibilityCache = new Map<string, unknown>();
 
   constructor(nodes: readonly NodeSnapshot[]) {
     for (const n of nodes) this.addNode(n);

@@ -30,16 +30,16 @@ export function orderContext(snapshot: ClusterSnapshot, index: CapacityIndex, po
 }
 
 function fairShareOf(snapshot: ClusterSnapshot): FairShare {
+  // Tenants and their projects as seen in the queue (running jobs' tenants are in the usage already):
+  // O(pending), so a cycle does not walk every running job to rank a short queue.
   const tenants = new Set<string>();
   const projects = new Map<string, Set<string>>();
-  const add = (j: { tenant: string; project: string }) => {
+  for (const j of snapshot.pending) {
     tenants.add(j.tenant);
     let p = projects.get(j.tenant);
     if (!p) { p = new Set(); projects.set(j.tenant, p); }
     p.add(j.project);
-  };
-  for (const j of snapshot.pending) add(j);
-  for (const j of snapshot.running) add(j);
+  }
   const fs = new FairShare(snapshot.usage, tenants);
   for (const [t, p] of projects) fs.setProjects(t, p.size);
   return fs;

@@ -55,11 +55,6 @@ interface PartitionState {
 
 const devicesOf = (j: PendingJobSnapshot) => j.request.tasks * j.request.devicesPerTask;
 
-function requestKey(j: PendingJobSnapshot): string {
-  const r = j.request;
-  return `${j.partition}|${r.tasks}|${r.devicesPerTask}|${r.acceleratorTypes.length ? r.acceleratorTypes.join(',') : ''}|${r.cpusPerTask}|${r.memoryMbPerTask}|${r.nodes ?? ''}|${r.tasksPerNode ?? ''}`;
-}
-
 const BEYOND_DEPTH_MESSAGE = 'waiting behind jobs of higher priority; not examined this cycle (beyond the scan depth)';
 
 export function cycle(snapshot: ClusterSnapshot, policy: Policy, now: Seconds): CycleResult {
@@ -108,7 +103,6 @@ export function cycle(snapshot: ClusterSnapshot, policy: Policy, now: Seconds): 
     return s;
   };
   const running = (s: PartitionState, name: string) => (s.runningList ??= runningOf(name));
-  const feasible = new Map<string, FeasibilityResult>();
   const victims = new Set<JobId>();
   const releasesOf = (s: PartitionState, name: string) => ({ running: running(s, name), skip: victims, extra: s.extra });
   let slot = 0;
@@ -123,9 +117,7 @@ export function cycle(snapshot: ClusterSnapshot, policy: Policy, now: Seconds): 
     tenant = job.tenant;
     const blockedAlloc = job.allocation !== undefined ? snapshot.blockedAllocations?.[job.allocation] : undefined;
     if (blockedAlloc) { note({ reason: blockedAlloc, allocation: job.allocation! }); continue; }
-    const fkey = requestKey(job);
-    let f = feasible.get(fkey);
-    if (!f) { f = feasibility(index, job.partition, job.request); feasible.set(fkey, f); }
+    const f = feasibility(index, job.partition, job.request);
     if (!f.ok) { note({ reason: f.reason, message: f.message }); continue; }
     const view = reservations.viewFor(job);
     if (view.unknown) { note({ reason: 'reservation_unknown', job }); continue; }

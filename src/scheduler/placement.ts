@@ -195,8 +195,23 @@ export function findPlacement(
   };
 }
 
-/** Could the job ever run in this partition, with every node up and empty? */
+/** The shape of a request, as a cache key: what feasibility depends on. */
+export function requestKey(partition: string, r: ResourceRequest): string {
+  return `${partition}|${r.tasks}|${r.devicesPerTask}|${r.acceleratorTypes.length ? r.acceleratorTypes.join(',') : ''}|${r.cpusPerTask}|${r.memoryMbPerTask}|${r.nodes ?? ''}|${r.tasksPerNode ?? ''}`;
+}
+
+/** Could the job ever run in this partition, with every node up and empty? Cached on the index by shape. */
 export function feasibility(idx: CapacityIndex, partition: string, r: ResourceRequest): FeasibilityResult {
+  const key = requestKey(partition, r);
+  let f = idx.feasibilityCache.get(key) as FeasibilityResult | undefined;
+  if (!f) {
+    f = computeFeasibility(idx, partition, r);
+    idx.feasibilityCache.set(key, f);
+  }
+  return f;
+}
+
+function computeFeasibility(idx: CapacityIndex, partition: string, r: ResourceRequest): FeasibilityResult {
   const all = idx.groupsOf(partition);
   if (all.length === 0) {
     return { ok: false, reason: 'partition_too_small', message: `partition '${partition}' has no nodes` };

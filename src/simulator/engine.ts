@@ -16,7 +16,6 @@ import type { AcceleratorTypeId } from '../core/ids.ts';
 import type { Placement } from '../core/resources.ts';
 import { CapacityIndex } from '../scheduler/capacity.ts';
 import { cycle } from '../scheduler/cycle.ts';
-import { advanceUsage } from '../scheduler/fairshare.ts';
 import { MinHeap } from '../scheduler/heap.ts';
 import { feasibility } from '../scheduler/placement.ts';
 import type { Policy } from '../scheduler/policy.ts';
@@ -82,9 +81,9 @@ export function simulate(workload: readonly SimJob[], nodes: readonly NodeSnapsh
   const heap = new MinHeap<Completion>();
   const ticks = new MinHeap<null>();
   const usage = { byTenant: {} as Record<string, number>, byProject: {} as Record<string, number> };
-  const rates = new Map<string, number>();
+  const rates = new Map<string, UsageRate>();
   const trackUsage = policy.name === 'multifactor';
-  const halfLife = policy.multifactor.halfLifeSeconds;
+  const usageClock = new ScaledUsage(usage, rates, policy.multifactor.halfLifeSeconds);
   const snapshot: ClusterSnapshot = {
     nodes, pending, running, index, quotas: o.quotas, reservations: o.reservations, usage: trackUsage ? usage : undefined,
   };
@@ -96,14 +95,18 @@ export function simulate(workload: readonly SimJob[], nodes: readonly NodeSnapsh
   let cycles = 0;
   let decisions = 0;
   let done = 0;
-  const feasible = new Map<string, string | null>();
 
   const setBusy = (t: number, delta: number) => {
     busy += delta;
     if (utilT.length && utilT[utilT.length - 1] === t) utilB[utilB.length - 1] = busy;
     else { utilT.push(t); utilB.push(busy); }
   };
-  const rate = (key: string, d: number) => rates.set(key, (rates.get(key) ?? 0) + d);
+  const rate = (byTenant: boolean, name: string, d: number) => {
+    const key = byTenant ? `t:${name}` : `p:${name}`;
+    const r = rates.get(key);
+    if (r) r.rate += d;
+    else rates.set(key, { into: byTenant ? usage.byTenant : usage.byProject, name, rate: d });
+  };
   const removeAt = <T>(arr: T[], sts: RunState[], pos: number) => {
     const last = arr.length - 1;
     if (pos !== last) { arr[pos] = arr[last]!; sts[pos] = sts[last]!; sts[pos]!.pos = pos; }
@@ -123,7 +126,7 @@ export function simulate(workload: readonly SimJob[], nodes: readonly NodeSnapsh
     if (st.start === null) st.start = t;
     const n = devicesOf(st.snap);
     setBusy(t, n);
-    if (trackUsage) { rate(`t:${st.snap.tenant}`, n); rate(`p:${st.snap.project}`, n); }
+    if (trackUsage) { rate(true, st.snap.tenant, n); rate(false, st.snap.project, n); }
     const runFor = Math.min(st.remaining, st.snap.request.timeLimitSeconds);
     heap.push(t + runFor, { st, epoch: st.epoch });
     if (policy.name === 'las' && n > 0) {
@@ -141,7 +144,7 @@ export function simulate(workload: readonly SimJob[], nodes: readonly NodeSnapsh
     st.running = null;
     const n = devicesOf(st.snap);
     setBusy(t, -n);
-    if (trackUsage) { rate(`t:${st.snap.tenant}`, -n); rate(`p:${st.snap.project}`, -n); }
+    if (trackUsage) { rate(true, st.snap.tenant, -n); rate(false, st.snap.project, -n); }
     const ran = t - r.startedAt;
     st.attained += ran * n;
     st.remaining -= ran;
@@ -165,7 +168,7 @@ export function simulate(workload: readonly SimJob[], nodes: readonly NodeSnapsh
     const t = Math.min(ta, tc, tt);
     if (t === Infinity) break;
     busyIntegral += busy * (t - lastT);
-    if (trackUsage) { advanceUsageInto(usage, rates, t - lastT, halfLife); }
+    if (trackUsage) usageClock.advance(lastT, t);
     lastT = t;
     while (ticks.size && ticks.peekKey()! <= t) ticks.pop();
     while (heap.size && heap.peekKey()! <= t) {
@@ -176,14 +179,8 @@ export function simulate(workload: readonly SimJob[], nodes: readonly NodeSnapsh
       const st = states[next++]!;
       const j = st.snap;
       const r = j.request;
-      const key = `${j.partition}|${r.tasks}|${r.devicesPerTask}|${r.acceleratorTypes.join(',')}|${r.cpusPerTask}|${r.memoryMbPerTask}|${r.nodes ?? ''}|${r.tasksPerNode ?? ''}`;
-      let why = feasible.get(key);
-      if (why === undefined) {
-        const f = feasibility(index, j.partition, r);
-        why = f.ok ? null : `${f.reason}: ${f.message}`;
-        feasible.set(key, why);
-      }
-      if (why !== null) { st.rejected = why; done++; continue; }
+      const f = feasibility(index, j.partition, r);
+      if (!f.ok) { st.rejected = `${f.reason}: ${f.message}`; done++; continue; }
       enqueue(st);
     }
     for (let k = 0; k < maxCycles && pending.length > 0; k++) {
@@ -208,11 +205,41 @@ export function simulate(workload: readonly SimJob[], nodes: readonly NodeSnapsh
   });
 }
 
-function advanceUsageInto(usage: { byTenant: Record<string, number>; byProject: Record<string, number> }, rates: Map<string, number>, dt: number, halfLife: number): void {
-  if (dt <= 0) return;
-  const t = new Map<string, number>();
-  const p = new Map<string, number>();
-  for (const [k, v] of rates) if (v > 0) (k.startsWith('t:') ? t : p).set(k.slice(2), v);
-  advanceUsage(usage.byTenant, dt, halfLife, t);
-  advanceUsage(usage.byProject, dt, halfLife, p);
+/**
+ * Decayed usage without decaying every entry at every event. Fair share reads only ratios of usage
+ * (fairshare.ts), so usage is kept scaled by 2^((t − ref)/h): a contribution at time s weighs 2^((s − ref)/h)
+ * and nothing already recorded changes as time passes. Each event adds, per tenant/project with running
+ * devices, rate × ∫ 2^((s − ref)/h) ds over the elapsed interval. When the scale grows large, everything is
+ * rescaled to a new reference (exact, just a common factor).
+ */
+interface UsageRate {
+  into: Record<string, number>;
+  name: string;
+  /** Devices the tenant (or project) holds now. */
+  rate: number;
+}
+
+class ScaledUsage {
+  private ref = 0;
+  private readonly k: number;
+  constructor(
+    private readonly usage: { byTenant: Record<string, number>; byProject: Record<string, number> },
+    private readonly rates: Map<string, UsageRate>,
+    halfLife: number,
+  ) {
+    this.k = Math.LN2 / halfLife;
+  }
+
+  advance(from: number, to: number): void {
+    if (to <= from) return;
+    if ((to - this.ref) * this.k > 600) this.rescale(from);
+    const gain = (Math.exp((to - this.ref) * this.k) - Math.exp((from - this.ref) * this.k)) / this.k;
+    for (const r of this.rates.values()) if (r.rate > 0) r.into[r.name] = (r.into[r.name] ?? 0) + r.rate * gain;
+  }
+
+  private rescale(at: number): void {
+    const f = Math.exp(-(at - this.ref) * this.k);
+    for (const m of [this.usage.byTenant, this.usage.byProject]) for (const key in m) m[key] = m[key]! * f;
+    this.ref = at;
+  }
 }
