@@ -2,7 +2,6 @@
  * Chooses the executor named by configuration. Only the controller holds executors (DESIGN.md), so the
  * factory lives here. An unknown name fails fast, naming the valid ones.
  */
-import { join } from 'node:path';
 import { CheomdanError } from '../core/errors.ts';
 import type { Executor } from '../executors/types.ts';
 
@@ -12,7 +11,7 @@ export async function createExecutor(name: string, opts: { home: string }): Prom
   switch (name) {
     case 'local': {
       const { createLocalExecutor } = await import('../executors/local/index.ts');
-      return createLocalExecutor({ stateDir: join(opts.home, 'runs') });
+      return createLocalExecutor({ stateDir: opts.home });
     }
     case 'slurm': {
       const { createSlurmExecutorFromEnv } = await import('../executors/slurm/index.ts');

@@ -14,7 +14,7 @@ import { CheomdanError, type FieldProblem } from '../core/errors.ts';
 import * as jobState from '../core/jobState.ts';
 import type { ResourceRequest } from '../core/resources.ts';
 import { asAcceleratorType, asJobId, asPartition, asTenantId, asUserId } from '../core/ids.ts';
-import { expandLogPattern, parseSbatchScript } from '../core/sbatch.ts';
+import { expandLogPattern, parseSbatchScript, resolveAcceleratorType } from '../core/sbatch.ts';
 import type { JobSubmit } from '../contract/jobs.ts';
 import type { JobEventRecord, JobRecord } from '../store/records.ts';
 import { assertVisible, tenantScope, type Actor } from './actor.ts';
@@ -171,7 +171,8 @@ export class JobService {
 
   private buildRequest(s: Partial<JobSubmit>): ResourceRequest {
     const problems: FieldProblem[] = [];
-    const types = s.acceleratorTypes ?? [];
+    // Short names people type (h100, a100, rngd) are accepted and stored as catalog ids.
+    const types = (s.acceleratorTypes ?? []).map((t) => resolveAcceleratorType(t) ?? t);
     types.forEach((t, i) => {
       if (!findAcceleratorType(t)) {
         problems.push({ path: `acceleratorTypes[${i}]`, message: `unknown accelerator type "${t}"; known: ${ACCELERATOR_CATALOG.map((a) => a.id).join(', ')}` });

@@ -1,5 +1,4 @@
 /** /v1/jobs: submit, list, show, cancel, events, logs (chunked text, or SSE with Accept: text/event-stream). */
-import { Readable } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -64,6 +63,16 @@ export const jobRoutes = (deps: AppDeps): FastifyPluginAsync => async (app) => {
       }
       return reply;
     }
-    return reply.type('text/plain; charset=utf-8').send(Readable.from(chunks, { objectMode: false }) as never);
+    // Headers go out at once, so a client following a pending or quiet job sees the stream is open.
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache' });
+    res.flushHeaders();
+    try {
+      for await (const c of chunks) res.write(c);
+    } finally {
+      res.end();
+    }
+    return reply;
   });
 };
