@@ -26,13 +26,14 @@ export async function startTestServer(opts: { inventory?: string; policy?: strin
     databaseUrl: opts.databaseUrl, logLevel: 'silent', tickMs: 100,
   });
   const adminToken = (await readFile(join(home, 'admin-token'), 'utf8')).trim();
-  return {
+  const t: TestServer = {
     url: server.url, home, adminToken, server,
     async close() {
-      await server.close();
+      await t.server.close();
       await rm(home, { recursive: true, force: true });
     },
   };
+  return t;
 }
 
 export interface Response<T = any> {
