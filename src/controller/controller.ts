@@ -23,7 +23,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { coerceError } from '../core/errors.ts';
+import { coerceError, isCheomdanError } from '../core/errors.ts';
 import * as jobState from '../core/jobState.ts';
 import type { NodeState } from '../core/inventory.ts';
 import type { ResourceRequest } from '../core/resources.ts';
@@ -310,18 +310,31 @@ export class Controller {
     this.pending.delete(job.id);
     this.explained.delete(job.id);
     this.active.set(job.id, starting);
-    const persisted = await store.transaction(async (tx) => {
-      const ok = await tx.jobs.update(job.id, {
-        state: 'starting', placement: d.placement, acceleratorType: d.acceleratorType, attempt,
-        executor: executor.name, pendingReason: null, pendingMessage: null, estimatedStart: null,
-      }, { expectState: 'pending' });
-      if (ok) {
-        await this.o.accounting?.hold(tx, starting, now);
-        const where = d.placement.map((p) => `${p.node}[${p.devices.join(',')}]`).join(' ');
-        await tx.events.append({ jobId: job.id, at: now, kind: 'state', fromState: 'pending', toState: 'starting', message: `placed on ${where}` });
+    let persisted: boolean;
+    try {
+      persisted = await store.transaction(async (tx) => {
+        const ok = await tx.jobs.update(job.id, {
+          state: 'starting', placement: d.placement, acceleratorType: d.acceleratorType, attempt,
+          executor: executor.name, pendingReason: null, pendingMessage: null, estimatedStart: null,
+        }, { expectState: 'pending' });
+        if (ok) {
+          await this.o.accounting?.hold(tx, starting, now);
+          const where = d.placement.map((p) => `${p.node}[${p.devices.join(',')}]`).join(' ');
+          await tx.events.append({ jobId: job.id, at: now, kind: 'state', fromState: 'pending', toState: 'starting', message: `placed on ${where}` });
+        }
+        return ok;
+      });
+    } catch (e) {
+      // Accounting refused the hold (the allocation cannot cover the job, or is inactive): the transaction
+      // rolled back, so the job is still pending; it stays so with the reason, and no start attempt counts.
+      this.active.delete(job.id);
+      if (!isCheomdanError(e) || e.code !== 'insufficient_balance') {
+        this.pending.set(job.id, job); // nothing was persisted: still pending, tried again next tick
+        throw e;
       }
-      return ok;
-    });
+      await this.leaveBlocked(job, e.extra.reason === 'allocation_inactive' ? 'allocation_inactive' : 'allocation_exhausted', e.message, now);
+      return false;
+    }
     if (!persisted) {
       this.active.delete(job.id); // cancelled meanwhile
       return false;
@@ -357,6 +370,7 @@ export class Controller {
       if (failures >= (this.o.maxStartAttempts ?? 3)) {
         await store.transaction(async (tx) => {
           await tx.jobs.update(job.id, { state: 'failed', endedAt: now, failureReason: `could not start: ${err.message}` }, { expectState: 'starting' });
+          await this.o.accounting?.settle(tx, starting, now); // releases the hold: nothing ran
           await tx.events.append({ jobId: job.id, at: now, kind: 'state', fromState: 'starting', toState: 'failed', message: `could not start after ${failures} attempts: ${err.message}` });
         });
         this.startFailures.delete(job.id);
@@ -387,10 +401,24 @@ export class Controller {
     };
     await this.o.store.transaction(async (tx) => {
       await tx.jobs.update(job.id, patch, { expectState: job.state });
+      // Releases the hold of an attempt that never ran (a failed or interrupted start); a no-op when the
+      // attempt's exit was settled already (settle is idempotent per attempt).
+      await this.o.accounting?.settle(tx, job, now);
       await tx.events.append({ jobId: job.id, at: now, kind: 'state', fromState: job.state, toState: to, message });
     });
     this.pending.set(job.id, { ...job, ...patch, updatedAt: now });
     this.changed(job, to);
+  }
+
+  /** Leaves a job pending because accounting refused its start (allocation_exhausted / allocation_inactive). */
+  private async leaveBlocked(job: JobRecord, reason: 'allocation_exhausted' | 'allocation_inactive', message: string, now: number): Promise<void> {
+    const ok = await this.o.store.jobs.update(job.id, { pendingReason: reason, pendingMessage: message, estimatedStart: null }, { expectState: 'pending' });
+    if (!ok) return; // cancelled meanwhile
+    if (job.pendingReason !== reason) {
+      await this.o.store.events.append({ jobId: job.id, at: now, kind: 'reason', fromState: null, toState: null, message: `${reason}: ${message}` });
+    }
+    this.pending.set(job.id, { ...job, pendingReason: reason, pendingMessage: message, estimatedStart: null });
+    this.explained.set(job.id, { jobId: job.id, reason, message, estimatedStart: null });
   }
 
   // 5. explain ------------------------------------------------------------------------------------------------
