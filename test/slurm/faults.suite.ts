@@ -35,7 +35,7 @@ export function faultSuite(cluster: () => SlurmTestCluster) {
       const o = await waitExit(ex, h, 30_000);
       expect(o).toMatchObject({ state: 'exited', exitCode: 0, cancelled: false });
       expect(read(spec.stdoutPath).split('\n').filter(Boolean).sort()).toEqual(['after node1', 'after node2', 'before node1', 'before node2']);
-    });
+    }, 60_000);
 
     it('while slurmctld is down: observe fails (it does not call jobs lost); a submit retries with backoff until it is back', async () => {
       const events: SlurmClientEvent[] = [];
@@ -63,7 +63,7 @@ export function faultSuite(cluster: () => SlurmTestCluster) {
         await patient.close();
         await impatient.close();
       }
-    });
+    }, 90_000);
 
     it('with slurmrestd down, falls back to sbatch/squeue/scancel as the job user; nothing is lost when REST returns', async () => {
       const events: SlurmClientEvent[] = [];
@@ -91,7 +91,7 @@ export function faultSuite(cluster: () => SlurmTestCluster) {
       expect(client.lastTransport).toBe('rest');
       expect(seen).toMatchObject([{ state: 'exited', exitCode: 0 }, { state: 'exited', cancelled: true }]);
       await fb.close();
-    });
+    }, 60_000);
 
     it('a node going down mid-job fails the job with the reason; the inventory shows it down, then up on resume', async () => {
       const opts = { partitions: [c.partition], defaultAcceleratorType: 'nvidia-h100-sxm-80gb' };

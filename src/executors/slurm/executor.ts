@@ -18,6 +18,8 @@
  * spec is not honoured per job.
  */
 import { randomBytes } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import type { JobId } from '../../core/ids.ts';
 import { CheomdanError } from '../../core/errors.ts';
 import type { Executor, ExecutorHandle, LaunchSpec, LogOptions, Observation } from '../types.ts';
 import { SlurmError, type SlurmClient, type SlurmJob } from './client.ts';
@@ -41,6 +43,11 @@ export interface SlurmExecutorCoreOptions {
   /** How often start() looks whether its jobs run, ms. Default 100 (slurmctld schedules in ~0.3-0.6 s). */
   startPollMs?: number | undefined;
   clock?: (() => number) | undefined;
+  /**
+   * Check, before submitting, that the working directory exists (this host must see the cluster's shared
+   * file system, as it does to read logs). Default true. Slurm itself would run the job in /tmp instead.
+   */
+  checkPaths?: boolean | undefined;
 }
 
 /** A job Slurm runs that no Cheomdan handle names: reported, never touched. */
@@ -89,6 +96,7 @@ export class SlurmExecutor implements Executor {
   async start(spec: LaunchSpec): Promise<ExecutorHandle> {
     const user = (this.opts.mapUser ? this.opts.mapUser(spec) : undefined) ?? spec.user ?? this.opts.defaultUser;
     if (!user) throw new CheomdanError('executor_failed', `job ${spec.jobId} names no Linux user to run as: set spec.user, mapUser or defaultUser`);
+    if (this.opts.checkPaths !== false) await checkPaths(spec);
     const account = typeof this.opts.account === 'function' ? this.opts.account(spec) : this.opts.account;
     const req = buildSubmission(spec, {
       partition: this.opts.partition, account, gresType: this.opts.gresTypeFor, nonce: randomBytes(6).toString('hex'),
@@ -114,10 +122,12 @@ export class SlurmExecutor implements Executor {
   }
 
   async cancel(handle: ExecutorHandle): Promise<void> {
+    const id = parseHandle(handle);
+    if (id === null) throw new CheomdanError('not_found', `"${handle}" is not a Slurm job handle (a Slurm job id)`);
     this.#marker(handle).cancelled = true;
     this.#disarm(handle);
     try {
-      await this.#c.cancel(slurmId(handle));
+      await this.#c.cancel(id);
     } catch (e) {
       throw asExecutorError(e, `could not cancel Slurm job ${handle}`);
     }
@@ -140,9 +150,12 @@ export class SlurmExecutor implements Executor {
     const byId = new Map(jobs.map((j) => [j.job_id, j]));
     const out: SlurmObservation[] = [];
     for (const handle of handles) {
-      const job = byId.get(slurmId(handle));
+      const id = parseHandle(handle);
+      const job = id === null ? undefined : byId.get(id);
       if (!job) {
-        out.push(lostObservation(handle));
+        out.push(id === null
+          ? { handle, state: 'lost', detail: `"${handle}" is not a Slurm job handle (a Slurm job id)` }
+          : lostObservation(handle));
         continue;
       }
       if (isRequeued(job)) {
@@ -170,9 +183,24 @@ export class SlurmExecutor implements Executor {
     });
   }
 
+  /**
+   * Every Slurm job Cheomdan submitted for `jobId` (found by the job id kept in its comment), oldest first.
+   * Only jobs slurmctld still holds: finished ones are forgotten after MinJobAge (default 300 s).
+   */
+  async lookup(jobId: JobId): Promise<ExecutorHandle[]> {
+    let jobs: SlurmJob[];
+    try {
+      jobs = await this.#c.jobs();
+    } catch (e) {
+      throw asExecutorError(e, 'could not list Slurm jobs');
+    }
+    return jobs.filter((j) => parseComment(j.comment)?.jobId === jobId)
+      .map((j) => j.job_id).sort((a, b) => a - b).map(String);
+  }
+
   /** Slurm jobs (active, in our partition when one is set) that none of `known` names. Never touched. */
   async foreignJobs(known: readonly ExecutorHandle[]): Promise<ForeignJob[]> {
-    const knownIds = new Set(known.map(slurmId));
+    const knownIds = new Set(known.map(parseHandle));
     const jobs = await this.#c.jobs();
     return jobs
       .filter((j) => isActive(j) && !knownIds.has(j.job_id) && (!this.opts.partition || j.partition === this.opts.partition))
@@ -233,7 +261,7 @@ export class SlurmExecutor implements Executor {
       const m = this.#marker(handle);
       if (m.cancelled) return;
       m.timedOut = true;
-      this.#c.cancel(slurmId(handle)).catch(() => {
+      this.#c.cancel(Number(handle)).catch(() => {
         // Slurm unreachable: observe() re-arms from the comment and tries again
         m.timedOut = false;
       });
@@ -320,10 +348,17 @@ function isRequeued(job: SlurmJob): boolean {
   return (job.restart_cnt ?? 0) > 0 && (s === 'PENDING' || s.startsWith('REQUEUE'));
 }
 
-function slurmId(handle: ExecutorHandle): number {
-  const id = Number(handle);
-  if (!Number.isInteger(id) || id <= 0) throw new CheomdanError('executor_failed', `"${handle}" is not a Slurm job handle`);
-  return id;
+/** The Slurm job id a handle names, or null for a malformed handle. */
+function parseHandle(handle: ExecutorHandle): number | null {
+  if (!/^[1-9]\d{0,9}$/.test(handle)) return null;
+  return Number(handle);
+}
+
+async function checkPaths(spec: LaunchSpec): Promise<void> {
+  const st = await stat(spec.workingDirectory).catch(() => null);
+  if (!st?.isDirectory()) {
+    throw new CheomdanError('executor_failed', `the working directory ${spec.workingDirectory} does not exist (or is not a directory) on the shared file system`);
+  }
 }
 
 function asExecutorError(e: unknown, what: string): CheomdanError {

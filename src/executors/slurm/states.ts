@@ -11,7 +11,8 @@
  *   (no record)                                                 -> lost
  *
  * Times are epoch milliseconds (the local executor's unit); Slurm reports whole seconds.
- * `exit_code` is the raw wait status: exit code in bits 8-15, terminating signal in bits 0-6.
+ * `exit_code` is the raw wait status: exit code in bits 8-15, terminating signal in bits 0-6; a status
+ * 128+N from the shell counts as signal N (executors/types.ts).
  */
 import { constants } from 'node:os';
 import type { ExecutorHandle, Observation } from '../types.ts';
@@ -41,8 +42,15 @@ export function baseState(jobState: string): string {
 export function decodeExit(raw: number | null | undefined): { exitCode: number | null; signal: string | null } {
   if (raw === null || raw === undefined || raw < 0) return { exitCode: null, signal: null };
   const sig = raw & 0x7f;
-  if (sig !== 0) return { exitCode: null, signal: SIGNAL_NAMES.get(sig) ?? `SIG${sig}` };
-  return { exitCode: (raw >> 8) & 0xff, signal: null };
+  if (sig !== 0) return { exitCode: null, signal: signalName(sig) };
+  const code = (raw >> 8) & 0xff;
+  // a shell's status 128+N is death by signal N (the contract counts it as the signal)
+  if (code > 128 && code < 128 + 65) return { exitCode: null, signal: signalName(code - 128) };
+  return { exitCode: code, signal: null };
+}
+
+function signalName(n: number): string {
+  return SIGNAL_NAMES.get(n) ?? `SIG${n}`;
 }
 
 export function isActive(job: SlurmJob): boolean {

@@ -7,14 +7,17 @@
  * for by index); a job sees Slurm's choice in CUDA_VISIBLE_DEVICES, which is the lowest free indices and
  * matches Cheomdan's placement whenever Cheomdan is the only scheduler of the partition.
  *
- * The batch script is a fixed wrapper; the job's own script travels in an environment variable:
- *   - a single-task job runs it with bash directly in the batch step (no srun: ~0.1 s less to start);
- *   - a multi-task (gang) job runs it once per task through `srun --kill-on-bad-exit` (one task per node
- *     for a gang job), so every task gets its node's devices and one failing task ends the gang.
+ * The batch script is a fixed wrapper; the job's own script travels in an environment variable
+ * (CHEOMDAN_SCRIPT; so it is bounded by the kernel's 128 KiB limit on one argument or variable):
+ *   - on one node it runs with bash directly in the batch step (no srun: ~0.1 s less to start);
+ *   - on several nodes (a gang) it runs once per node through `srun --ntasks-per-node=1 --kill-on-bad-exit`,
+ *     so each node's copy gets that node's devices and one failing copy ends the gang.
+ * As with the local executor, the script runs once per node and starts that node's tasks itself
+ * (CHEOMDAN_TASKS says how many in all); Slurm's allocation still counts the job's tasks and CPUs.
  * Keeping the user's script out of the batch script's text means `#SBATCH` lines in it are never read, on
  * the REST path and the sbatch path alike: only Cheomdan's placement reaches Slurm.
  */
-import type { LaunchSpec } from '../types.ts';
+import { JOB_ENVIRONMENT, type LaunchSpec } from '../types.ts';
 import type { SlurmJobRequest } from './client.ts';
 
 export interface SubmissionOptions {
@@ -67,13 +70,17 @@ export function buildSubmission(spec: LaunchSpec, opts: SubmissionOptions): Slur
   // Slurm's --gres is per node; an uneven placement gets the largest share on every node (never fewer).
   const gresType = spec.acceleratorType && maxDevices > 0 ? opts.gresType?.(spec.acceleratorType) : undefined;
   const gresPerNode = maxDevices > 0 ? (gresType ? `gpu:${gresType}:${maxDevices}` : `gpu:${maxDevices}`) : undefined;
-  const uniformTasks = tasksPerNode.size === 1 ? [...tasksPerNode][0] : undefined;
+  const tasks = Math.max(spec.tasks, nodes);
+  const perNode = tasksPerNode.size === 1 ? [...tasksPerNode][0] : undefined;
+  // only when the placement's tasks add up to the job's (else Slurm refuses -n/--ntasks-per-node)
+  const uniformTasks = perNode !== undefined && perNode > 0 && perNode * nodes === tasks ? perNode : undefined;
   const cpusPerTask = uniformTasks
     ? Math.max(1, Math.min(...placement.map((a) => Math.floor(a.cpus / Math.max(1, a.tasks)))))
     : undefined;
 
   const environment: Record<string, string> = {};
-  for (const [k, v] of Object.entries(spec.environment)) if (!SLURM_INPUT.test(k)) environment[k] = v;
+  const owned = new Set<string>([...JOB_ENVIRONMENT, 'CHEOMDAN_TASK_SCRIPT', 'CHEOMDAN_SCRIPT']);
+  for (const [k, v] of Object.entries(spec.environment)) if (!SLURM_INPUT.test(k) && !owned.has(k)) environment[k] = v;
   environment.PATH ??= opts.defaultPath ?? '/usr/local/bin:/usr/bin:/bin';
   Object.assign(environment, {
     CHEOMDAN_JOB_ID: spec.jobId,
@@ -81,7 +88,8 @@ export function buildSubmission(spec: LaunchSpec, opts: SubmissionOptions): Slur
     CHEOMDAN_TASKS: String(spec.tasks),
     CHEOMDAN_ACCELERATOR_TYPE: spec.acceleratorType ?? '',
     CHEOMDAN_TIME_LIMIT_SECONDS: String(spec.timeLimitSeconds),
-    CHEOMDAN_TASK_SCRIPT: taskScript(spec.script),
+    CHEOMDAN_SCRIPT: spec.script,
+    CHEOMDAN_TASK_SCRIPT: taskScript(spec.workingDirectory),
   });
 
   return {
@@ -91,7 +99,7 @@ export function buildSubmission(spec: LaunchSpec, opts: SubmissionOptions): Slur
     account: opts.account,
     nodeList: placement.map((a) => a.node),
     nodes,
-    tasks: spec.tasks,
+    tasks,
     tasksPerNode: uniformTasks,
     cpusPerTask,
     gresPerNode,
@@ -103,28 +111,51 @@ export function buildSubmission(spec: LaunchSpec, opts: SubmissionOptions): Slur
     stdoutPath: spec.stdoutPath,
     stderrPath: spec.stderrPath,
     environment,
-    script: batchScript(spec.tasks > 1 || nodes > 1, nodes, spec.tasks, uniformTasks),
+    script: batchScript(nodes),
   };
 }
 
 /**
- * The per-task prologue: the node and device variables the local executor sets, filled from what Slurm
- * gave this task. A task without GPUs gets CUDA_VISIBLE_DEVICES="" (no GPU), never unset (every GPU).
+ * What runs on each node: the node and device variables the local executor sets, filled from what Slurm
+ * gave this node (a node without GPUs gets CUDA_VISIBLE_DEVICES="", which hides every GPU, never unset,
+ * which shows them all); then the job's script as a child; then whatever the script left running in the
+ * background is ended (SIGTERM, then SIGKILL a second later), as the local executor does. Slurm's
+ * proctrack/linuxproc loses such orphans; proctrack/cgroup does not, and this costs nothing there.
+ * The runner traps TERM only to keep waiting for the script, which gets Slurm's signals itself; its exit
+ * status is the script's (128+N when a signal N ended it).
  */
-function taskScript(userScript: string): string {
+function taskScript(workingDirectory: string): string {
+  const dir = shellQuote(workingDirectory);
   return [
     'unset CHEOMDAN_TASK_SCRIPT',
+    // slurmstepd runs a job whose directory is missing in /tmp instead: refuse, as the local executor does
+    `cd -- ${dir} || { echo "cheomdan: cannot enter the working directory "${dir} >&2; exit 1; }`,
     'export CHEOMDAN_NODE="${SLURMD_NODENAME:-}"',
     'export CUDA_VISIBLE_DEVICES="${CUDA_VISIBLE_DEVICES:-}"',
     'export CHEOMDAN_DEVICES="$CUDA_VISIBLE_DEVICES"',
     'export NVIDIA_VISIBLE_DEVICES="${CUDA_VISIBLE_DEVICES:-none}"',
-    userScript,
+    'cheomdan_script=$CHEOMDAN_SCRIPT; unset CHEOMDAN_SCRIPT',
+    '/bin/bash -c "$cheomdan_script" &',
+    'cheomdan_child=$!',
+    'trap : TERM HUP USR1 USR2',
+    'while :; do wait "$cheomdan_child"; cheomdan_rc=$?; kill -0 "$cheomdan_child" 2>/dev/null || break; done',
+    "trap '' TERM",
+    'kill -TERM 0 2>/dev/null',
+    // the rest of our process group, read from /proc with builtins only (a pgrep or $(...) would be in it)
+    'cheomdan_others() { cheomdan_left=; for f in /proc/[0-9]*/stat; do read -r s < "$f" 2>/dev/null || continue; p=${f#/proc/}; p=${p%/stat}; [ "$p" = $$ ] && continue; s=${s##*) }; set -- $s; [ "$3" = $$ ] && cheomdan_left="$cheomdan_left $p"; done; }',
+    'for i in 1 2 3 4 5 6 7 8 9 10; do cheomdan_others; [ -z "$cheomdan_left" ] && break; sleep 0.1; done',
+    '[ -n "$cheomdan_left" ] && kill -KILL $cheomdan_left 2>/dev/null',
+    'exit "$cheomdan_rc"',
   ].join('\n');
 }
 
-function batchScript(gang: boolean, nodes: number, tasks: number, tasksPerNode: number | undefined): string {
-  const run = gang
-    ? `exec srun --nodes=${nodes} --ntasks=${tasks}${tasksPerNode ? ` --ntasks-per-node=${tasksPerNode}` : ''} --kill-on-bad-exit=1 --export=ALL /bin/bash -c "$CHEOMDAN_TASK_SCRIPT"`
+function batchScript(nodes: number): string {
+  const run = nodes > 1
+    ? `exec srun --nodes=${nodes} --ntasks=${nodes} --ntasks-per-node=1 --kill-on-bad-exit=1 --export=ALL /bin/bash -c "$CHEOMDAN_TASK_SCRIPT"`
     : 'exec /bin/bash -c "$CHEOMDAN_TASK_SCRIPT"';
   return `#!/bin/bash\n# Cheomdan job wrapper: the job's script is in $CHEOMDAN_TASK_SCRIPT (see executors/slurm/submission.ts)\n${run}\n`;
+}
+
+export function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
 }
