@@ -60,6 +60,8 @@ export class CapacityIndex {
    * never changes, so they stay valid for the index's lifetime (placement.ts fills it).
    */
   readonly feasibilityCache = new Map<string, unknown>();
+  /** The same answers by request object, so a job asked about every cycle costs one lookup. */
+  readonly feasibilityByRequest = new WeakMap<object, unknown>();
 
   constructor(nodes: readonly NodeSnapshot[]) {
     for (const n of nodes) this.addNode(n);

@@ -202,12 +202,15 @@ export function requestKey(partition: string, r: ResourceRequest): string {
 
 /** Could the job ever run in this partition, with every node up and empty? Cached on the index by shape. */
 export function feasibility(idx: CapacityIndex, partition: string, r: ResourceRequest): FeasibilityResult {
+  const byRequest = idx.feasibilityByRequest.get(r) as { partition: string; f: FeasibilityResult } | undefined;
+  if (byRequest && byRequest.partition === partition) return byRequest.f;
   const key = requestKey(partition, r);
   let f = idx.feasibilityCache.get(key) as FeasibilityResult | undefined;
   if (!f) {
     f = computeFeasibility(idx, partition, r);
     idx.feasibilityCache.set(key, f);
   }
+  idx.feasibilityByRequest.set(r, { partition, f });
   return f;
 }
 
