@@ -13,9 +13,13 @@
  *   nodes:                                   # optional explicit nodes
  *     - { name: x1, partition: gpu, cpus: 64, memoryGb: 512, devices: [{ type: …, count: 4 }], labels: {…}, state: up }
  *
- * Label templates: `{i}` is the node's 0-based position in its group, `{n}` its 1-based number (as in the
- * name), `{group:K}` = floor(i / K), the block of K consecutive nodes it belongs to (so `r{group:4}` puts
- * four nodes per rack). Node names are prefix + 3-digit 1-based number.
+ * Label templates, as the platform's parser (src/core/inventoryFile.ts) reads them: `{group:K}` is
+ * floor(i / K) + 1 zero-padded to 2 digits (i = the node's 0-based position in its group; `r{group:4}` puts
+ * four nodes per rack: r01, r01, r01, r01, r02 …), `{index}` the node's number as in its name (001), `{name}`
+ * its name. Node names are prefix + 3-digit 1-based number.
+ *
+ * The CLI parses `--cluster FILE` with the platform's parser; this one builds the simulator's own clusters
+ * (Philly VCs, uniform benchmark clusters) without I/O and accepts the same shape (partitions optional).
  *
  * Philly: `phillyVcCluster(sizes)` builds one partition per VC of `nodes × 8` GPUs, from vc-sizes.csv.
  * (Philly's GPUs were mostly P100/P40s; they are typed `philly-gpu`, which is not in the accelerator
@@ -61,11 +65,11 @@ function devicesOf(spec: z.infer<typeof deviceSpec> | z.infer<typeof deviceSpec>
   return out;
 }
 
-export function expandLabel(template: string, i: number): string {
+export function expandLabel(template: string, i: number, name: string): string {
   return template
-    .replace(/\{group:(\d+)\}/g, (_, k: string) => String(Math.floor(i / Math.max(1, Number(k)))))
-    .replace(/\{i\}/g, String(i))
-    .replace(/\{n\}/g, String(i + 1));
+    .replace(/\{group:(\d+)\}/g, (_, k: string) => String(Math.floor(i / Math.max(1, Number(k))) + 1).padStart(2, '0'))
+    .replace(/\{index\}/g, String(i + 1).padStart(3, '0'))
+    .replace(/\{name\}/g, name);
 }
 
 /** Parses inventory text (YAML, of which JSON is a subset) into nodes; throws with the offending path. */
@@ -89,13 +93,14 @@ export function inventoryNodes(raw: unknown): NodeSnapshot[] {
   for (const g of inv.nodeGroups) {
     for (let i = 0; i < g.count; i++) {
       const l = g.labels ?? {};
+      const name = `${g.prefix}${String(i + 1).padStart(3, '0')}`;
       nodes.push({
-        name: asNodeName(`${g.prefix}${String(i + 1).padStart(3, '0')}`), partition: asPartition(g.partition),
+        name: asNodeName(name), partition: asPartition(g.partition),
         cpus: g.cpus, memoryMb: Math.round(g.memoryGb * 1024), devices: devicesOf(g.devices),
         labels: {
-          rack: l.rack === undefined ? undefined : expandLabel(l.rack, i),
-          switch: l.switch === undefined ? undefined : expandLabel(l.switch, i),
-          nvlinkDomain: l.nvlinkDomain === undefined ? undefined : expandLabel(l.nvlinkDomain, i),
+          rack: l.rack === undefined ? undefined : expandLabel(l.rack, i, name),
+          switch: l.switch === undefined ? undefined : expandLabel(l.switch, i, name),
+          nvlinkDomain: l.nvlinkDomain === undefined ? undefined : expandLabel(l.nvlinkDomain, i, name),
         },
         state: g.state ?? 'up', source: 'declared',
       });

@@ -18,6 +18,7 @@ import { dirname, extname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
+import { parse as parseYaml } from 'yaml';
 import { parseInventory as parseCoreInventory } from '../../core/inventoryFile.ts';
 import { ORDER_NAMES } from '../../scheduler/policies/order.ts';
 import { makePolicy, type PolicyConfig } from '../../scheduler/policy.ts';
@@ -115,6 +116,15 @@ export function loadCluster(f: SimulateFlags): { nodes: NodeSnapshot[]; vcs: Set
     return { nodes: phillyVcCluster(sizes), vcs: new Set(sizes.keys()) };
   }
   const text = readFileSync(f.cluster, 'utf8');
+  // The platform's inventory parser (src/core/inventoryFile.ts) wants `partitions`; a simulation file may
+  // leave it out, so it is derived from the partitions the node groups and nodes name.
+  const doc = parseYaml(text) as { partitions?: unknown; nodeGroups?: { partition?: string }[]; nodes?: { partition?: string }[] } | null;
+  if (doc && typeof doc === 'object' && doc.partitions === undefined) {
+    const names = [...new Set([...(doc.nodeGroups ?? []), ...(doc.nodes ?? [])].map((g) => g.partition).filter((p): p is string => typeof p === 'string'))];
+    doc.partitions = names.length ? names.map((name, i) => (i === 0 ? { name, default: true } : { name })) : [{ name: 'default', default: true }];
+    const inv = parseCoreInventory(JSON.stringify(doc), 'json', f.cluster);
+    return { nodes: inv.nodes, vcs: undefined };
+  }
   const inv = parseCoreInventory(text, extname(f.cluster).toLowerCase() === '.json' ? 'json' : 'yaml', f.cluster);
   return { nodes: inv.nodes, vcs: undefined };
 }
