@@ -49,6 +49,7 @@ export const JobSubmit = z
       })
       .optional(),
     workingDirectory: z.string().startsWith('/', 'give an absolute path').optional(),
+    allocation: z.string().min(1).max(100).optional().describe("Allocation to charge (id); default: the project's, else the organization's active one"),
   })
   .strict()
   .refine((b) => (b.command === undefined) !== (b.script === undefined), {

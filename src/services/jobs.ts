@@ -13,10 +13,10 @@ import { ACCELERATOR_CATALOG, findAcceleratorType } from '../core/accelerators.t
 import { CheomdanError, type FieldProblem } from '../core/errors.ts';
 import * as jobState from '../core/jobState.ts';
 import type { ResourceRequest } from '../core/resources.ts';
-import { asAcceleratorType, asJobId, asPartition, asTenantId, asUserId } from '../core/ids.ts';
+import { asAcceleratorType, asJobId, asPartition, asTenantId, asUserId, type AllocationId } from '../core/ids.ts';
 import { expandLogPattern, parseSbatchScript, resolveAcceleratorType } from '../core/sbatch.ts';
 import type { JobSubmit } from '../contract/jobs.ts';
-import type { JobEventRecord, JobRecord } from '../store/records.ts';
+import type { JobEventRecord, JobRecord, ProjectRecord } from '../store/records.ts';
 import { assertVisible, tenantScope, type Actor } from './actor.ts';
 import type { ServiceContext } from './context.ts';
 import type { IdentityService } from './identity.ts';
@@ -40,6 +40,8 @@ export class JobService {
     private readonly identity: IdentityService,
     private readonly control: JobControl,
     private readonly changes?: ChangeFeed,
+    /** Chooses the allocation a job is charged to and refuses one it cannot cover (services/accounting). */
+    private readonly accounting?: { checkSubmit(project: ProjectRecord, request: ResourceRequest, allocation: string | undefined): Promise<{ allocationId: string | null; request: ResourceRequest }> },
   ) {}
 
   async submit(actor: Actor, body: JobSubmit): Promise<JobRecord> {
@@ -70,11 +72,15 @@ export class JobService {
         errors: [{ path: 'partition', message: `unknown partition "${partition}"` }],
       });
     }
-    const request = this.buildRequest(merged);
-    const feasible = this.control.feasibility(request, partition);
+    const asked = this.buildRequest(merged);
+    const feasible = this.control.feasibility(asked, partition);
     if (!feasible.ok) {
       throw new CheomdanError('unschedulable', feasible.message, { extra: { reason: feasible.reason } });
     }
+    const charged = this.accounting
+      ? await this.accounting.checkSubmit(project, asked, merged.allocation)
+      : { allocationId: null, request: asked };
+    const request = charged.request;
 
     const now = this.ctx.clock();
     const id = asJobId(this.ctx.ids('job'));
@@ -93,7 +99,7 @@ export class JobService {
       estimatedStart: null, placement: null, acceleratorType: null, executor: null, executorHandle: null,
       stdoutPath: logPaths.stdout ? expand(logPaths.stdout) : join(jobDir, 'stdout.log'),
       stderrPath: logPaths.stderr ? expand(logPaths.stderr) : join(jobDir, 'stderr.log'),
-      warnings, attempt: 0, preemptionCount: 0, failureReason: null, allocationId: null, updatedAt: now,
+      warnings, attempt: 0, preemptionCount: 0, failureReason: null, allocationId: charged.allocationId as AllocationId | null, updatedAt: now,
     };
     const stored = await this.ctx.store.transaction(async (tx) => {
       const inserted = await tx.jobs.insert(job);

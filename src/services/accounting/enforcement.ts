@@ -1,0 +1,349 @@
+/**
+ * Enforcement: the controller's AccountingHooks (hold at start, settle at end, inside the job's own
+ * transactions), the submit-time check, and the scheduler's inputs (quotas, fair-share shares and usage,
+ * blocked allocations) from a cache kept in memory.
+ *
+ * Modes (docs/accounting.md): `off` (the embedded default) holds, checks and charges nothing — jobs carry no
+ * allocation; `enforce` charges every job to an allocation: refused at submit when the allocation cannot cover
+ * time limit × devices × rate, held at start, settled at end. In `enforce`, only the operations tenant may run
+ * jobs with no allocation (its jobs are charged to one when it has one). Holds that exist are always settled,
+ * whatever the mode, so switching modes never strands SUs in `held`.
+ *
+ * Crash safety: hold and settle run inside the controller's transaction for the state change; the ledger's
+ * idempotency keys (hold:<job>:<attempt>, settle:…, release:…) make a repeat after recovery a no-op.
+ *
+ * Test hook: CHEOMDAN_TEST_SETTLE_DELAY_MS=N sleeps N ms inside the settlement's transaction, after its
+ * entries are written and before the commit, so a crash test can kill -9 the server inside that window.
+ */
+import { allocationAccount, hold as holdPosting, settle as settlePosting } from '../../core/accounting/ledger.ts';
+import { chargeFor, rateAt, worstCase, type MeteredInterval, type Rate } from '../../core/accounting/rates.ts';
+import { formatSu, type MilliSu } from '../../core/accounting/units.ts';
+import { CheomdanError } from '../../core/errors.ts';
+import type { AcceleratorTypeId } from '../../core/ids.ts';
+import type { ResourceRequest } from '../../core/resources.ts';
+import type { AccountingHooks } from '../../controller/hooks.ts';
+import type { ClusterSnapshot, QuotaSnapshot } from '../../scheduler/types.ts';
+import type { JobRecord, ProjectRecord, Store, TenantRecord } from '../../store/index.ts';
+import type { AllocationRecord } from '../../store/queries/accounting/index.ts';
+import type { ServiceContext } from '../context.ts';
+import { OPERATIONS_TENANT } from '../identity.ts';
+import { post } from './posting.ts';
+
+export type AccountingMode = 'enforce' | 'off';
+export const ACCOUNTING_MODES: readonly AccountingMode[] = ['enforce', 'off'];
+
+export function parseAccountingMode(v: string | undefined): AccountingMode {
+  if (v === undefined || v === '') return 'off';
+  if ((ACCOUNTING_MODES as readonly string[]).includes(v)) return v as AccountingMode;
+  throw new CheomdanError('invalid_config', `accounting mode "${v}" is not valid; use one of: ${ACCOUNTING_MODES.join(', ')} (CHEOMDAN_ACCOUNTING)`);
+}
+
+/** Fair-share usage decays with this half-life (device-seconds a week ago count half). */
+const HALF_LIFE_MS = 7 * 24 * 3600 * 1000;
+/** Usage older than this is not read for fair share (it weighs under 2⁻⁴). */
+const USAGE_WINDOW_MS = 4 * HALF_LIFE_MS;
+
+export const rateOf = (r: { id: number; resource: string; acceleratorType: string | null; value: number; effectiveFrom: number }): Rate =>
+  ({ id: r.id, resource: r.resource as Rate['resource'], acceleratorType: r.acceleratorType, value: r.value, effectiveFrom: r.effectiveFrom });
+
+/** Why an allocation cannot take new jobs now, or null. */
+export function allocationBlock(a: AllocationRecord, available: MilliSu, now: number): 'allocation_exhausted' | 'allocation_inactive' | null {
+  if (a.state !== 'active' || now < a.startsAt || now >= a.endsAt) return 'allocation_inactive';
+  if (available <= 0) return 'allocation_exhausted';
+  return null;
+}
+
+export function describeBlock(a: AllocationRecord, now: number): string {
+  if (a.state === 'suspended') return `allocation ${a.id} is suspended${a.stateReason ? ` (${a.stateReason})` : ''}`;
+  if (a.state === 'expired' || now >= a.endsAt) return `allocation ${a.id} ended on ${new Date(a.endsAt).toISOString().slice(0, 10)}`;
+  if (now < a.startsAt) return `allocation ${a.id} starts on ${new Date(a.startsAt).toISOString().slice(0, 10)}`;
+  return `allocation ${a.id} is active`;
+}
+
+interface CacheEntry { allocation: AllocationRecord; available: MilliSu }
+
+export class AccountingService implements AccountingHooks {
+  private cache = new Map<string, CacheEntry>();
+  private decayed: { byTenant: Record<string, number>; byProject: Record<string, number> } = { byTenant: {}, byProject: {} };
+  /** Allocations whose hold was refused, with the balance then: blocked until that balance changes. */
+  private readonly refused = new Map<string, MilliSu>();
+  private refreshing: Promise<void> | undefined;
+  private refreshAgain = false;
+  private memo: { key: string; value: Pick<ClusterSnapshot, 'quotas' | 'usage' | 'blockedAllocations'> } | undefined;
+  private version = 0;
+
+  constructor(private readonly ctx: ServiceContext, readonly mode: AccountingMode) {}
+
+  // --- the controller's hooks ------------------------------------------------------------------------------
+
+  async hold(tx: Store, job: JobRecord, now: number): Promise<void> {
+    if (this.mode === 'off') return;
+    if (!job.allocationId) {
+      if (await this.exempt(tx, job.tenantId)) return;
+      throw new CheomdanError('insufficient_balance', `job ${job.id} is charged to no allocation and its organization has none; submit it again once an allocation is granted`, { extra: { reason: 'allocation_inactive' } });
+    }
+    const al = await tx.allocations.lock(job.allocationId);
+    if (!al) throw new CheomdanError('insufficient_balance', `allocation ${job.allocationId} does not exist`, { extra: { reason: 'allocation_inactive' } });
+    const available = await tx.ledger.balance(allocationAccount(al.id, 'available'));
+    const block = allocationBlock(al, Math.max(available, 1), now);
+    if (block) {
+      this.markRefused(al.id, available);
+      throw new CheomdanError('insufficient_balance', describeBlock(al, now), { extra: { reason: block } });
+    }
+    const rates = (await tx.rates.list()).map(rateOf);
+    const cost = this.startCost(job, rates, now);
+    if (cost.amount > available) {
+      this.markRefused(al.id, available);
+      throw new CheomdanError('insufficient_balance', `allocation ${al.id} has ${formatSu(available)} available; this job may cost up to ${formatSu(cost.amount)} (${cost.how})`, {
+        extra: { reason: 'allocation_exhausted', availableSu: available / 1000, costSu: cost.amount / 1000 },
+      });
+    }
+    if (cost.amount > 0) {
+      await post(tx, holdPosting(al.id, cost.amount), {
+        idemKey: `hold:${job.id}:${job.attempt}`, at: now, allocationId: al.id, programId: al.programId, tenantId: job.tenantId,
+        projectId: job.projectId, jobId: job.id, attempt: job.attempt, acceleratorType: job.acceleratorType, amount: cost.amount,
+        memo: cost.how,
+      });
+    }
+    this.scheduleRefresh();
+  }
+
+  async settle(tx: Store, job: JobRecord, endedAt: number): Promise<void> {
+    const held = await tx.ledger.byKey(`hold:${job.id}:${job.attempt}`);
+    if (!held || !held.allocationId) return;
+    if (await tx.ledger.byKey(`settle:${job.id}:${job.attempt}`) || await tx.ledger.byKey(`release:${job.id}:${job.attempt}`)) return;
+    const rows = (await tx.usage.listByJob(job.id)).filter((r) => r.attempt === job.attempt);
+    const cpusOn = new Map((job.placement ?? []).map((p) => [p.node as string, p.cpus]));
+    const intervals: MeteredInterval[] = rows.map((r) => ({
+      acceleratorType: r.acceleratorType, device: r.deviceIdx >= 0, cpus: cpusOn.get(r.node) ?? job.request.cpusPerTask,
+      startedAt: r.startedAt, endedAt: Math.max(r.startedAt, r.endedAt ?? endedAt),
+    }));
+    const rates = (await tx.rates.list()).map(rateOf);
+    const charge = chargeFor(intervals, rates);
+    const { settle, release } = settlePosting(held.allocationId, held.amount, charge.amount);
+    const meta = {
+      at: endedAt, allocationId: held.allocationId, programId: held.programId, tenantId: job.tenantId, projectId: job.projectId,
+      jobId: job.id, attempt: job.attempt, acceleratorType: job.acceleratorType ?? held.acceleratorType,
+    };
+    const settled = await post(tx, settle, {
+      ...meta, idemKey: `settle:${job.id}:${job.attempt}`, amount: charge.amount, deviceMs: charge.deviceMs, cpuMs: charge.cpuMs,
+      rateIds: charge.rateIds, memo: charge.unratedMs > 0 ? `${charge.unratedMs} ms had no rate in force` : '',
+    });
+    // A zero charge still records the attempt (device time and rates) so reports see it.
+    if (!settled && charge.amount === 0) {
+      await tx.ledger.post({ ...meta, kind: 'settle', idemKey: `settle:${job.id}:${job.attempt}`, amount: 0, deviceMs: charge.deviceMs, cpuMs: charge.cpuMs, rateIds: charge.rateIds, entries: [{ account: allocationAccount(held.allocationId, 'spent'), amount: 0 }, { account: allocationAccount(held.allocationId, 'held'), amount: 0 }] });
+    }
+    await post(tx, release, { ...meta, idemKey: `release:${job.id}:${job.attempt}`, amount: held.amount - Math.min(held.amount, charge.amount) });
+    const delay = Number(process.env.CHEOMDAN_TEST_SETTLE_DELAY_MS ?? 0);
+    if (delay > 0) {
+      process.stderr.write(`cheomdan: settling ${job.id} attempt ${job.attempt} (test delay ${delay} ms)\n`);
+      await new Promise((r) => setTimeout(r, delay));
+    }
+    this.scheduleRefresh();
+  }
+
+  snapshotInputs(now: number): Pick<ClusterSnapshot, 'quotas' | 'usage' | 'blockedAllocations'> {
+    if (this.mode === 'off') return {};
+    const key = `${this.version}:${Math.floor(now / 1000)}`;
+    if (this.memo?.key === key) return this.memo.value;
+    const blocked: Record<string, 'allocation_exhausted' | 'allocation_inactive'> = {};
+    const quotas = new Map<string, QuotaSnapshot>();
+    const shares: Record<string, number> = {};
+    for (const { allocation: a, available } of this.cache.values()) {
+      const refusedAt = this.refused.get(a.id);
+      const block = allocationBlock(a, available, now) ?? (refusedAt !== undefined && refusedAt === available ? 'allocation_exhausted' : null);
+      if (block) {
+        blocked[a.id] = block;
+        continue;
+      }
+      shares[a.tenantId] = (shares[a.tenantId] ?? 0) + a.fairShareWeight;
+      for (const type of a.acceleratorTypes) {
+        const k = `${a.tenantId}\u0000${type}`;
+        const q = quotas.get(k);
+        quotas.set(k, { tenant: a.tenantId as never, acceleratorType: type as AcceleratorTypeId, guaranteedDevices: (q?.guaranteedDevices ?? 0) + a.concurrentLimit, borrowLimitDevices: 0 });
+      }
+    }
+    const value = {
+      quotas: [...quotas.values()],
+      usage: { byTenant: this.decayed.byTenant, byProject: this.decayed.byProject, tenantShares: shares },
+      blockedAllocations: blocked,
+    };
+    this.memo = { key, value };
+    return value;
+  }
+
+  // --- submit ------------------------------------------------------------------------------------------------
+
+  /**
+   * Chooses the allocation a new job is charged to and checks that it can cover the job's worst case.
+   * Returns the allocation (null: none, allowed only for the operations tenant or with accounting off) and
+   * the request, narrowed to the allocation's accelerator types when the job accepted any type.
+   */
+  async checkSubmit(project: ProjectRecord, request: ResourceRequest, named: string | undefined): Promise<{ allocationId: string | null; request: ResourceRequest }> {
+    const { store } = this.ctx;
+    const now = this.ctx.clock();
+    if (this.mode === 'off' && named === undefined) return { allocationId: null, request };
+    let candidates: AllocationRecord[];
+    if (named !== undefined) {
+      const al = await store.allocations.get(named);
+      if (!al || al.tenantId !== project.tenantId) {
+        throw new CheomdanError('not_found', `no allocation "${named}" for this organization; see your allocations with \`cheomdan allocations\``, { errors: [{ path: 'allocation', message: 'unknown allocation' }] });
+      }
+      if (al.projectId !== null && al.projectId !== project.id) {
+        throw new CheomdanError('validation_failed', `allocation ${al.id} belongs to another project; submit to that project or name another allocation`, { errors: [{ path: 'allocation', message: 'belongs to another project' }] });
+      }
+      candidates = [al];
+    } else {
+      candidates = (await store.allocations.list({ tenantId: project.tenantId }))
+        .filter((a) => a.projectId === null || a.projectId === project.id)
+        // the project's own first, then those ending soonest (spend what expires first)
+        .sort((a, b) => Number(b.projectId !== null) - Number(a.projectId !== null) || a.endsAt - b.endsAt);
+      if (candidates.length === 0) {
+        if (await this.exempt(store, project.tenantId)) return { allocationId: null, request };
+        throw new CheomdanError('insufficient_balance', 'your organization has no allocation to charge this job to; apply under an open program (`cheomdan apply`) or ask an operator for an allocation', {
+          extra: { reason: 'allocation_inactive' },
+        });
+      }
+    }
+    if (this.mode === 'off') return { allocationId: candidates[0]!.id, request };
+    const rates = (await store.rates.list()).map(rateOf);
+    let best: { al: AllocationRecord; available: number; cost: ReturnType<AccountingService['submitCost']>; req: ResourceRequest } | undefined;
+    const problems: string[] = [];
+    for (const al of candidates) {
+      if (allocationBlock(al, 1, now) === 'allocation_inactive') {
+        problems.push(describeBlock(al, now));
+        continue;
+      }
+      const req = narrow(al, request);
+      if (typeof req === 'string') {
+        problems.push(req);
+        continue;
+      }
+      const available = await store.ledger.balance(allocationAccount(al.id, 'available'));
+      const cost = this.submitCost(req, rates, now);
+      if (cost.amount <= available) return { allocationId: al.id, request: req };
+      if (!best) best = { al, available, cost, req };
+    }
+    if (best) {
+      throw new CheomdanError('insufficient_balance',
+        `allocation ${best.al.id} has ${formatSu(best.available)} available; this job may cost up to ${formatSu(best.cost.amount)} (${best.cost.how}); shorten --time or ask for fewer devices`,
+        { extra: { allocation: best.al.id, availableSu: best.available / 1000, costSu: best.cost.amount / 1000 } });
+    }
+    throw new CheomdanError('insufficient_balance', `no allocation can take this job: ${problems.join('; ')}`, { extra: { reason: 'allocation_inactive' } });
+  }
+
+  /** Worst-case cost at submit: time limit × devices × the highest rate among the types the job may get. */
+  submitCost(req: ResourceRequest, rates: readonly Rate[], now: number): { amount: MilliSu; how: string } {
+    const devices = req.tasks * req.devicesPerTask;
+    const hours = (req.timeLimitSeconds / 3600).toLocaleString('en-US', { maximumFractionDigits: 3 });
+    if (devices === 0) {
+      const cpus = req.tasks * req.cpusPerTask;
+      const r = rateAt(rates, 'cpu', null, now);
+      if (!r) throw noRate('CPU-hours');
+      return { amount: worstCase(req.timeLimitSeconds, cpus, r.value), how: `${hours} h × ${cpus} CPUs × ${formatSu(r.value)}/CPU-hour` };
+    }
+    const types: (string | null)[] = req.acceleratorTypes.length > 0 ? [...req.acceleratorTypes]
+      : [null, ...new Set(rates.filter((r) => r.resource === 'device' && r.acceleratorType !== null).map((r) => r.acceleratorType))];
+    let rate = -1;
+    for (const t of types) {
+      const r = rateAt(rates, 'device', t, now);
+      if (!r) {
+        if (t === null && types.length > 1) continue;
+        throw noRate(t === null ? 'devices' : `accelerator type ${t}`);
+      }
+      rate = Math.max(rate, r.value);
+    }
+    if (rate < 0) throw noRate('devices');
+    return { amount: worstCase(req.timeLimitSeconds, devices, rate), how: `${hours} h × ${devices} devices × ${formatSu(rate)}/device-hour` };
+  }
+
+  /** Cost at start: the placement is known, so is the accelerator type. */
+  private startCost(job: JobRecord, rates: readonly Rate[], now: number): { amount: MilliSu; how: string } {
+    const devices = (job.placement ?? []).reduce((s, p) => s + p.devices.length, 0);
+    const hours = (job.request.timeLimitSeconds / 3600).toLocaleString('en-US', { maximumFractionDigits: 3 });
+    if (devices === 0) {
+      const cpus = (job.placement ?? []).reduce((s, p) => s + p.cpus, 0) || job.request.tasks * job.request.cpusPerTask;
+      const r = rateAt(rates, 'cpu', null, now);
+      return { amount: r ? worstCase(job.request.timeLimitSeconds, cpus, r.value) : 0, how: `${hours} h × ${cpus} CPUs × ${formatSu(r?.value ?? 0)}/CPU-hour` };
+    }
+    const r = rateAt(rates, 'device', job.acceleratorType, now);
+    return { amount: r ? worstCase(job.request.timeLimitSeconds, devices, r.value) : 0, how: `${hours} h × ${devices} devices × ${formatSu(r?.value ?? 0)}/device-hour` };
+  }
+
+  private async exempt(store: Store, tenantId: string): Promise<boolean> {
+    const t: TenantRecord | undefined = await store.tenants.get(tenantId as never);
+    return t?.slug === OPERATIONS_TENANT;
+  }
+
+  // --- the cache ---------------------------------------------------------------------------------------------
+
+  private markRefused(allocationId: string, available: MilliSu): void {
+    this.refused.set(allocationId, available);
+    this.version++;
+  }
+
+  /** Re-reads allocations, balances and recent usage (after the caller's transaction has committed). */
+  scheduleRefresh(): void {
+    if (this.refreshing) {
+      this.refreshAgain = true;
+      return;
+    }
+    this.refreshing = (async () => {
+      try {
+        do {
+          this.refreshAgain = false;
+          await new Promise((r) => setTimeout(r, 0));
+          await this.refresh();
+        } while (this.refreshAgain);
+      } catch (e) {
+        this.ctx.log.error({ err: e }, 'accounting: refreshing the allocation cache failed');
+      } finally {
+        this.refreshing = undefined;
+      }
+    })();
+  }
+
+  /** Waits for a scheduled refresh (tests, and callers that must see their change in the next cycle). */
+  async settled(): Promise<void> {
+    while (this.refreshing) await this.refreshing;
+  }
+
+  async refresh(): Promise<void> {
+    const { store } = this.ctx;
+    const now = this.ctx.clock();
+    const [allocations, balances, recent] = await Promise.all([
+      store.allocations.list(),
+      store.ledger.balances('allocation:'),
+      store.ledger.list({ kinds: ['settle'], from: now - USAGE_WINDOW_MS }),
+    ]);
+    const cache = new Map<string, CacheEntry>();
+    for (const a of allocations) cache.set(a.id, { allocation: a, available: balances.get(allocationAccount(a.id, 'available')) ?? 0 });
+    for (const [id, at] of this.refused) if (cache.get(id)?.available !== at) this.refused.delete(id);
+    const byTenant: Record<string, number> = {};
+    const byProject: Record<string, number> = {};
+    for (const t of recent) {
+      const w = Math.pow(0.5, Math.max(0, now - t.at) / HALF_LIFE_MS);
+      const ds = (t.deviceMs / 1000) * w;
+      if (t.tenantId) byTenant[t.tenantId] = (byTenant[t.tenantId] ?? 0) + ds;
+      if (t.projectId) byProject[t.projectId] = (byProject[t.projectId] ?? 0) + ds;
+    }
+    this.cache = cache;
+    this.decayed = { byTenant, byProject };
+    this.version++;
+  }
+}
+
+function noRate(what: string): CheomdanError {
+  return new CheomdanError('validation_failed', `no rate is set for ${what}, so the job's cost cannot be known; an operator sets one with \`cheomdan rates set\``, {
+    errors: [{ path: 'acceleratorTypes', message: `no rate for ${what}` }],
+  });
+}
+
+/** The request limited to the allocation's accelerator types, or why it cannot be. */
+function narrow(al: AllocationRecord, req: ResourceRequest): ResourceRequest | string {
+  if (al.acceleratorTypes.length === 0 || req.tasks * req.devicesPerTask === 0) return req;
+  if (req.acceleratorTypes.length === 0) return { ...req, acceleratorTypes: al.acceleratorTypes.map((t) => t as AcceleratorTypeId) };
+  const ok = req.acceleratorTypes.filter((t) => al.acceleratorTypes.includes(t));
+  if (ok.length === 0) return `allocation ${al.id} allows only ${al.acceleratorTypes.join(', ')}`;
+  return { ...req, acceleratorTypes: ok };
+}
