@@ -5,7 +5,8 @@
  *
  * Builds a cluster of `nodes` × 8 devices, fills ~90% of it with running jobs of a Philly-shaped size mix
  * (seeded), queues `pending` more, and times `cycle()` — cold (building the capacity index from the
- * snapshot, as the live controller does) and warm (index supplied, as the simulator does). Target: < 50 ms
+ * snapshot, as a controller without a kept index would) and warm (index and its release calendar kept across
+ * cycles, as the simulator does and the controller should). Target: < 50 ms
  * per cycle (the lead's budget: the controller cycles every 100–500 ms).
  */
 import { performance } from 'node:perf_hooks';
@@ -33,9 +34,10 @@ for (const w of fill) {
   if (used >= NODES * 8 * 0.9) break;
   const p = findPlacement(index, 'gpu', w.job.request);
   if (!p) continue;
-  index.allocate(p.placement, p.type);
+  const r: RunningJobSnapshot = { ...w.job, id: `${w.job.id}-r` as never, startedAt: 0, placement: p.placement, acceleratorType: p.type };
+  index.trackRunning(r);
   used += w.job.request.tasks * w.job.request.devicesPerTask;
-  running.push({ ...w.job, id: `${w.job.id}-r` as never, startedAt: 0, placement: p.placement, acceleratorType: p.type });
+  running.push(r);
 }
 const pending = syntheticJobs({ seed: 7, jobs: PENDING, meanInterarrivalSeconds: 0.05, tenants: 50 }).map((w) => w.job);
 const now = pending.at(-1)!.submittedAt + 1;

@@ -18,6 +18,7 @@
 import type { AcceleratorTypeId, NodeName } from '../core/ids.ts';
 import type { NodeAllocation, Placement } from '../core/resources.ts';
 import type { NodeSnapshot, RunningJobSnapshot } from './types.ts';
+import { ReleaseCalendar } from './calendar.ts';
 
 export interface SlotGroup {
   partition: string;
@@ -67,10 +68,37 @@ export class CapacityIndex {
     for (const n of nodes) this.addNode(n);
   }
 
+  /** Release calendars per partition, complete when every running job came in through `trackRunning`. */
+  readonly calendars = new Map<string, ReleaseCalendar>();
+  private readonly tracked = new Map<string, { cal: ReleaseCalendar; handle: number; placement: Placement; type: AcceleratorTypeId | null }>();
+  /** True when running jobs are registered with trackRunning (so the calendars can replace a scan). */
+  tracksRunning = false;
+
   static build(nodes: readonly NodeSnapshot[], running: readonly RunningJobSnapshot[]): CapacityIndex {
     const idx = new CapacityIndex(nodes);
-    for (const r of running) idx.allocate(r.placement, r.acceleratorType);
+    for (const r of running) idx.trackRunning(r);
+    idx.tracksRunning = true;
     return idx;
+  }
+
+  /** A job started: take its capacity and put its release (start + time limit) in its partition's calendar. */
+  trackRunning(job: RunningJobSnapshot): void {
+    if (this.tracked.has(job.id)) throw new Error(`job ${job.id} is already running in the index`);
+    this.allocate(job.placement, job.acceleratorType);
+    let cal = this.calendars.get(job.partition);
+    if (!cal) { cal = new ReleaseCalendar(); this.calendars.set(job.partition, cal); }
+    const handle = cal.add({ id: job.id, end: job.startedAt + job.request.timeLimitSeconds, placement: job.placement, type: job.acceleratorType });
+    this.tracked.set(job.id, { cal, handle, placement: job.placement, type: job.acceleratorType });
+    this.tracksRunning = true;
+  }
+
+  /** A job stopped (finished, failed, preempted): give its capacity back and drop it from the calendar. */
+  untrackRunning(jobId: string): void {
+    const x = this.tracked.get(jobId);
+    if (!x) throw new Error(`job ${jobId} is not running in the index`);
+    this.release(x.placement, x.type);
+    x.cal.remove(x.handle);
+    this.tracked.delete(jobId);
   }
 
   private groupFor(partition: string, type: AcceleratorTypeId | null): SlotGroup {

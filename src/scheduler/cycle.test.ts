@@ -214,3 +214,38 @@ describe('cycle', () => {
     expect(Object.keys(r.priorities[0]!.factors)).toEqual(expect.arrayContaining(['age', 'fairShare', 'jobSize', 'qos', 'priority']));
   });
 });
+
+describe('release calendar', () => {
+  it('gives the same decisions and estimates as scanning the running jobs', async () => {
+    const { CapacityIndex } = await import('./capacity.ts');
+    const nodes = aCluster().nodes(4).build();
+    const running = [0, 1, 2, 3].flatMap((n) => [
+      aJob(`r${n}a`).gpus(4).limit(100 * (n + 1)).runningOn(0, [[`n00${n}`, [0, 1, 2, 3]]]).buildRunning(),
+      aJob(`r${n}b`).gpus(2).limit(50 * (n + 3)).runningOn(10, [[`n00${n}`, [4, 5]]]).buildRunning(),
+    ]);
+    const pending = [
+      aJob('big').tasks(2, 8).submittedAt(1).build(), aJob('mid').gpus(6).submittedAt(2).limit(30).build(),
+      aJob('s').gpus(2).submittedAt(3).limit(20).build(), aJob('l').gpus(8).submittedAt(4).build(),
+    ];
+    const scanned = new CapacityIndex(nodes);
+    for (const r of running) scanned.allocate(r.placement, r.acceleratorType);
+    const withCalendar = CapacityIndex.build(nodes, running);
+    for (const order of ['fifo', 'fifo-backfill', 'las'] as const) {
+      const a = cycle({ nodes, running, pending, index: scanned }, makePolicy(order), 60);
+      const b = cycle({ nodes, running, pending, index: withCalendar }, makePolicy(order), 60);
+      expect(b).toEqual(a);
+      expect(a.pending.some((p) => p.estimatedStart !== null)).toBe(true);
+    }
+  });
+
+  it('adds and removes in any order', async () => {
+    const { ReleaseCalendar } = await import('./calendar.ts');
+    const cal = new ReleaseCalendar();
+    const hs = [50, 10, 30, 20, 40].map((end, i) => cal.add({ id: `j${i}`, end, placement: [], type: null }));
+    cal.remove(hs[2]!);
+    cal.remove(hs[1]!);
+    const { t, size } = cal.copy(0);
+    expect(Array.from(t.subarray(0, size)).sort((x, y) => x - y)).toEqual([20, 40, 50]);
+    expect(t[0]).toBe(20);
+  });
+});

@@ -104,7 +104,9 @@ export function cycle(snapshot: ClusterSnapshot, policy: Policy, now: Seconds): 
   };
   const running = (s: PartitionState, name: string) => (s.runningList ??= runningOf(name));
   const victims = new Set<JobId>();
-  const releasesOf = (s: PartitionState, name: string) => ({ running: running(s, name), skip: victims, extra: s.extra });
+  const releasesOf = (s: PartitionState, name: string) => (index.tracksRunning
+    ? { calendar: index.calendars.get(name), running: [], skip: victims, extra: s.extra }
+    : { running: running(s, name), skip: victims, extra: s.extra });
   let slot = 0;
   const note = (d: ExplainDetail) => { if (explainAll) details[slot] = d; };
   let tenant = '';
@@ -173,7 +175,11 @@ export function cycle(snapshot: ClusterSnapshot, policy: Policy, now: Seconds): 
     const jobPreemptRank = order.preemptRank ? preemptRank(job, ctx) : rank;
     if (policy.preemption.byPriority && !reclaim && s.worstRunning === undefined) {
       s.worstRunning = -Infinity;
-      for (const r of running(s, job.partition)) s.worstRunning = Math.max(s.worstRunning, runRank(r));
+      const cap = order.worstPossibleRank ?? Infinity;
+      for (const r of running(s, job.partition)) {
+        s.worstRunning = Math.max(s.worstRunning, runRank(r));
+        if (s.worstRunning >= cap) break;
+      }
     }
     const mayPreempt = reclaim || (policy.preemption.byPriority && jobPreemptRank < s.worstRunning!);
     if (!beyondDepth && mayPreempt && running(s, job.partition).length > 0) {

@@ -19,6 +19,7 @@ import type { Placement } from '../core/resources.ts';
 import type { Assumptions } from './assume.ts';
 import { candidateGroups, findPlacement, type PlaceOptions, type PlaceResult } from './placement.ts';
 import type { PendingJobSnapshot, RunningJobSnapshot, Seconds } from './types.ts';
+import type { ReleaseCalendar } from './calendar.ts';
 
 export interface Release {
   end: Seconds;
@@ -33,6 +34,8 @@ export interface Estimate {
 }
 
 export interface ReleaseSources {
+  /** The partition's release calendar, when the index keeps one (then `running` is not scanned). */
+  calendar?: ReleaseCalendar | undefined;
   running: readonly RunningJobSnapshot[];
   /** Running jobs already gone in this what-if (preempted). */
   skip?: ReadonlySet<JobId> | undefined;
@@ -45,7 +48,8 @@ class TimeHeap {
   private size = 0;
   private readonly t: Float64Array;
   private readonly i: Int32Array;
-  constructor(capacity: number) {
+  constructor(capacity: number, from?: { t: Float64Array; h: Int32Array; size: number }) {
+    if (from) { this.t = from.t; this.i = from.h; this.size = from.size; return; }
     this.t = new Float64Array(capacity);
     this.i = new Int32Array(capacity);
   }
@@ -92,25 +96,40 @@ export function forwardStarts(
   // Works on the index directly with its own undo list (released items, planned starts), so releasing
   // tens of thousands of running jobs allocates nothing per job; everything is put back before returning.
   const index = tx.index;
-  const { running, skip, extra } = sources;
-  const R = running.length;
+  const { running, skip, extra, calendar } = sources;
+  // Item numbers: [0, R) running jobs (or calendar handles), then [R, R + E) extra, then planned starts.
+  const R = calendar ? calendar.entries.length : running.length;
   const E = extra.length;
   const planned: Release[] = [];
-  const heap = new TimeHeap(R + E + jobs.length);
-  for (let k = 0; k < R; k++) {
-    const r = running[k]!;
-    if (skip && skip.size && skip.has(r.id)) continue;
-    heap.add(Math.max(now, r.startedAt + r.request.timeLimitSeconds), k);
+  let heap: TimeHeap;
+  if (calendar) {
+    heap = new TimeHeap(0, calendar.copy(E + jobs.length));
+    for (let k = 0; k < E; k++) heap.push(Math.max(now, extra[k]!.end), R + k);
+  } else {
+    heap = new TimeHeap(R + E + jobs.length);
+    for (let k = 0; k < R; k++) {
+      const r = running[k]!;
+      if (skip && skip.size && skip.has(r.id)) continue;
+      heap.add(Math.max(now, r.startedAt + r.request.timeLimitSeconds), k);
+    }
+    for (let k = 0; k < E; k++) heap.add(Math.max(now, extra[k]!.end), R + k);
+    heap.heapify();
   }
-  for (let k = 0; k < E; k++) heap.add(Math.max(now, extra[k]!.end), R + k);
-  heap.heapify();
   const released: number[] = [];
   const take = (item: number, on: boolean) => {
-    const x = item < R ? running[item]! : null;
-    const p = x ? x.placement : item < R + E ? extra[item - R]!.placement : planned[item - R - E]!.placement;
-    const ty = x ? x.acceleratorType : item < R + E ? extra[item - R]!.type : planned[item - R - E]!.type;
+    let p: Placement;
+    let ty: AcceleratorTypeId | null;
+    if (item < R) {
+      if (calendar) { const c = calendar.entries[item]!; p = c.placement; ty = c.type; }
+      else { const r = running[item]!; p = r.placement; ty = r.acceleratorType; }
+    } else {
+      const x = item < R + E ? extra[item - R]! : planned[item - R - E]!;
+      p = x.placement; ty = x.type;
+    }
     if (on) index.allocate(p, ty); else index.release(p, ty);
   };
+  // A calendar entry already released in this what-if (a preempted victim) is skipped when popped.
+  const skipped = (item: number) => calendar !== undefined && item < R && skip !== undefined && skip.size > 0 && skip.has(calendar.entries[item]!.id as never);
   let t = now;
   const out: (Estimate | null)[] = [];
   try {
@@ -122,6 +141,7 @@ export function forwardStarts(
         t = Math.max(t, heap.peekTime());
         while (heap.length > 0 && heap.peekTime() <= t) {
           const item = heap.pop();
+          if (skipped(item)) continue;
           take(item, false);
           released.push(item);
         }

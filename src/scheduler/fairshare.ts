@@ -28,7 +28,7 @@ export class FairShare {
   private readonly totalUsage: number;
   private readonly totalShares: number;
   private readonly projectsOfTenant = new Map<string, number>();
-  private readonly cache = new Map<string, FairShareFactors>();
+  private readonly cache = new Map<string, Map<string, FairShareFactors>>();
 
   constructor(private readonly usage: UsageSnapshot | undefined, tenants: Iterable<string>) {
     this.totalUsage = usage ? sum(usage.byTenant) : 0;
@@ -41,8 +41,9 @@ export class FairShare {
 
   /** `projectKey` is "tenant/project" usage keyed as in UsageSnapshot.byProject (by project id). */
   factors(tenant: string, project: string): FairShareFactors {
-    const key = `${tenant}\u0000${project}`;
-    const hit = this.cache.get(key);
+    let byProject = this.cache.get(tenant);
+    if (!byProject) { byProject = new Map(); this.cache.set(tenant, byProject); }
+    const hit = byProject.get(project);
     if (hit) return hit;
     const u = this.usage;
     let ft = 1;
@@ -57,7 +58,7 @@ export class FairShare {
       }
     }
     const f = { tenant: ft, project: fp, fairShare: ft * fp };
-    this.cache.set(key, f);
+    byProject.set(project, f);
     return f;
   }
 

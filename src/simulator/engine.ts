@@ -58,6 +58,7 @@ const devicesOf = (j: PendingJobSnapshot) => j.request.tasks * j.request.devices
 export function simulate(workload: readonly SimJob[], nodes: readonly NodeSnapshot[], policy: Policy, o: SimulateOptions = {}): SimResult {
   const wall0 = o.clock?.();
   const index = new CapacityIndex(nodes);
+  index.tracksRunning = true; // every running job goes through trackRunning (its release calendar is complete)
   const totalDevices = nodes.reduce((s, n) => s + n.devices.length, 0);
   const states: RunState[] = new Array(workload.length);
   const byId = new Map<string, RunState>();
@@ -117,8 +118,8 @@ export function simulate(workload: readonly SimJob[], nodes: readonly NodeSnapsh
 
   const start = (t: number, st: RunState, placement: Placement, type: AcceleratorTypeId | null) => {
     removeAt(pending, pendingState, st.pos);
-    index.allocate(placement, type);
     const r: RunningJobSnapshot = { ...st.snap, startedAt: t, placement, acceleratorType: type };
+    index.trackRunning(r);
     st.running = r;
     st.pos = running.length;
     running.push(r);
@@ -139,7 +140,7 @@ export function simulate(workload: readonly SimJob[], nodes: readonly NodeSnapsh
 
   const stop = (t: number, st: RunState, kind: 'end' | 'preempt') => {
     const r = st.running!;
-    index.release(r.placement, r.acceleratorType);
+    index.untrackRunning(r.id);
     removeAt(running, runningState, st.pos);
     st.running = null;
     const n = devicesOf(st.snap);

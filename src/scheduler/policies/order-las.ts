@@ -29,6 +29,7 @@ export function makeLas(thresholds: readonly number[]): OrderPolicy {
     rank: (j, ctx) => queue(j, ctx) * QUEUE_SPAN + j.submittedAt,
     runningRank: queue,
     preemptRank: queue,
+    worstPossibleRank: thresholds.length,
     factors: (j, ctx) => ({ attainedDeviceSeconds: attainedDeviceSeconds(j, ctx.now), queue: queue(j, ctx) }),
   };
 }

@@ -35,6 +35,8 @@ export interface OrderPolicy {
    * rank (LAS: the queue alone, so jobs of one queue never preempt each other).
    */
   preemptRank?(job: PendingJobSnapshot, ctx: OrderContext): number;
+  /** The largest preemption rank there can be (LAS: the last queue), so a scan for the worst can stop. */
+  worstPossibleRank?: number;
   factors?(job: PendingJobSnapshot, ctx: OrderContext): Record<string, number>;
 }
 
