@@ -60,12 +60,27 @@ export async function ensurePortalBuilt(): Promise<void> {
     }
     try {
       if (!portalIsStale()) return;
-      const { build } = await import('vite');
-      await build({ root: WEB, configFile: join(WEB, 'vite.config.ts'), logLevel: 'warn' });
+      await buildPortal();
       return;
     } finally {
       rmSync(lock, { recursive: true, force: true });
     }
+  }
+}
+
+/**
+ * `vite build web` through Vite's JS API. Vitest sets NODE_ENV=test, and Vite builds React's development
+ * bundle (1.6x larger, StrictMode double effects) unless NODE_ENV says production: set it for the build.
+ */
+export async function buildPortal(): Promise<void> {
+  const saved = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    const { build } = await import('vite');
+    await build({ root: WEB, configFile: join(WEB, 'vite.config.ts'), mode: 'production', logLevel: 'warn' });
+  } finally {
+    if (saved === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = saved;
   }
 }
 

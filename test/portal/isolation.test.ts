@@ -59,7 +59,7 @@ describe('portal: tenant isolation', () => {
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.getByRole('heading', { name: 'Hello, alpha-ai owner' }).waitFor();
     // "Keep me logged in": the token is in localStorage, so a new tab of this profile is logged in too.
-    expect(await page.evaluate(() => localStorage.getItem('cheomdan.token'))).toBe(token);
+    expect(await page.evaluate(`localStorage.getItem('cheomdan.token')`)).toBe(token);
     // Operator pages are not offered to a tenant owner.
     const nav = page.getByRole('navigation', { name: 'Main' });
     expect(await nav.getByRole('link', { name: 'Queue' }).count()).toBe(0);

@@ -53,7 +53,7 @@ describe('portal (operator)', () => {
     await page.getByRole('heading', { name: /Hello, .* operator view/ }).waitFor();
     await page.locator('[data-testid=live][data-live=open]').waitFor();
     // The token is kept for this tab only (no "keep me logged in"), and the page reload keeps the session.
-    expect(await page.evaluate(() => [sessionStorage.getItem('cheomdan.token') !== null, localStorage.getItem('cheomdan.token')])).toEqual([true, null]);
+    expect(await page.evaluate(`[sessionStorage.getItem('cheomdan.token') !== null, localStorage.getItem('cheomdan.token')]`)).toEqual([true, null]);
     await page.reload();
     await page.getByRole('navigation', { name: 'Main' }).waitFor();
   });
@@ -138,6 +138,7 @@ describe('portal (operator)', () => {
     await page.goto(`${s.url}/#/dashboard`);
     await page.getByTestId('running-table').getByText('big-training').waitFor();
     await page.getByTestId('failures-table').getByRole('row').filter({ hasText: 'broken-run' }).getByText('Failed').waitFor();
+    await page.getByTestId('running-table').getByText('operations').first().waitFor(); // tenant names arrived
     await page.getByTestId('pending-table').getByText('waits-for-h100').waitFor();
     await screenshot(page, 'dashboard');
   });
@@ -183,10 +184,11 @@ describe('portal (operator)', () => {
     await page.goto(`${s.url}/#/dashboard`);
     await page.getByTestId('lang').selectOption('ko');
     await page.getByRole('navigation', { name: '주 메뉴' }).getByRole('link', { name: '대시보드' }).waitFor();
-    expect(await page.evaluate(() => document.documentElement.lang)).toBe('ko');
+    expect(await page.evaluate('document.documentElement.lang')).toBe('ko');
     await page.reload();
     await page.getByRole('heading', { name: /안녕하세요/ }).waitFor();
     await page.getByTestId('pending-table').getByText('필요한 장치가 비기를 기다리고 있습니다').waitFor();
+    await page.getByTestId('pending-table').getByText('operations').waitFor(); // tenant names arrived
     await screenshot(page, 'dashboard-ko');
     const pending = JobPage.parse((await admin.get('/v1/jobs?state=pending&limit=500')).body).items.find((j) => j.name === 'waits-for-h100')!;
     await page.goto(`${s.url}/#/jobs/${pending.id}`);
@@ -197,7 +199,7 @@ describe('portal (operator)', () => {
     await screenshot(page, 'submit-ko');
 
     await page.getByTestId('theme').selectOption('dark');
-    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    expect(await page.evaluate('document.documentElement.dataset.theme')).toBe('dark');
     await page.goto(`${s.url}/#/cluster`);
     await page.getByTestId('heatmap').locator('[data-node=gpu-001]').waitFor();
     await screenshot(page, 'cluster-dark-ko');
