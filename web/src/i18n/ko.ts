@@ -53,7 +53,7 @@ export const ko: Record<MessageKey, string> = {
   'login.badToken': '서버가 이 토큰을 받아들이지 않았습니다: {detail}',
 
   'role.operator': '운영자',
-  'role.owner': '관리자',
+  'role.owner': '책임자',
   'role.member': '구성원',
 
   'state.pending': '대기',

@@ -1,7 +1,7 @@
 /**
  * Utilisation over time: the share of each accelerator type's devices in use, as a uPlot line chart.
  * The server keeps no utilisation history yet, so samples are collected in this tab (on every capacity
- * refresh: live job changes and every 10 s) and kept for the session, up to 24 h at 10 s resolution.
+ * refresh: live job changes and every 5 s) and kept for the session: the newest 8,640 samples (12 h at 5 s).
  * uPlot is loaded on demand so the dashboard and jobs pages do not pay for it.
  */
 import { useEffect, useRef, useState } from 'react';
