@@ -18,6 +18,8 @@ import { sendProblem } from './problems.ts';
 import { identityRoutes } from './routes/identity.ts';
 import { inventoryRoutes } from './routes/inventory.ts';
 import { jobRoutes } from './routes/jobs.ts';
+import { accountingRoutes } from './routes/accounting.ts';
+import type { Accounting } from '../services/accounting/index.ts';
 import { systemRoutes, type HealthInfo } from './routes/system.ts';
 import { streamRoutes } from './routes/stream.ts';
 import { portalRoutes } from './routes/portal.ts';
@@ -32,6 +34,8 @@ export interface AppDeps {
   metrics: Metrics;
   health: () => HealthInfo;
   changes: ChangeFeed;
+  /** Programs and allocations (issue 4); absent: those routes are not served. */
+  accounting?: Accounting;
   logger?: FastifyServerOptions['logger'];
 }
 
@@ -86,6 +90,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     });
     await v1.register(identityRoutes(deps));
     await v1.register(jobRoutes(deps));
+    if (deps.accounting) await v1.register(accountingRoutes(deps.accounting));
     await v1.register(inventoryRoutes(deps));
     await v1.register(streamRoutes(deps.changes));
   }, { prefix: '/v1' });

@@ -25,6 +25,7 @@ import { loadInventoryFile, probeHost } from '../services/inventory.ts';
 import { JobService } from '../services/jobs.ts';
 import { NodeService } from '../services/nodes.ts';
 import { ChangeFeed } from '../services/changes.ts';
+import { createAccounting, parseAccountingMode, type AccountingMode } from '../services/accounting/index.ts';
 import { API_VERSION, buildApp, type App } from './app.ts';
 import { createMetrics } from './metrics.ts';
 
@@ -41,6 +42,8 @@ export interface ServerOptions {
   logLevel?: string | undefined;
   /** Controller observation period, ms. */
   tickMs?: number | undefined;
+  /** Accounting: 'enforce' charges every job to an allocation; 'off' (default) charges nothing (docs/accounting.md). */
+  accounting?: AccountingMode | undefined;
 }
 
 export interface RunningServer {
@@ -72,7 +75,18 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const scheduler = createScheduler(opts.policy ?? process.env.CHEOMDAN_POLICY ?? 'fifo-backfill');
     const metrics = createMetrics();
     const changes = new ChangeFeed();
+    const identity = new IdentityService(ctx);
+    let nodesNow: () => readonly InventoryNode[] = () => inventory.nodes;
+    const accounting = createAccounting(ctx, identity, {
+      mode: opts.accounting ?? parseAccountingMode(process.env.CHEOMDAN_ACCOUNTING),
+      devicesByType: () => {
+        const out: Record<string, number> = {};
+        for (const n of nodesNow()) for (const d of n.devices) out[d.type] = (out[d.type] ?? 0) + 1;
+        return out;
+      },
+    });
     const controller = new Controller({
+      accounting: accounting.enforcement,
       store, executor, scheduler, nodes: [...inventory.nodes], defaultPartition, clock: Date.now, log,
       intervalMs: opts.tickMs,
       onJobChange: (c) => changes.publish(c),
@@ -85,7 +99,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     });
     const nodeService = new NodeService(ctx, controller, inventory.capacityPrecision);
     nodeService.restore(await store.nodes.list());
-    const identity = new IdentityService(ctx);
+    nodesNow = () => controller.nodeList();
     const partitions = { names: inventory.partitions.map((p) => p.name), default: defaultPartition };
     const jobs = new JobService(ctx, identity, {
       wake: (job) => controller.wake(job),
@@ -95,7 +109,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       nodes: () => controller.nodeList(),
       feasibility: (r, p) => controller.feasibility(r, p),
       partitions: () => partitions,
-    }, changes);
+    }, changes, accounting.enforcement);
 
     const boot = await identity.bootstrap();
     let firstStart: RunningServer['firstStart'] = null;
@@ -106,10 +120,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       firstStart = { email: boot.email, password: boot.password, tokenPath };
     }
 
+    await accounting.start();
     await controller.start();
     const startedAt = Date.now();
     const app = await buildApp({
-      identity, jobs, metrics, changes,
+      identity, jobs, metrics, changes, accounting,
       inventory: { nodes: () => nodeService.nodes(), capacity: () => nodeService.capacity(), setState: (n, s, r, a) => nodeService.setState(n, s, r, a) },
       health: () => ({ store: store.dialect, executor: executor.name, startedAt, version: API_VERSION }),
       logger: log.level === 'silent' ? false : { level: log.level },
@@ -119,6 +134,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       address = await app.listen({ host: opts.host, port: opts.port });
     } catch (e) {
       await controller.stop();
+      accounting.stop();
       await executor.close();
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'EADDRINUSE') {
@@ -133,6 +149,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       async close() {
         await app.close();
         await controller.stop();
+        accounting.stop();
         await executor.close();
         await store.close();
       },
