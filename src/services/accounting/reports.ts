@@ -53,7 +53,7 @@ export class ReportService {
     const rows = Object.keys({ ...devices, ...used.byAcceleratorType }).sort().map((type) => {
       const usedHours = (used.byAcceleratorType[type] ?? 0) / 3600;
       const available = (devices[type] ?? 0) * hours;
-      return { acceleratorType: type, devices: devices[type] ?? 0, usedDeviceHours: round(usedHours), availableDeviceHours: round(available), utilisation: available > 0 ? round(usedHours / available, 4) : null };
+      return { acceleratorType: type, devices: devices[type] ?? 0, usedDeviceHours: round(usedHours, 6), availableDeviceHours: round(available, 6), utilisation: available > 0 ? round(usedHours / available, 4) : null };
     });
     return { from, to, rows };
   }
