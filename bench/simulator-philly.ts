@@ -10,6 +10,9 @@
  *   mode=vc    each VC its own partition sized from vc-sizes.csv (Helios' setup); jobs of the 4 VCs without a
  *              size are dropped. The policy comparison recorded in bench/RESULTS.md.
  *
+ *   load=X     optional: divide every submit time by X (X× the arrival rate, same jobs) — a stress variant,
+ *              since Philly at VC sizes is lightly loaded (~13% utilisation). Default 1 (the real trace).
+ *
  * Prints one JSON summary per policy, then a Markdown comparison table. Reads the trace from ../shared (never
  * copied into the repository). Deterministic: no randomness anywhere; wallSeconds is the only varying field.
  */
@@ -28,21 +31,23 @@ const mode = args.mode ?? 'full';
 const trace = args.trace ?? '../shared/traces/philly/philly.csv';
 const policies = (args.policies ?? ORDER_NAMES.join(',')).split(',') as OrderName[];
 const limitFactor = Number(args.limitFactor ?? 1);
+const load = Number(args.load ?? 1);
 
 const t0 = performance.now();
 const text = readFileSync(trace, 'utf8');
 const sizes = parseVcSizes(readFileSync(join(trace, '..', 'vc-sizes.csv'), 'utf8'));
 const perVc = mode === 'vc';
-const jobs = parsePhillyTrace(text, { partitionPerVc: perVc, keepVcs: perVc ? new Set(sizes.keys()) : undefined, limitFactor });
+const jobs = parsePhillyTrace(text, { partitionPerVc: perVc, keepVcs: perVc ? new Set(sizes.keys()) : undefined, limitFactor })
+  .map((j) => (load === 1 ? j : { ...j, job: { ...j.job, submittedAt: Math.round(j.job.submittedAt / load) } }));
 const nodes = perVc ? phillyVcCluster(sizes) : uniformCluster([...sizes.values()].reduce((a, b) => a + b, 0), 8, 'gpu', 'philly-gpu');
 const parseSeconds = (performance.now() - t0) / 1000;
-console.error(`mode=${mode} jobs=${jobs.length} nodes=${nodes.length} gpus=${nodes.length * 8} parse=${parseSeconds.toFixed(2)}s`);
+console.error(`mode=${mode} load=${load} jobs=${jobs.length} nodes=${nodes.length} gpus=${nodes.length * 8} parse=${parseSeconds.toFixed(2)}s`);
 
 const summaries = [];
 for (const order of policies) {
   const r = simulate(jobs, nodes, makePolicy({ order, explain: 'none' }), { clock: () => performance.now() / 1000 });
   const { tenants: _tenants, ...s } = r.summary;
-  console.log(JSON.stringify({ bench: 'simulator-philly', mode, ...s, decisionsPerSecond: Math.round(s.decisions / s.wallSeconds) }));
+  console.log(JSON.stringify({ bench: 'simulator-philly', mode, load, ...s, decisionsPerSecond: Math.round(s.decisions / s.wallSeconds) }));
   summaries.push(r.summary);
 }
 console.log(`\n${comparisonTable(summaries)}`);
