@@ -55,6 +55,8 @@ interface PartitionState {
 
 const devicesOf = (j: PendingJobSnapshot) => j.request.tasks * j.request.devicesPerTask;
 
+/** Jobs beyond the scan depth carry their priority only; `priorityBreakdown` gives the factors on demand. */
+const NO_FACTORS: Readonly<Record<string, number>> = Object.freeze({});
 const BEYOND_DEPTH_MESSAGE = 'waiting behind jobs of higher priority; not examined this cycle (beyond the scan depth)';
 
 export function cycle(snapshot: ClusterSnapshot, policy: Policy, now: Seconds): CycleResult {
@@ -247,7 +249,7 @@ export function cycle(snapshot: ClusterSnapshot, policy: Policy, now: Seconds): 
     }
     // Beyond the scan depth: a cheap reason, the same for all; the breakdown on demand (priorityBreakdown).
     for (const e of rest) {
-      priorities.push({ jobId: e.job.id, priority: -e.rank, factors: { rank: e.rank } });
+      priorities.push({ jobId: e.job.id, priority: -e.rank, factors: NO_FACTORS });
       const blocked = e.job.allocation !== undefined ? snapshot.blockedAllocations?.[e.job.allocation] : undefined;
       if (blocked) {
         const { reason, message } = explainMessage({ reason: blocked, allocation: e.job.allocation! });
