@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { userInfo } from 'node:os';
 import {
-  SlurmError, type SlurmClient, type SlurmJob, type SlurmJobRequest, type SlurmNode,
+  pickJobs, SlurmError, type SlurmClient, type SlurmJob, type SlurmJobRequest, type SlurmNode,
 } from './client.ts';
 
 export interface CliClientOptions {
@@ -67,6 +67,11 @@ export class SlurmCliClient implements SlurmClient {
     const r = await this.#run(this.#bin('squeue'), ['--json'], { PATH: this.#path });
     if (r.code !== 0) throw cliError('squeue', r);
     return (parseJson(r.stdout, 'squeue --json') as { jobs?: SlurmJob[] }).jobs ?? [];
+  }
+
+  /** squeue --json cannot filter in 22.05: one listing, then the wanted jobs. */
+  async jobsById(ids: readonly number[]): Promise<Map<number, SlurmJob>> {
+    return pickJobs(await this.jobs(), ids);
   }
 
   async cancel(jobId: number): Promise<void> {

@@ -89,6 +89,12 @@ export class SlurmError extends Error {
   readonly where: 'slurmrestd' | 'slurmctld' | undefined;
 }
 
+/** Keeps the jobs with the wanted ids, by id. */
+export function pickJobs(jobs: readonly SlurmJob[], ids: readonly number[]): Map<number, SlurmJob> {
+  const wanted = new Set(ids);
+  return new Map(jobs.filter((j) => wanted.has(j.job_id)).map((j) => [j.job_id, j]));
+}
+
 export const isUnavailable = (e: unknown): boolean => e instanceof SlurmError && e.kind === 'unavailable';
 
 /**
@@ -108,6 +114,11 @@ export interface SlurmClient {
   submit(user: string, req: SlurmJobRequest): Promise<number>;
   /** Every job slurmctld still holds (finished ones for MinJobAge seconds). */
   jobs(): Promise<SlurmJob[]>;
+  /**
+   * The jobs with these ids that slurmctld holds (a job it does not hold - never existed, or ended longer
+   * than MinJobAge ago - is simply absent from the map).
+   */
+  jobsById(ids: readonly number[]): Promise<Map<number, SlurmJob>>;
   /** Ends the job: Slurm's own SIGCONT, SIGTERM, KillWait, SIGKILL sequence. Finished jobs are fine. */
   cancel(jobId: number): Promise<void>;
   nodes(): Promise<SlurmNode[]>;

@@ -17,6 +17,7 @@
  * Grace period: Slurm's KillWait (cluster-wide) separates SIGTERM and SIGKILL; `gracePeriodSeconds` of a
  * spec is not honoured per job.
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import type { JobId } from '../../core/ids.ts';
@@ -45,7 +46,9 @@ export interface SlurmExecutorCoreOptions {
   clock?: (() => number) | undefined;
   /**
    * Check, before submitting, that the working directory exists (this host must see the cluster's shared
-   * file system, as it does to read logs). Default true. Slurm itself would run the job in /tmp instead.
+   * file system, as it does to read logs) and that the Linux user exists (this host must see the cluster's
+   * users: LDAP/SSSD, as login nodes do). Default true. Slurm itself would run the job in /tmp instead, and
+   * accept a job for an unknown user as "nobody", fail to launch it and hold it.
    */
   checkPaths?: boolean | undefined;
 }
@@ -96,7 +99,10 @@ export class SlurmExecutor implements Executor {
   async start(spec: LaunchSpec): Promise<ExecutorHandle> {
     const user = (this.opts.mapUser ? this.opts.mapUser(spec) : undefined) ?? spec.user ?? this.opts.defaultUser;
     if (!user) throw new CheomdanError('executor_failed', `job ${spec.jobId} names no Linux user to run as: set spec.user, mapUser or defaultUser`);
-    if (this.opts.checkPaths !== false) await checkPaths(spec);
+    if (this.opts.checkPaths !== false) {
+      await checkPaths(spec);
+      await this.#checkUser(user);
+    }
     const account = typeof this.opts.account === 'function' ? this.opts.account(spec) : this.opts.account;
     const req = buildSubmission(spec, {
       partition: this.opts.partition, account, gresType: this.opts.gresTypeFor, nonce: randomBytes(6).toString('hex'),
@@ -141,13 +147,12 @@ export class SlurmExecutor implements Executor {
 
   async observe(handles: readonly ExecutorHandle[]): Promise<Observation[]> {
     if (handles.length === 0) return [];
-    let jobs: SlurmJob[];
+    let byId: Map<number, SlurmJob>;
     try {
-      jobs = await this.#c.jobs();
+      byId = await this.#fetch(handles.map(parseHandle).filter((id): id is number => id !== null));
     } catch (e) {
       throw asExecutorError(e, 'could not list Slurm jobs');
     }
-    const byId = new Map(jobs.map((j) => [j.job_id, j]));
     const out: SlurmObservation[] = [];
     for (const handle of handles) {
       const id = parseHandle(handle);
@@ -235,6 +240,24 @@ export class SlurmExecutor implements Executor {
     };
   }
 
+  #fetch(ids: readonly number[]): Promise<Map<number, SlurmJob>> {
+    return ids.length === 0 ? Promise.resolve(new Map()) : this.#c.jobsById(ids);
+  }
+
+  readonly #knownUsers = new Map<string, number>();
+
+  async #checkUser(user: string): Promise<void> {
+    const seen = this.#knownUsers.get(user);
+    if (seen !== undefined && this.#now() - seen < 300_000) return;
+    const ok = await new Promise<boolean>((resolve) => {
+      execFile('id', ['-u', '--', user], { timeout: 5000 }, (err) => resolve(!err));
+    });
+    if (!ok) {
+      throw new CheomdanError('executor_failed', `Linux user "${user}" does not exist (the job would run as "nobody"): create it on the cluster, or fix the user mapping`);
+    }
+    this.#knownUsers.set(user, this.#now());
+  }
+
   #marker(handle: ExecutorHandle): Markers {
     let m = this.#markers.get(handle);
     if (!m) this.#markers.set(handle, (m = { cancelled: false, timedOut: false, preempted: false }));
@@ -291,13 +314,13 @@ export class SlurmExecutor implements Executor {
     try {
       while (this.#waiters.size > 0 && !this.#closed) {
         await sleep(this.opts.startPollMs ?? 100);
-        let jobs: SlurmJob[] | null = null;
+        let jobs: Map<number, SlurmJob> | null = null;
         try {
-          jobs = await this.#c.jobs();
+          jobs = await this.#fetch([...this.#waiters.keys()]);
         } catch (e) {
           if (!(e instanceof SlurmError && e.kind === 'unavailable')) throw e;
         }
-        const byId = new Map((jobs ?? []).map((j) => [j.job_id, j]));
+        const byId = jobs ?? new Map<number, SlurmJob>();
         const now = this.#now();
         // ReqNodeNotAvail is final only while a node of the job is DOWN or DRAINED. Nodes UNKNOWN right
         // after a slurmctld start are registering, and the reason stays until the next scheduling pass

@@ -88,6 +88,10 @@ export class FailoverSlurmClient implements SlurmClient {
     return this.#call('jobs', (c) => c.jobs());
   }
 
+  jobsById(ids: readonly number[]): Promise<Map<number, SlurmJob>> {
+    return this.#call('jobs', (c) => c.jobsById(ids));
+  }
+
   cancel(jobId: number): Promise<void> {
     return this.#call('cancel', (c) => c.cancel(jobId));
   }

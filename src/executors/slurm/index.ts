@@ -56,6 +56,8 @@ export interface SlurmExecutorConfig {
   retry?: RetryPolicy | undefined;
   restCooldownMs?: number | undefined;
   requestTimeoutMs?: number | undefined;
+  /** observe() and start() ask for up to this many jobs one by one (GET /job/{id}), more by one listing. Default 16. */
+  perJobFetchLimit?: number | undefined;
   startTimeoutMs?: number | undefined;
   startPollMs?: number | undefined;
   onEvent?: ((e: SlurmClientEvent) => void) | undefined;
@@ -70,7 +72,7 @@ export function createSlurmClient(config: SlurmExecutorConfig): FailoverSlurmCli
     const jwt = new JwtCache(key, config.clock ?? Date.now, config.jwtLifetimeSeconds ?? 3600);
     rest = new SlurmRestClient({
       url: config.restUrl, token: (u) => jwt.token(u), operatorUser: config.operatorUser ?? 'root',
-      timeoutMs: config.requestTimeoutMs,
+      timeoutMs: config.requestTimeoutMs, perJobFetchLimit: config.perJobFetchLimit,
     });
   }
   const cli = config.cliFallback === false ? undefined : new SlurmCliClient({ binDir: config.cliBinDir, timeoutMs: config.requestTimeoutMs });

@@ -8,7 +8,7 @@
  * `nodes` must be an integer (the array form is silently ignored); unknown keys fail the whole request.
  */
 import {
-  classifySlurmErrno, SlurmError, type SlurmClient, type SlurmJob, type SlurmJobRequest, type SlurmNode,
+  classifySlurmErrno, pickJobs, SlurmError, type SlurmClient, type SlurmJob, type SlurmJobRequest, type SlurmNode,
 } from './client.ts';
 
 export interface RestClientOptions {
@@ -20,7 +20,9 @@ export interface RestClientOptions {
   operatorUser: string;
   apiVersion?: string;
   /** Per-request timeout, ms. Default 10 000. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
+  /** Above this many ids, jobsById() lists every job instead of asking one by one. Default 16. */
+  perJobFetchLimit?: number | undefined;
 }
 
 interface RestError { error?: string; error_code?: number; errno?: number; error_number?: number; description?: string }
@@ -62,6 +64,25 @@ export class SlurmRestClient implements SlurmClient {
   async jobs(): Promise<SlurmJob[]> {
     const body = await this.#request(this.opts.operatorUser, 'GET', '/jobs');
     return ((body as { jobs?: SlurmJob[] }).jobs ?? []);
+  }
+
+  /**
+   * Up to `perJobFetchLimit` jobs one by one (GET /job/{id}, ~4 KB each); more with one listing of every
+   * job slurmctld holds, which grows with MinJobAge (3.4 MB and 0.34 s for 900 jobs on the test cluster).
+   */
+  async jobsById(ids: readonly number[]): Promise<Map<number, SlurmJob>> {
+    const unique = [...new Set(ids)];
+    if (unique.length > (this.opts.perJobFetchLimit ?? 16)) return pickJobs(await this.jobs(), unique);
+    const found = await Promise.all(unique.map(async (id) => {
+      try {
+        const body = await this.#request(this.opts.operatorUser, 'GET', `/job/${id}`);
+        return ((body as { jobs?: SlurmJob[] }).jobs ?? []).find((j) => j.job_id === id) ?? null;
+      } catch (e) {
+        if (e instanceof SlurmError && e.kind === 'not_found') return null;
+        throw e;
+      }
+    }));
+    return new Map(found.filter((j): j is SlurmJob => j !== null).map((j) => [j.job_id, j]));
   }
 
   async cancel(jobId: number): Promise<void> {
