@@ -13,6 +13,7 @@ import { ApiError, ConnectionError, ProtocolError } from './client.ts';
 import { UsageError } from './config.ts';
 import { Cli, EXIT, NotLoggedInError, type Io } from './context.ts';
 import { problemLines } from './format.ts';
+import { registerAccounting } from './commands/accounting.ts';
 import { registerAdmin } from './commands/admin.ts';
 import { registerAuth } from './commands/auth.ts';
 import { registerInventory } from './commands/inventory.ts';
@@ -52,6 +53,7 @@ export function buildProgram(cli: Cli): Command {
   registerJobs(program, cli);
   registerInventory(program, cli);
   registerAdmin(program, cli);
+  registerAccounting(program, cli);
   registerSimulate(program, cli);
   return program;
 }

@@ -5,6 +5,7 @@
  * show it all. Plus authority (who may do what), tenant isolation, and bad input that changes nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { Allocation, Application, LedgerTransaction, Program, UsageReport } from '../../src/contract/accounting.ts';
 import { client, startTestServer, tenantWithOwner, waitFor, waitForJob, type Client, type TestServer } from '../helpers/server.ts';
 
@@ -164,7 +165,7 @@ describe('jobs are charged to the allocation', () => {
     expect(done.state).toBe('succeeded');
     expect(done.acceleratorType).toBe(H100); // narrowed to the allocation's type
     await waitFor(() => acme.get(`/v1/ledger?job=${r.body.id}`), (x) => x.body.items.some((t: { kind: string }) => t.kind === 'settle'), 10_000, 'the settlement');
-    const txns = (await acme.get(`/v1/ledger?job=${r.body.id}`)).body.items.map((t: unknown) => LedgerTransaction.parse(t));
+    const txns = z.array(LedgerTransaction).parse((await acme.get(`/v1/ledger?job=${r.body.id}`)).body.items);
     expect(txns.map((t) => t.kind)).toEqual(['hold', 'settle', 'release']);
     const [hold, settle, release] = txns;
     expect(hold!.serviceUnits).toBe(0.04);
@@ -254,7 +255,7 @@ describe('jobs are charged to the allocation', () => {
 
 describe('ledger, reports and isolation', () => {
   it('the ledger balances: every transaction sums to zero; balances are the sums of entries', async () => {
-    const all = (await admin.get('/v1/ledger?limit=1000')).body.items.map((t: unknown) => LedgerTransaction.parse(t));
+    const all = z.array(LedgerTransaction).parse((await admin.get('/v1/ledger?limit=1000')).body.items);
     const sums = new Map<string, number>();
     for (const t of all) {
       expect(t.entries.reduce((s, e) => s + Math.round(e.serviceUnits * 1000), 0)).toBe(0);
