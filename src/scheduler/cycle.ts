@@ -51,6 +51,8 @@ interface PartitionState {
   waiting: { job: PendingJobSnapshot; slot: number }[];
   /** The worst preemption rank among the partition's running jobs (lazy): a job ranked no better has no victim. */
   worstRunning: number | undefined;
+  /** A preemption search that failed this cycle: a job ranked no better and no smaller cannot succeed either. */
+  preemptFailed: { rank: number; need: number; cpus: number; mem: number; types: string } | undefined;
 }
 
 const devicesOf = (j: PendingJobSnapshot) => j.request.tasks * j.request.devicesPerTask;
@@ -99,7 +101,7 @@ export function cycle(snapshot: ClusterSnapshot, policy: Policy, now: Seconds): 
   const partition = (name: string): PartitionState => {
     let s = parts.get(name);
     if (!s) {
-      s = { attempts: 0, head: undefined, shadow: null, strictBlocked: false, runningList: undefined, extra: [], waiting: [], worstRunning: undefined };
+      s = { attempts: 0, head: undefined, shadow: null, strictBlocked: false, runningList: undefined, extra: [], waiting: [], worstRunning: undefined, preemptFailed: undefined };
       parts.set(name, s);
     }
     return s;
@@ -183,7 +185,14 @@ export function cycle(snapshot: ClusterSnapshot, policy: Policy, now: Seconds): 
         if (s.worstRunning >= cap) break;
       }
     }
-    const mayPreempt = reclaim || (policy.preemption.byPriority && jobPreemptRank < s.worstRunning!);
+    // Memo (only where nothing tenant-specific shapes the search: no quotas, no reservations).
+    const types = job.request.acceleratorTypes.join(',');
+    const cpus = job.request.tasks * job.request.cpusPerTask;
+    const mem = job.request.tasks * job.request.memoryMbPerTask;
+    const memo = !quota.active && !reservations.any && job.reservation === undefined;
+    const failed = memo ? s.preemptFailed : undefined;
+    const mayPreempt = reclaim || (policy.preemption.byPriority && jobPreemptRank < s.worstRunning!
+      && !(failed && jobPreemptRank >= failed.rank && need >= failed.need && cpus >= failed.cpus && mem >= failed.mem && types === failed.types));
     if (!beyondDepth && mayPreempt && running(s, job.partition).length > 0) {
       const plan = planPreemption({
         tx, job, jobRank: jobPreemptRank, candidates: victims.size ? running(s, job.partition).filter((r) => !victims.has(r.id)) : running(s, job.partition),
@@ -202,6 +211,7 @@ export function cycle(snapshot: ClusterSnapshot, policy: Policy, now: Seconds): 
         decisions.push({ kind: 'start', jobId: job.id, placement: plan.place.placement, acceleratorType: plan.place.type });
         continue;
       }
+      if (memo && !reclaim && (!failed || (jobPreemptRank <= failed.rank && need <= failed.need))) s.preemptFailed = { rank: jobPreemptRank, need, cpus, mem, types };
     }
 
     const first = s.head === undefined;
