@@ -126,9 +126,11 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return path;
 }
 
-/** Logs in through the form (password tab), and waits for the dashboard. */
+/** Logs in through the form (password tab), and waits for the dashboard. Forgets any earlier session. */
 export async function loginWithPassword(page: Page, url: string, email: string, password: string): Promise<void> {
   await page.goto(url + '/');
+  await page.evaluate(`sessionStorage.clear(); localStorage.removeItem('cheomdan.token')`);
+  await page.reload();
   await page.getByLabel('Email', { exact: true }).fill(email);
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Log in' }).click();

@@ -1,8 +1,14 @@
-/** Routes (#/dashboard, #/jobs, #/jobs/:id, #/submit, #/cluster, #/queue, #/tenants, #/users, #/account). */
+/**
+ * Routes: #/dashboard, #/jobs, #/jobs/:id, #/submit, #/cluster, #/queue, #/allocations, #/programs,
+ * #/applications(/new|/:id), #/usage, #/tenants, #/users, #/account.
+ */
 import { ErrorBox, Loading, PageTitle } from './components/common.tsx';
 import { Layout } from './components/Layout.tsx';
 import { useI18n } from './i18n/index.tsx';
 import { AccountPage } from './pages/Account.tsx';
+import { AllocationsPage } from './pages/Allocations.tsx';
+import { ApplicationsPage, ProgramsPage } from './pages/Programs.tsx';
+import { UsagePage } from './pages/Usage.tsx';
 import { ClusterPage } from './pages/Cluster.tsx';
 import { DashboardPage } from './pages/Dashboard.tsx';
 import { JobDetailPage } from './pages/JobDetail.tsx';
@@ -49,6 +55,14 @@ function Page({ route }: { route: Route }) {
       return <UsersPage />;
     case 'account':
       return <AccountPage />;
+    case 'allocations':
+      return <AllocationsPage />;
+    case 'programs':
+      return <ProgramsPage />;
+    case 'applications':
+      return <ApplicationsPage route={route} />;
+    case 'usage':
+      return <UsagePage />;
     default:
       return (
         <div className="page">

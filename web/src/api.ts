@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import * as C from '../../src/contract/index.ts';
+import * as A from '../../src/contract/accounting.ts';
 import { readEventStream } from './sse.ts';
 
 export type Job = z.infer<typeof C.Job>;
@@ -21,6 +22,13 @@ export type Whoami = z.infer<typeof C.Whoami>;
 export type Problem = z.infer<typeof C.Problem>;
 export type JobStateName = z.infer<typeof C.JobState>;
 export type JobSubmitBody = z.input<typeof C.JobSubmit>;
+export type Program = z.infer<typeof A.Program>;
+export type Application = z.infer<typeof A.Application>;
+export type Allocation = z.infer<typeof A.Allocation>;
+export type Rate = z.infer<typeof A.Rate>;
+export type LedgerTransaction = z.infer<typeof A.LedgerTransaction>;
+export type UsageReport = z.infer<typeof A.UsageReport>;
+export type ApplicationState = Application['state'];
 
 /** What GET /v1/stream sends as `event: jobs` (src/api/routes/stream.ts). */
 export const JobChangeBatch = z.array(z.object({ id: z.string(), state: C.JobState }));
@@ -156,6 +164,72 @@ export class ApiClient {
   }
   jobEvents(id: string, signal?: AbortSignal) {
     return this.call('GET', `/v1/jobs/${encodeURIComponent(id)}/events`, C.JobEventList, undefined, signal);
+  }
+
+  // programs, applications, allocations, rates, ledger, usage (issue 4)
+  programs(signal?: AbortSignal) {
+    return this.call('GET', '/v1/programs', list(A.Program), undefined, signal);
+  }
+  program(id: string, signal?: AbortSignal) {
+    return this.call('GET', `/v1/programs/${encodeURIComponent(id)}`, A.Program, undefined, signal);
+  }
+  createProgram(body: z.input<typeof A.ProgramCreate>) {
+    return this.call('POST', '/v1/programs', A.Program, body);
+  }
+  addReviewer(program: string, user: string) {
+    return this.call('POST', `/v1/programs/${encodeURIComponent(program)}/reviewers`, A.Program, { user });
+  }
+  applications(q: { program?: string; state?: ApplicationState } = {}, signal?: AbortSignal) {
+    const qs = new URLSearchParams(Object.entries(q).filter(([, v]) => v) as [string, string][]).toString();
+    return this.call('GET', `/v1/applications${qs ? `?${qs}` : ''}`, list(A.Application), undefined, signal);
+  }
+  application(id: string, signal?: AbortSignal) {
+    return this.call('GET', `/v1/applications/${encodeURIComponent(id)}`, A.Application, undefined, signal);
+  }
+  apply(body: z.input<typeof A.ApplicationCreate>) {
+    return this.call('POST', '/v1/applications', A.Application, body);
+  }
+  submitApplication(id: string) {
+    return this.call('POST', `/v1/applications/${encodeURIComponent(id)}/submit`, A.Application);
+  }
+  withdrawApplication(id: string) {
+    return this.call('POST', `/v1/applications/${encodeURIComponent(id)}/withdraw`, A.Application);
+  }
+  scoreApplication(id: string, body: z.input<typeof A.ReviewCreate>) {
+    return this.call('POST', `/v1/applications/${encodeURIComponent(id)}/reviews`, A.Application, body);
+  }
+  approveApplication(id: string, body: z.input<typeof A.ApplicationApprove>) {
+    return this.call('POST', `/v1/applications/${encodeURIComponent(id)}/approve`, z.object({ application: A.Application, allocation: A.Allocation }), body);
+  }
+  rejectApplication(id: string, reason: string) {
+    return this.call('POST', `/v1/applications/${encodeURIComponent(id)}/reject`, A.Application, { reason });
+  }
+  allocations(q: { tenant?: string; program?: string } = {}, signal?: AbortSignal) {
+    const qs = new URLSearchParams(Object.entries(q).filter(([, v]) => v) as [string, string][]).toString();
+    return this.call('GET', `/v1/allocations${qs ? `?${qs}` : ''}`, list(A.Allocation), undefined, signal);
+  }
+  allocation(id: string, signal?: AbortSignal) {
+    return this.call('GET', `/v1/allocations/${encodeURIComponent(id)}`, A.Allocation, undefined, signal);
+  }
+  suspendAllocation(id: string, reason: string) {
+    return this.call('POST', `/v1/allocations/${encodeURIComponent(id)}/suspend`, A.Allocation, { reason });
+  }
+  resumeAllocation(id: string) {
+    return this.call('POST', `/v1/allocations/${encodeURIComponent(id)}/resume`, A.Allocation);
+  }
+  rates(signal?: AbortSignal) {
+    return this.call('GET', '/v1/rates', list(A.Rate), undefined, signal);
+  }
+  createRate(body: z.input<typeof A.RateCreate>) {
+    return this.call('POST', '/v1/rates', A.Rate, body);
+  }
+  ledger(q: { job?: string; allocation?: string; limit?: number }, signal?: AbortSignal) {
+    const qs = new URLSearchParams(Object.entries(q).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)])).toString();
+    return this.call('GET', `/v1/ledger?${qs}`, list(A.LedgerTransaction), undefined, signal);
+  }
+  usage(q: { groupBy: string; from?: string; to?: string; tenant?: string }, signal?: AbortSignal) {
+    const qs = new URLSearchParams(Object.entries(q).filter(([, v]) => v) as [string, string][]).toString();
+    return this.call('GET', `/v1/reports/usage?${qs}`, A.UsageReport, undefined, signal);
   }
 
   // inventory

@@ -26,6 +26,8 @@ export interface I18n {
   setLang(lang: Lang): void;
   t(key: MessageKey, params?: Params): string;
   number(n: number, digits?: number): string;
+  /** An amount with as many decimals as its size needs (0.0006 → "0.001", 1,234.5 → "1,234.5", 98,765 → "98,765"). */
+  amount(n: number): string;
   dateTime(iso: string | number | null): string;
   /** "in 5 min", "3 h ago" — relative to now. */
   relative(iso: string | number | null): string;
@@ -73,6 +75,7 @@ export function I18nProvider({ children }: { children: ReactNode }) {
       setLang,
       t,
       number: (n, digits = 0) => numberFormat(digits).format(n),
+      amount: (n) => { const a = Math.abs(n); return numberFormat(a === 0 || a >= 10_000 ? 0 : a >= 100 ? 1 : a >= 1 ? 2 : 3).format(n); },
       dateTime: (v) => (v === null ? '—' : dtf.format(new Date(v))),
       relative: (v) => {
         if (v === null) return '—';

@@ -1,14 +1,15 @@
 /**
  * The dashboard answers "what is running, what is waiting and why, what failed" at a glance, live.
  * Each list is one page from the server (running, pending, recent failures), so it costs the same with
- * 100 or 100,000 jobs in the store. Allocations (balance, burn rate) have their panel ready for when the
- * allocation service exists; today it says so instead of showing invented numbers.
+ * 100 or 100,000 jobs in the store. The allocations panel shows each allocation's balance and burn rate
+ * (on a server without the allocation service it says so instead of showing invented numbers).
  */
 import { ErrorBox, PageTitle } from '../components/common.tsx';
 import { JobTable, useJobPages } from '../components/JobTable.tsx';
 import { useLoad, useThrottled } from '../hooks.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { useJobChanges, useSession } from '../session.tsx';
+import { AllocationsPanel } from './Allocations.tsx';
 
 const LIST = 100;
 
@@ -46,10 +47,7 @@ export function DashboardPage() {
           <span className="muted small">{cap ? t('dash.devicesInUse', { used: number(used), total: number(devices) }) : ''}</span>
           {cap ? <Meter value={used} max={devices} label={t('dash.devicesInUse', { used, total: devices })} /> : null}
         </a>
-        <section className="card stat allocations" aria-labelledby="alloc-h" data-testid="allocations">
-          <h2 id="alloc-h" className="stat-label">{t('dash.allocations')}</h2>
-          <p className="muted small">{t('dash.allocationsMissing')}</p>
-        </section>
+        <AllocationsPanel />
       </section>
       <ErrorBox error={capacity.error} />
 

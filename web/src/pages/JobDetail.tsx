@@ -4,7 +4,7 @@
  * are refetched when the live stream says the job changed.
  */
 import { useEffect, useRef, useState, type ReactNode } from 'react';
-import { ApiError, type Job } from '../api.ts';
+import { ApiError, type Job, type LedgerTransaction } from '../api.ts';
 import { ErrorBox, jobDevices, Loading, PageTitle, PendingReason, StateBadge } from '../components/common.tsx';
 import { useLoad, useTick } from '../hooks.ts';
 import { useI18n } from '../i18n/index.tsx';
@@ -18,10 +18,13 @@ export function JobDetailPage({ id }: { id: string }) {
   const s = useSession();
   const job = useLoad((signal) => s.api.job(id, signal), [s.api, id]);
   const events = useLoad((signal) => s.api.jobEvents(id, signal), [s.api, id]);
+  // The job's ledger entries (hold while it runs, settle when it ends); null where there is no ledger.
+  const ledger = useLoad((signal) => s.api.ledger({ job: id }, signal).catch(() => null), [s.api, id]);
   useJobChanges((changes, resync) => {
     if (resync || changes.some((c) => c.id === id)) {
       job.reload();
       events.reload();
+      ledger.reload();
     }
   });
 
@@ -49,7 +52,7 @@ export function JobDetailPage({ id }: { id: string }) {
         <div className="alert alert-warn" role="note"><strong>{t('job.warnings')}</strong><ul>{j.warnings.map((w) => <li key={w}>{w}</li>)}</ul></div>
       ) : null}
       <div className="grid-2">
-        <Facts job={j} />
+        <Facts job={j} ledger={ledger.data ?? null} />
         <section className="card" aria-labelledby="timeline-h">
           <h2 id="timeline-h">{t('job.timeline')}</h2>
           <ErrorBox error={events.error} />
@@ -119,7 +122,7 @@ function CancelButton({ job, onDone }: { job: Job; onDone(): void }) {
   );
 }
 
-function Facts({ job: j }: { job: Job }) {
+function Facts({ job: j, ledger }: { job: Job; ledger: { items: LedgerTransaction[] } | null }) {
   const { t, dateTime, duration, bytes, number } = useI18n();
   const s = useSession();
   useTick(10_000);
@@ -143,7 +146,7 @@ function Facts({ job: j }: { job: Job }) {
   if (j.failureReason) rows.push([t('job.failure'), j.failureReason]);
   if (j.placement) rows.push([t('job.placement'), j.placement.map((p) => `${p.node} [${p.devices.join(',')}]`).join('; ')]);
   rows.push([t('job.usage'), j.startedAt && devices > 0 ? t('job.usageValue', { hours: number((devices * ranSeconds) / 3600, 3), devices }) : j.startedAt ? duration(ranSeconds) : t('job.usageNone')]);
-  rows.push([t('job.charge'), <span className="muted">{t('job.chargeMissing')}</span>]);
+  rows.push([t('job.charge'), <Charge ledger={ledger} />]);
   rows.push([t('job.workdir'), <span className="mono">{j.workingDirectory}</span>]);
   return (
     <section className="card" aria-labelledby="facts-h">
@@ -153,6 +156,20 @@ function Facts({ job: j }: { job: Job }) {
       </dl>
     </section>
   );
+}
+
+function Charge({ ledger }: { ledger: { items: LedgerTransaction[] } | null }) {
+  const { t, amount } = useI18n();
+  if (!ledger) return <span className="muted">{t('job.chargeMissing')}</span>;
+  const settled = ledger.items.filter((x) => x.kind === 'settle');
+  if (settled.length > 0) {
+    const su = settled.reduce((a, x) => a + x.serviceUnits, 0);
+    const hours = settled.reduce((a, x) => a + x.deviceHours, 0);
+    return <span data-testid="charge">{t('job.chargeSettled', { su: amount(su), hours: amount(hours) })}</span>;
+  }
+  const held = ledger.items.filter((x) => x.kind === 'hold').reduce((a, x) => a + x.serviceUnits, 0);
+  if (held > 0) return <span data-testid="charge">{t('job.chargeHeld', { su: amount(held) })}</span>;
+  return <span className="muted">{t('job.chargeNone')}</span>;
 }
 
 /** stdout / stderr, followed live while the job runs. Keeps the text per stream across tab switches. */

@@ -6,7 +6,7 @@
  */
 import { useMemo, useState, type FormEvent } from 'react';
 import { JobSubmit } from '../../../src/contract/index.ts';
-import { ApiError, type JobSubmitBody, type Node } from '../api.ts';
+import { ApiError, type Allocation, type JobSubmitBody, type Node, type Rate } from '../api.ts';
 import { ErrorBox, Field, fieldAria, PageTitle } from '../components/common.tsx';
 import { useLoad } from '../hooks.ts';
 import { useI18n } from '../i18n/index.tsx';
@@ -61,6 +61,7 @@ interface Form {
   priority: string;
   environment: string;
   workdir: string;
+  allocation: string;
 }
 
 const num = (s: string): number | string | undefined => (s.trim() === '' ? undefined : Number.isFinite(Number(s)) ? Number(s) : s);
@@ -89,6 +90,7 @@ function toBody(f: Form): { body: JobSubmitBody; envErrors: string[] } {
     priority: num(f.priority),
     environment: Object.keys(environment).length > 0 ? environment : undefined,
     workingDirectory: f.workdir.trim() || undefined,
+    allocation: f.allocation || undefined,
   };
   if (f.mode === 'command') {
     const argv = splitArgv(f.command);
@@ -104,20 +106,23 @@ function toBody(f: Form): { body: JobSubmitBody; envErrors: string[] } {
 const FIELD_OF: Record<string, string> = {
   name: 'name', project: 'project', partition: 'partition', acceleratorTypes: 'accelerator', tasks: 'tasks',
   devicesPerTask: 'devicesPerTask', cpusPerTask: 'cpusPerTask', memoryMbPerTask: 'memoryGb', timeLimitSeconds: 'time',
-  command: 'command', script: 'script', priority: 'priority', environment: 'environment', workingDirectory: 'workdir',
+  command: 'command', script: 'script', priority: 'priority', environment: 'environment', workingDirectory: 'workdir', allocation: 'allocation',
   nodes: 'tasks', tasksPerNode: 'tasks',
 };
 const fieldOf = (path: string) => FIELD_OF[path.replace(/^body\./, '').split(/[.[]/)[0]!] ?? '';
 
 export function SubmitPage() {
-  const { t, number, duration } = useI18n();
+  const { t, number, duration, amount } = useI18n();
   const s = useSession();
   const nodes = useLoad((signal) => s.api.nodes(signal), [s.api]);
   const catalog = useLoad((signal) => s.api.acceleratorTypes(signal), [s.api]);
+  // Allocations and rates exist only where the allocation service runs; without them the estimate says so.
+  const allocations = useLoad((signal) => s.api.allocations({}, signal).catch(() => null), [s.api]);
+  const rates = useLoad((signal) => s.api.rates(signal).catch(() => null), [s.api]);
   const [f, setF] = useState<Form>({
     name: '', project: '', partition: '', accelerator: '', tasks: '1', devicesPerTask: '1', cpusPerTask: '1', memoryGb: '4',
     hours: '1', minutes: '0', mode: 'command', command: '', script: '#!/bin/bash\n#SBATCH --job-name=train\n\necho "hello from $SLURM_JOB_ID"\n', priority: '',
-    environment: '', workdir: '',
+    environment: '', workdir: '', allocation: '',
   });
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [problem, setProblem] = useState<unknown>(undefined);
@@ -136,6 +141,11 @@ export function SubmitPage() {
   const devices = (typeof body.tasks === 'number' ? body.tasks : 1) * (typeof body.devicesPerTask === 'number' ? body.devicesPerTask : 0);
   const limit = typeof body.timeLimitSeconds === 'number' ? body.timeLimitSeconds : 3600;
   const fit = freeDevices(nodes.data?.items ?? [], f.partition, f.accelerator);
+  const usable = (allocations.data?.items ?? []).filter((a) => a.state === 'active' && (s.isOperator ? a.tenant === s.me.tenant?.id : true));
+  const chosen = f.allocation ? usable.find((a) => a.id === f.allocation) : [...usable].sort((a, b) => Date.parse(a.endsAt) - Date.parse(b.endsAt))[0];
+  const cpus = (typeof body.tasks === 'number' ? body.tasks : 1) * (typeof body.cpusPerTask === 'number' ? body.cpusPerTask : 1);
+  const rate = rates.data ? worstRate(rates.data.items, devices > 0 ? 'device' : 'cpu', f.accelerator) : null;
+  const cost = rate === null ? null : ((devices > 0 ? devices : cpus) * limit * rate) / 3600;
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -251,6 +261,14 @@ export function SubmitPage() {
                 </Field>
               </>
             )}
+            {usable.length > 0 ? (
+              <Field id="allocation" label={t('submit.allocation')} error={errors.allocation}>
+                <select id="allocation" value={f.allocation} onChange={(e) => set('allocation', e.target.value)} {...fieldAria('allocation', errors.allocation)}>
+                  <option value="">{t('submit.allocationDefault')}</option>
+                  {usable.map((a: Allocation) => <option key={a.id} value={a.id}>{a.name} — {amount(a.balance.available)} SU</option>)}
+                </select>
+              </Field>
+            ) : null}
             <details>
               <summary>{t('submit.advanced')}</summary>
               <Field id="priority" label={t('submit.priority')} error={errors.priority}>{input('priority', { type: 'number', min: -1000, max: 1000 })}</Field>
@@ -267,7 +285,14 @@ export function SubmitPage() {
               {fit.total > 0 && devices > 0 ? (
                 <p className={fit.free >= devices ? '' : 'warn'}>{t('submit.capacityFit', { free: fit.free, total: fit.total, type: f.accelerator ? modelOf(f.accelerator) : '', partition: f.partition || '—' })}</p>
               ) : null}
-              <p className="muted small">{t('submit.balanceMissing')}</p>
+              {!rates.data || !allocations.data ? <p className="muted small">{t('submit.balanceMissing')}</p>
+                : rate === null ? <p className="muted small">{t('submit.noRate')}</p>
+                : cost !== null && chosen ? (
+                  <p className={cost > chosen.balance.available ? 'warn' : ''} data-testid="cost">
+                    {t('submit.cost', { su: amount(cost), rate: amount(rate), available: amount(chosen.balance.available), allocation: chosen.name })}
+                    {cost > chosen.balance.available ? <> {t('submit.costOver', { available: amount(chosen.balance.available) })}</> : null}
+                  </p>
+                ) : null}
             </section>
           </fieldset>
         </div>
@@ -289,4 +314,18 @@ function freeDevices(nodes: readonly Node[], partition: string, type: string): {
     }
   }
   return { free, total };
+}
+
+/**
+ * SU per device-hour (or CPU-hour) the server will hold for this job at most: the in-force rate of the
+ * chosen accelerator type (else the rate for any type), or for "any type" the highest device rate, as
+ * the server's worst-case submit cost does (services/accounting/enforcement.ts).
+ */
+export function worstRate(rates: readonly Rate[], resource: 'device' | 'cpu', type: string): number | null {
+  const inForce = rates.filter((r) => r.inForce && r.resource === resource && r.serviceUnitsPerHour !== null);
+  if (resource === 'cpu') return inForce[0]?.serviceUnitsPerHour ?? null;
+  const forType = (ty: string | null) => inForce.find((r) => r.acceleratorType === ty)?.serviceUnitsPerHour ?? null;
+  if (type) return forType(type) ?? forType(null);
+  const all = inForce.map((r) => r.serviceUnitsPerHour!);
+  return all.length > 0 ? Math.max(...all) : null;
 }

@@ -1,0 +1,153 @@
+/**
+ * Allocations with their balance and burn rate (GET /v1/allocations): the list page, and the dashboard's
+ * panel. Burn rate is what the ledger says was spent divided by the days the allocation has been running;
+ * "runs out" projects that pace onto what is still available, so a tenant sees early whether the
+ * allocation lasts until its end date. On a server without the allocation service the panel says so.
+ */
+import { ApiError, type Allocation } from '../api.ts';
+import { ErrorBox, Loading, PageTitle } from '../components/common.tsx';
+import { useLoad, useThrottled } from '../hooks.ts';
+import { useI18n, type MessageKey } from '../i18n/index.tsx';
+import { href } from '../router.ts';
+import { useJobChanges, useSession } from '../session.tsx';
+import { useState } from 'react';
+
+const DAY = 86_400_000;
+
+export interface Burn {
+  /** SU per day, averaged since the allocation started (0 before it starts). */
+  perDay: number;
+  /** When `available` runs out at that pace; null when nothing is being spent. */
+  runsOutAt: number | null;
+}
+
+export function burnRate(a: Allocation, now = Date.now()): Burn {
+  const started = Date.parse(a.startsAt);
+  const days = Math.max((Math.min(now, Date.parse(a.endsAt)) - started) / DAY, 1 / 24);
+  const perDay = now <= started ? 0 : (a.balance.spent + a.balance.held) / days;
+  return { perDay, runsOutAt: perDay > 0 ? now + (a.balance.available / perDay) * DAY : null };
+}
+
+export function BalanceBar({ a }: { a: Allocation }) {
+  const { t, amount } = useI18n();
+  const total = Math.max(a.balance.awarded, a.balance.spent + a.balance.held + a.balance.available, 1e-9);
+  const pct = (x: number) => `${(100 * x) / total}%`;
+  const label = t('alloc.balanceLabel', { spent: amount(a.balance.spent), held: amount(a.balance.held), available: amount(a.balance.available), awarded: amount(a.balance.awarded) });
+  return (
+    <span className="balance" role="img" aria-label={label} title={label}>
+      <span className="balance-spent" style={{ width: pct(a.balance.spent) }} />
+      <span className="balance-held" style={{ width: pct(a.balance.held) }} />
+      <span className="balance-available" style={{ width: pct(a.balance.available) }} />
+    </span>
+  );
+}
+
+export function AllocationState({ a }: { a: Allocation }) {
+  const { t } = useI18n();
+  return <span className={`badge alloc-${a.state}`} title={a.stateReason ?? undefined}>{t(`alloc.state.${a.state}` as MessageKey)}</span>;
+}
+
+const noRoute = (e: unknown) => e instanceof ApiError && e.status === 404 && /no route/.test(e.problem.detail);
+
+/** The dashboard's allocations panel: each allocation's balance and burn rate. */
+export function AllocationsPanel() {
+  const { t, amount, dateTime } = useI18n();
+  const s = useSession();
+  const list = useLoad((signal) => s.api.allocations({}, signal), [s.api]);
+  const refresh = useThrottled(list.reload, 5000);
+  useJobChanges(() => refresh()); // jobs starting and ending move holds and spending
+  const items = (list.data?.items ?? []).filter((a) => a.state !== 'expired').slice(0, 3);
+  return (
+    <section className="card stat allocations" aria-labelledby="alloc-h" data-testid="allocations">
+      <h2 id="alloc-h" className="stat-label"><a href="#/allocations">{t('dash.allocations')}</a></h2>
+      {noRoute(list.error) ? <p className="muted small">{t('dash.allocationsMissing')}</p> : <ErrorBox error={list.error} />}
+      {list.data && items.length === 0 ? (
+        <p className="muted small">{t('alloc.none')} {s.isOperator ? null : <a href="#/programs">{t('alloc.applyLink')}</a>}</p>
+      ) : null}
+      {items.map((a) => {
+        const burn = burnRate(a);
+        return (
+          <div key={a.id} className="alloc-mini" data-allocation={a.id}>
+            <div className="alloc-mini-head">
+              <strong>{a.name}</strong> <AllocationState a={a} />
+              <span className="muted small">{s.isOperator ? s.tenantName(a.tenant) : ''}</span>
+            </div>
+            <BalanceBar a={a} />
+            <div className="small">
+              {t('alloc.availableOf', { available: amount(a.balance.available), awarded: amount(a.balance.awarded) })}
+              {' · '}
+              {burn.perDay > 0 ? t('alloc.burn', { perDay: amount(burn.perDay) }) : t('alloc.noBurn')}
+              {burn.runsOutAt && burn.runsOutAt < Date.parse(a.endsAt) ? <span className="warn"> · {t('alloc.runsOut', { when: dateTime(burn.runsOutAt) })}</span> : null}
+            </div>
+          </div>
+        );
+      })}
+    </section>
+  );
+}
+
+export function AllocationsPage() {
+  const { t, amount, dateTime } = useI18n();
+  const s = useSession();
+  const list = useLoad((signal) => s.api.allocations({}, signal), [s.api]);
+  const [error, setError] = useState<unknown>(undefined);
+  const act = async (fn: () => Promise<unknown>) => {
+    try {
+      await fn();
+      setError(undefined);
+      list.reload();
+    } catch (e) {
+      setError(e);
+    }
+  };
+  return (
+    <div className="page">
+      <PageTitle title={t('alloc.title')}>{t('alloc.title')}</PageTitle>
+      <p className="muted">{t('alloc.intro')}</p>
+      <ErrorBox error={list.error ?? error} onRetry={list.reload} />
+      {!list.data ? (list.error ? null : <Loading />) : list.data.items.length === 0 ? (
+        <p className="muted">{t('alloc.none')} {s.isOperator ? null : <a href="#/programs">{t('alloc.applyLink')}</a>}</p>
+      ) : (
+        <table className="table card" data-testid="allocations-table">
+          <thead>
+            <tr>
+              <th scope="col">{t('alloc.name')}</th>
+              {s.isOperator ? <th scope="col">{t('col.tenant')}</th> : null}
+              <th scope="col">{t('col.state')}</th>
+              <th scope="col">{t('alloc.balance')}</th>
+              <th scope="col" className="num">{t('alloc.available')}</th>
+              <th scope="col" className="num">{t('alloc.spent')}</th>
+              <th scope="col" className="num">{t('alloc.burnCol')}</th>
+              <th scope="col">{t('alloc.period')}</th>
+              {s.isOperator ? <th scope="col"><span className="sr-only">{t('alloc.actions')}</span></th> : null}
+            </tr>
+          </thead>
+          <tbody>
+            {list.data.items.map((a) => {
+              const burn = burnRate(a);
+              return (
+                <tr key={a.id} data-allocation={a.id}>
+                  <th scope="row">{a.name}<div className="muted small mono">{a.id}</div>{a.application ? <a className="small" href={href('applications', a.application)}>{t('alloc.fromApplication')}</a> : null}</th>
+                  {s.isOperator ? <td>{s.tenantName(a.tenant)}</td> : null}
+                  <td><AllocationState a={a} /></td>
+                  <td style={{ minWidth: '10rem' }}><BalanceBar a={a} /><div className="muted small">{t('alloc.awarded', { n: amount(a.balance.awarded) })}{a.balance.held > 0 ? ` · ${t('alloc.held', { n: amount(a.balance.held) })}` : ''}</div></td>
+                  <td className="num">{amount(a.balance.available)}</td>
+                  <td className="num">{amount(a.balance.spent)}</td>
+                  <td className="num">{burn.perDay > 0 ? amount(burn.perDay) : '—'}{burn.runsOutAt && burn.runsOutAt < Date.parse(a.endsAt) ? <div className="warn small">{t('alloc.runsOut', { when: dateTime(burn.runsOutAt) })}</div> : null}</td>
+                  <td className="small">{dateTime(a.startsAt)} – {dateTime(a.endsAt)}</td>
+                  {s.isOperator ? (
+                    <td>
+                      {a.state === 'suspended'
+                        ? <button type="button" className="btn btn-small" onClick={() => act(() => s.api.resumeAllocation(a.id))}>{t('alloc.resume')}</button>
+                        : a.state === 'active' ? <button type="button" className="btn btn-small" onClick={() => act(() => s.api.suspendAllocation(a.id, 'suspended from the portal'))}>{t('alloc.suspend')}</button> : null}
+                    </td>
+                  ) : null}
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
