@@ -13,6 +13,8 @@
  *   load=X     optional: divide every submit time by X (X× the arrival rate, same jobs) — a stress variant,
  *              since Philly at VC sizes is lightly loaded (~13% utilisation). Default 1 (the real trace).
  *
+ *   lasThresholds=a,b,…  optional: LAS queue thresholds in device-seconds (default 3600,36000).
+ *
  * Prints one JSON summary per policy, then a Markdown comparison table. Reads the trace from ../shared (never
  * copied into the repository). Deterministic: no randomness anywhere; wallSeconds is the only varying field.
  */
@@ -32,6 +34,7 @@ const trace = args.trace ?? '../shared/traces/philly/philly.csv';
 const policies = (args.policies ?? ORDER_NAMES.join(',')).split(',') as OrderName[];
 const limitFactor = Number(args.limitFactor ?? 1);
 const load = Number(args.load ?? 1);
+const lasThresholds = args.lasThresholds ? args.lasThresholds.split(',').map(Number) : undefined;
 
 const t0 = performance.now();
 const text = readFileSync(trace, 'utf8');
@@ -45,7 +48,7 @@ console.error(`mode=${mode} load=${load} jobs=${jobs.length} nodes=${nodes.lengt
 
 const summaries = [];
 for (const order of policies) {
-  const r = simulate(jobs, nodes, makePolicy({ order, explain: 'none' }), { clock: () => performance.now() / 1000 });
+  const r = simulate(jobs, nodes, makePolicy({ order, explain: 'none', las: { thresholds: lasThresholds } }), { clock: () => performance.now() / 1000 });
   const { tenants: _tenants, ...s } = r.summary;
   console.log(JSON.stringify({ bench: 'simulator-philly', mode, load, ...s, decisionsPerSecond: Math.round(s.decisions / s.wallSeconds) }));
   summaries.push(r.summary);

@@ -148,6 +148,24 @@ const cases: Record<string, Case> = {
     },
     wantStarted: ['l'], wantReasons: { h: 'resources' },
   },
+  'multifactor with preemption by priority: a high-QOS job preempts a low one': {
+    policy: { order: 'multifactor', preemption: { byPriority: true } }, now: 1000,
+    snapshot: {
+      nodes: aCluster().nodes(1).build(),
+      running: [aJob('low').gpus(8).qos('low').runningOn(0, [['n000', [0, 1, 2, 3, 4, 5, 6, 7]]]).buildRunning()],
+      pending: [aJob('high').gpus(8).qos('high').submittedAt(900).build()],
+    },
+    wantStarted: ['high'], wantPreempted: { low: 'high' }, wantReasons: {},
+  },
+  'multifactor without preemption: the high-QOS job waits': {
+    policy: 'multifactor', now: 1000,
+    snapshot: {
+      nodes: aCluster().nodes(1).build(),
+      running: [aJob('low').gpus(8).qos('low').runningOn(0, [['n000', [0, 1, 2, 3, 4, 5, 6, 7]]]).buildRunning()],
+      pending: [aJob('high').gpus(8).qos('high').submittedAt(900).build()],
+    },
+    wantStarted: [], wantReasons: { high: 'resources' },
+  },
   'allocation exhausted': {
     policy: 'fifo',
     snapshot: {
