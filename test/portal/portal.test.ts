@@ -158,6 +158,8 @@ describe('portal (operator)', () => {
     await page.getByTestId('capacity').getByText(/PF/).first().waitFor();
     // The utilisation chart gets its samples from the live capacity refreshes.
     await page.locator('[data-testid=utilisation] canvas').waitFor({ timeout: 25_000 });
+    // And the operator's history from metered usage (the blocker has been running for a while).
+    await page.locator('[data-testid=utilisation-history] canvas').waitFor();
     await screenshot(page, 'cluster');
     // Clicking a device opens the job that holds it.
     await heat.locator(`.cell[data-job="${blocker.id}"]`).first().click();

@@ -36,6 +36,19 @@ export type JobChange = z.infer<typeof JobChangeBatch>[number];
 
 const list = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });
 
+/**
+ * GET /v1/reports/utilisation. The server declares this answer as z.unknown() (no contract schema yet),
+ * so the portal parses it with this one, written from services/accounting/reports.ts; it belongs in
+ * src/contract/accounting.ts next to UsageReport.
+ */
+export const UtilisationReport = z.object({
+  from: z.string(),
+  to: z.string(),
+  rows: z.array(z.object({
+    acceleratorType: z.string(), devices: z.number(), usedDeviceHours: z.number(), availableDeviceHours: z.number(), utilisation: z.number().nullable(),
+  })),
+});
+
 /** The server answered with a problem document. */
 export class ApiError extends Error {
   constructor(readonly status: number, readonly problem: Problem) {
@@ -230,6 +243,10 @@ export class ApiClient {
   usage(q: { groupBy: string; from?: string; to?: string; tenant?: string }, signal?: AbortSignal) {
     const qs = new URLSearchParams(Object.entries(q).filter(([, v]) => v) as [string, string][]).toString();
     return this.call('GET', `/v1/reports/usage?${qs}`, A.UsageReport, undefined, signal);
+  }
+
+  utilisation(from: string, to: string, signal?: AbortSignal) {
+    return this.call('GET', `/v1/reports/utilisation?${new URLSearchParams({ from, to })}`, UtilisationReport, undefined, signal);
   }
 
   // inventory

@@ -12,7 +12,7 @@ import { useLoad, useThrottled } from '../hooks.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { href, navigate } from '../router.ts';
 import { useJobChanges, useSession } from '../session.tsx';
-import { recordSample, UtilisationChart } from './Utilisation.tsx';
+import { recordSample, UtilisationChart, UtilisationHistory } from './Utilisation.tsx';
 
 /** Running jobs fetched to label devices; more than this and cells show "in use" without the job id. */
 const MAX_LABEL_PAGES = 10;
@@ -61,6 +61,8 @@ export function ClusterPage() {
       </section>
       <section className="card" aria-labelledby="util-h">
         <h2 id="util-h">{t('cluster.utilisation')}</h2>
+        {s.isOperator ? <UtilisationHistory /> : null}
+        <h3>{t('cluster.utilisationLive')}</h3>
         <p className="muted small">{t('cluster.utilisationHint')}</p>
         <UtilisationChart />
       </section>
