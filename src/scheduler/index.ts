@@ -6,6 +6,8 @@ export { checkFeasibility, feasibility, findPlacement, type PlaceOptions, type P
 export { makePolicy, type Policy, type PolicyConfig, type PreemptionConfig } from './policy.ts';
 export { ORDER_NAMES, BACKFILL_MODES, type OrderName, type BackfillMode } from './policies/order.ts';
 export { CapacityIndex } from './capacity.ts';
+export { ReleaseCalendar } from './calendar.ts';
+export { QuotaLedger } from './quotas.ts';
 export { FairShare, advanceUsage } from './fairshare.ts';
 export { forwardStarts, type Release, type Estimate } from './estimate.ts';
 export { Assumptions } from './assume.ts';
