@@ -23,6 +23,7 @@ import type { z } from 'zod';
 export const OPERATIONS_TENANT = 'operations';
 export const DEFAULT_PROJECT = 'default';
 const AUTH_CACHE_MS = 5_000;
+const PROJECT_CACHE_MS = 5_000;
 const TOUCH_EVERY_MS = 60_000;
 
 export interface IssuedToken {
@@ -32,6 +33,8 @@ export interface IssuedToken {
 
 export class IdentityService {
   private readonly authCache = new Map<string, { actor: Actor; token: ApiTokenRecord; until: number }>();
+  private readonly projectCache = new Map<string, { projects: ProjectRecord[]; until: number }>();
+  private operationsTenantId: string | null | undefined;
 
   constructor(private readonly ctx: ServiceContext) {}
 
@@ -211,6 +214,7 @@ export class IdentityService {
       id: asProjectId(this.ctx.ids('prj')), tenantId: asTenantId(tenantId), slug: input.slug, name: input.name, description: input.description, createdAt: now,
     };
     await this.ctx.store.projects.create(p);
+    this.projectCache.delete(tenantId);
     return p;
   }
 
@@ -231,18 +235,21 @@ export class IdentityService {
   async resolveProject(actor: Actor, idOrSlug: string | undefined): Promise<ProjectRecord> {
     const { store } = this.ctx;
     let tenantId = actor.tenantId;
-    if (tenantId === null) tenantId = (await store.tenants.getBySlug(OPERATIONS_TENANT))?.id ?? null;
+    if (tenantId === null) {
+      this.operationsTenantId ??= (await store.tenants.getBySlug(OPERATIONS_TENANT))?.id ?? null;
+      tenantId = this.operationsTenantId;
+    }
+    const own = tenantId ? await this.tenantProjects(tenantId) : [];
     if (idOrSlug !== undefined) {
-      const byId = await store.projects.get(asProjectId(idOrSlug));
-      if (byId && (actor.isOperator || byId.tenantId === actor.tenantId)) return byId;
-      const bySlug = tenantId ? await store.projects.getBySlug(asTenantId(tenantId), idOrSlug) : undefined;
-      if (bySlug) return bySlug;
+      const mine = own.find((p) => p.id === idOrSlug || p.slug === idOrSlug);
+      if (mine) return mine;
+      const byId = actor.isOperator ? await store.projects.get(asProjectId(idOrSlug)) : undefined;
+      if (byId) return byId;
       throw new CheomdanError('validation_failed', `no project "${idOrSlug}" in your organization; list them with \`cheomdan projects list\``, {
         errors: [{ path: 'project', message: `unknown project "${idOrSlug}"` }],
       });
     }
-    const projects = tenantId ? await store.projects.listByTenant(asTenantId(tenantId)) : [];
-    const p = projects.find((x) => x.slug === DEFAULT_PROJECT) ?? projects[0];
+    const p = own.find((x) => x.slug === DEFAULT_PROJECT) ?? own[0];
     if (!p) {
       throw new CheomdanError('validation_failed', 'your organization has no project; create one with `cheomdan projects create`', {
         errors: [{ path: 'project', message: 'no project to charge the job to' }],
@@ -252,6 +259,20 @@ export class IdentityService {
   }
 
   // ---- internals -----------------------------------------------------------------------------------------
+
+  /**
+   * A tenant's projects, cached for PROJECT_CACHE_MS: every submission resolves its project, and projects
+   * change rarely (this process clears the cache when it creates one; another replica's new project is
+   * seen within that time).
+   */
+  private async tenantProjects(tenantId: string): Promise<ProjectRecord[]> {
+    const now = this.ctx.clock();
+    const hit = this.projectCache.get(tenantId);
+    if (hit && hit.until > now) return hit.projects;
+    const projects = await this.ctx.store.projects.listByTenant(asTenantId(tenantId));
+    this.projectCache.set(tenantId, { projects, until: now + PROJECT_CACHE_MS });
+    return projects;
+  }
 
   private defaultProject(tenantId: string, now: number): ProjectRecord {
     return {

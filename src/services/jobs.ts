@@ -16,12 +16,13 @@ import type { ResourceRequest } from '../core/resources.ts';
 import { asAcceleratorType, asJobId, asPartition, asTenantId, asUserId, type AllocationId } from '../core/ids.ts';
 import { expandLogPattern, parseSbatchScript, resolveAcceleratorType } from '../core/sbatch.ts';
 import type { JobSubmit } from '../contract/jobs.ts';
-import type { JobEventRecord, JobRecord, ProjectRecord } from '../store/records.ts';
+import type { JobEventRecord, JobRecord, NewJobEvent, ProjectRecord } from '../store/records.ts';
 import { assertVisible, tenantScope, type Actor } from './actor.ts';
 import type { ServiceContext } from './context.ts';
 import type { IdentityService } from './identity.ts';
 import type { JobControl } from './jobControl.ts';
 import type { ChangeFeed } from './changes.ts';
+import { GroupCommit } from './groupCommit.ts';
 
 export interface JobListFilter {
   states?: readonly jobState.JobState[] | undefined;
@@ -35,6 +36,9 @@ export interface JobListFilter {
 const shellQuote = (s: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`);
 
 export class JobService {
+  /** Submissions arriving together share one transaction (group commit); each is acknowledged once durable. */
+  private readonly inserts: GroupCommit<{ job: JobRecord; event: NewJobEvent }, JobRecord>;
+
   constructor(
     private readonly ctx: ServiceContext,
     private readonly identity: IdentityService,
@@ -42,7 +46,13 @@ export class JobService {
     private readonly changes?: ChangeFeed,
     /** Chooses the allocation a job is charged to and refuses one it cannot cover (services/accounting). */
     private readonly accounting?: { checkSubmit(project: ProjectRecord, request: ResourceRequest, allocation: string | undefined): Promise<{ allocationId: string | null; request: ResourceRequest }> },
-  ) {}
+  ) {
+    this.inserts = new GroupCommit(ctx.store, async (tx, { job, event }) => {
+      const inserted = await tx.jobs.insert(job);
+      await tx.events.append(event);
+      return inserted;
+    });
+  }
 
   async submit(actor: Actor, body: JobSubmit): Promise<JobRecord> {
     const problems: FieldProblem[] = [];
@@ -101,10 +111,8 @@ export class JobService {
       stderrPath: logPaths.stderr ? expand(logPaths.stderr) : join(jobDir, 'stderr.log'),
       warnings, attempt: 0, preemptionCount: 0, failureReason: null, allocationId: charged.allocationId as AllocationId | null, updatedAt: now,
     };
-    const stored = await this.ctx.store.transaction(async (tx) => {
-      const inserted = await tx.jobs.insert(job);
-      await tx.events.append({ jobId: id, at: now, kind: 'state', fromState: null, toState: 'pending', message: `submitted by ${actor.user.email}` });
-      return inserted;
+    const stored = await this.inserts.submit({
+      job, event: { jobId: id, at: now, kind: 'state', fromState: null, toState: 'pending', message: `submitted by ${actor.user.email}` },
     });
     this.control.wake(stored);
     this.changes?.publish({ jobId: id, tenantId: stored.tenantId, state: 'pending' });
