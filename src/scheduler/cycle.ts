@@ -34,7 +34,7 @@ import { planPreemption } from './preemption.ts';
 import { QuotaLedger } from './quotas.ts';
 import { Reservations } from './reservations.ts';
 import type {
-  ClusterSnapshot, CycleResult, Decision, FeasibilityResult, PendingExplanation, PendingJobSnapshot, PriorityBreakdown,
+  ClusterSnapshot, CycleResult, Decision, PendingExplanation, PendingJobSnapshot, PriorityBreakdown,
   RunningJobSnapshot, Seconds,
 } from './types.ts';
 

@@ -49,7 +49,7 @@ export function candidateGroups(index: CapacityIndex, partition: string, r: Reso
   return out;
 }
 
-const nodeOk = (idx: CapacityIndex, ni: number, o: PlaceOptions): boolean =>
+const nodeOk = (ni: number, o: PlaceOptions): boolean =>
   (!o.allowedNodes || o.allowedNodes.has(ni)) && !(o.excludedNodes && o.excludedNodes.has(ni));
 
 /** Is the job one that goes on a single node of this group? */
@@ -68,7 +68,7 @@ function placeSingle(idx: CapacityIndex, g: SlotGroup, r: ResourceRequest, o: Pl
     if (bucket.size === 0) continue;
     for (const s of bucket) {
       const ni = idx.slotNode[s]!;
-      if (idx.cpuFree[ni]! >= cpus && idx.memFree[ni]! >= mem && nodeOk(idx, ni, o)) return { s, k };
+      if (idx.cpuFree[ni]! >= cpus && idx.memFree[ni]! >= mem && nodeOk(ni, o)) return { s, k };
     }
   }
   return null;
@@ -106,7 +106,7 @@ function placeMulti(idx: CapacityIndex, g: SlotGroup, r: ResourceRequest, o: Pla
   let labelled = false;
   for (const s of full) {
     const ni = idx.slotNode[s]!;
-    if (idx.cpuFree[ni]! >= tpn * r.cpusPerTask && idx.memFree[ni]! >= tpn * r.memoryMbPerTask && nodeOk(idx, ni, o)) {
+    if (idx.cpuFree[ni]! >= tpn * r.cpusPerTask && idx.memFree[ni]! >= tpn * r.memoryMbPerTask && nodeOk(ni, o)) {
       eligible.push(s);
       const l = idx.nodeLabels[ni]!;
       if (l.rack !== undefined || l.switch !== undefined || l.nvlinkDomain !== undefined) labelled = true;
@@ -144,7 +144,7 @@ function placeCpuOnly(idx: CapacityIndex, g: SlotGroup, r: ResourceRequest, o: P
   const seen = new Set<number>();
   for (const s of g.slots) {
     const ni = idx.slotNode[s]!;
-    if (seen.has(ni) || !idx.nodeUp[ni] || !nodeOk(idx, ni, o)) continue;
+    if (seen.has(ni) || !idx.nodeUp[ni] || !nodeOk(ni, o)) continue;
     seen.add(ni);
     const byCpu = r.cpusPerTask > 0 ? Math.floor(idx.cpuFree[ni]! / r.cpusPerTask) : left;
     const byMem = r.memoryMbPerTask > 0 ? Math.floor(idx.memFree[ni]! / r.memoryMbPerTask) : left;
