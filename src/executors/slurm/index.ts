@@ -56,7 +56,7 @@ export interface SlurmExecutorConfig {
   retry?: RetryPolicy | undefined;
   restCooldownMs?: number | undefined;
   requestTimeoutMs?: number | undefined;
-  /** observe() and start() ask for up to this many jobs one by one (GET /job/{id}), more by one listing. Default 16. */
+  /** observe() and start() ask for up to this many jobs one by one (GET /job/{id}), more by one listing. Default 64. */
   perJobFetchLimit?: number | undefined;
   startTimeoutMs?: number | undefined;
   startPollMs?: number | undefined;

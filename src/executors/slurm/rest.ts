@@ -21,7 +21,7 @@ export interface RestClientOptions {
   apiVersion?: string;
   /** Per-request timeout, ms. Default 10 000. */
   timeoutMs?: number | undefined;
-  /** Above this many ids, jobsById() lists every job instead of asking one by one. Default 16. */
+  /** Above this many ids, jobsById() lists every job instead of asking one by one. Default 64. */
   perJobFetchLimit?: number | undefined;
 }
 
@@ -72,17 +72,23 @@ export class SlurmRestClient implements SlurmClient {
    */
   async jobsById(ids: readonly number[]): Promise<Map<number, SlurmJob>> {
     const unique = [...new Set(ids)];
-    if (unique.length > (this.opts.perJobFetchLimit ?? 16)) return pickJobs(await this.jobs(), unique);
-    const found = await Promise.all(unique.map(async (id) => {
-      try {
-        const body = await this.#request(this.opts.operatorUser, 'GET', `/job/${id}`);
-        return ((body as { jobs?: SlurmJob[] }).jobs ?? []).find((j) => j.job_id === id) ?? null;
-      } catch (e) {
-        if (e instanceof SlurmError && e.kind === 'not_found') return null;
-        throw e;
+    if (unique.length > (this.opts.perJobFetchLimit ?? 64)) return pickJobs(await this.jobs(), unique);
+    const out = new Map<number, SlurmJob>();
+    let next = 0;
+    // at most 8 requests in flight: slurmrestd and slurmctld serve them in parallel, but not without bound
+    await Promise.all(Array.from({ length: Math.min(8, unique.length) }, async () => {
+      while (next < unique.length) {
+        const id = unique[next++] as number;
+        try {
+          const body = await this.#request(this.opts.operatorUser, 'GET', `/job/${id}`);
+          const job = ((body as { jobs?: SlurmJob[] }).jobs ?? []).find((j) => j.job_id === id);
+          if (job) out.set(id, job);
+        } catch (e) {
+          if (!(e instanceof SlurmError && e.kind === 'not_found')) throw e;
+        }
       }
     }));
-    return new Map(found.filter((j): j is SlurmJob => j !== null).map((j) => [j.job_id, j]));
+    return out;
   }
 
   async cancel(jobId: number): Promise<void> {

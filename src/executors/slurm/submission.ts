@@ -139,12 +139,18 @@ function taskScript(workingDirectory: string): string {
     'cheomdan_child=$!',
     'trap : TERM HUP USR1 USR2',
     'while :; do wait "$cheomdan_child"; cheomdan_rc=$?; kill -0 "$cheomdan_child" 2>/dev/null || break; done',
-    "trap '' TERM",
-    'kill -TERM 0 2>/dev/null',
-    // the rest of our process group, read from /proc with builtins only (a pgrep or $(...) would be in it)
-    'cheomdan_others() { cheomdan_left=; for f in /proc/[0-9]*/stat; do read -r s < "$f" 2>/dev/null || continue; p=${f#/proc/}; p=${p%/stat}; [ "$p" = $$ ] && continue; s=${s##*) }; set -- $s; [ "$3" = $$ ] && cheomdan_left="$cheomdan_left $p"; done; }',
-    'for i in 1 2 3 4 5 6 7 8 9 10; do cheomdan_others; [ -z "$cheomdan_left" ] && break; sleep 0.1; done',
-    '[ -n "$cheomdan_left" ] && kill -KILL $cheomdan_left 2>/dev/null',
+    // only as the leader of its own process group, which slurmstepd makes every task: else "kill 0"
+    // would reach whoever started us
+    'read -r s < /proc/$$/stat; s=${s##*) }; set -- $s',
+    'if [ "$3" = $$ ]; then',
+    "  trap '' TERM",
+    '  kill -TERM 0 2>/dev/null',
+    // the rest of our process group (zombies aside), read from /proc with builtins only (a pgrep or $(...)
+    // would be in it)
+    '  cheomdan_others() { cheomdan_left=; for f in /proc/[0-9]*/stat; do read -r s < "$f" 2>/dev/null || continue; p=${f#/proc/}; p=${p%/stat}; [ "$p" = $$ ] && continue; s=${s##*) }; set -- $s; [ "$1" != Z ] && [ "$3" = $$ ] && cheomdan_left="$cheomdan_left $p"; done; }',
+    '  for i in 1 2 3 4 5 6 7 8 9 10; do cheomdan_others; [ -z "$cheomdan_left" ] && break; sleep 0.1; done',
+    '  [ -n "$cheomdan_left" ] && kill -KILL $cheomdan_left 2>/dev/null',
+    'fi',
     'exit "$cheomdan_rc"',
   ].join('\n');
 }
