@@ -51,7 +51,12 @@ export const portalRoutes = (opts: PortalOptions = {}): FastifyPluginAsync => as
     url: '/*',
     schema: { hide: true },
     handler: async (req, reply) => {
-      const path = decodeURIComponent(req.url.split('?')[0] ?? '/');
+      let path: string;
+      try {
+        path = decodeURIComponent(req.url.split('?')[0] ?? '/');
+      } catch {
+        return reply.callNotFound(); // malformed %-escape
+      }
       if (isApiPath(path)) return reply.callNotFound();
       if (!existsSync(join(dir, 'index.html'))) {
         return reply.code(503).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(MISSING_PAGE(dir));
