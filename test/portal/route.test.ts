@@ -68,7 +68,7 @@ describe('portal route', () => {
       const r = await app.inject({ url });
       expect(r.body, url).not.toContain('outside the portal');
     }
-    expect((await app.inject({ url: '/%E0%A4%A' })).statusCode).toBe(404); // a malformed escape is not a 500
+    expect((await app.inject({ url: '/%E0%A4%A' })).statusCode).toBe(400); // a malformed escape is the client's error, not a 500
   });
 
   it('says how to build the portal when web/dist is missing', async () => {
