@@ -211,7 +211,7 @@ export class AllocationService {
       await tx.audit.append({ at: now, actorUserId: actor.user.id, action: 'allocation.adjust', subject: id, detail: { serviceUnits: amount / 1000, reason: input.reason } });
       return al;
     });
-    this.enforcement.scheduleRefresh();
+    this.enforcement.scheduleRefresh(id);
     return this.view(a);
   }
 
@@ -220,7 +220,7 @@ export class AllocationService {
     requireOperator(actor, 'release tranches');
     const now = this.ctx.clock();
     const a = await this.ctx.store.transaction((tx) => this.releaseIn(tx, id, now, actor.user.id, why));
-    this.enforcement.scheduleRefresh();
+    this.enforcement.scheduleRefresh(id);
     return this.view(a);
   }
 
@@ -359,7 +359,7 @@ export class AllocationService {
         }
       }
     });
-    this.enforcement.scheduleRefresh();
+    this.enforcement.scheduleRefresh(allocationId);
     return (await this.ctx.store.allocationReports.get(reportId))!;
   }
 

@@ -42,6 +42,8 @@ export function parseAccountingMode(v: string | undefined): AccountingMode {
 const HALF_LIFE_MS = 7 * 24 * 3600 * 1000;
 /** Usage older than this is not read for fair share (it weighs under 2⁻⁴). */
 const USAGE_WINDOW_MS = 4 * HALF_LIFE_MS;
+/** Fair-share usage is re-read at most this often (it moves slowly; balances are re-read on every change). */
+const USAGE_REFRESH_MS = 60_000;
 
 export const rateOf = (r: { id: number; resource: string; acceleratorType: string | null; value: number; effectiveFrom: number }): Rate =>
   ({ id: r.id, resource: r.resource as Rate['resource'], acceleratorType: r.acceleratorType, value: r.value, effectiveFrom: r.effectiveFrom });
@@ -68,7 +70,8 @@ export class AccountingService implements AccountingHooks {
   /** Allocations whose hold was refused, with the balance then: blocked until that balance changes. */
   private readonly refused = new Map<string, MilliSu>();
   private refreshing: Promise<void> | undefined;
-  private refreshAgain = false;
+  private dirty: Set<string> | 'all' = new Set();
+  private usageReadAt = -Infinity;
   private memo: { key: string; value: Pick<ClusterSnapshot, 'quotas' | 'usage' | 'blockedAllocations'> } | undefined;
   private version = 0;
 
@@ -105,7 +108,7 @@ export class AccountingService implements AccountingHooks {
         memo: cost.how,
       });
     }
-    this.scheduleRefresh();
+    this.scheduleRefresh(al.id);
   }
 
   async settle(tx: Store, job: JobRecord, endedAt: number): Promise<void> {
@@ -139,7 +142,7 @@ export class AccountingService implements AccountingHooks {
       process.stderr.write(`cheomdan: settling ${job.id} attempt ${job.attempt} (test delay ${delay} ms)\n`);
       await new Promise((r) => setTimeout(r, delay));
     }
-    this.scheduleRefresh();
+    this.scheduleRefresh(held.allocationId);
   }
 
   snapshotInputs(now: number): Pick<ClusterSnapshot, 'quotas' | 'usage' | 'blockedAllocations'> {
@@ -282,19 +285,24 @@ export class AccountingService implements AccountingHooks {
     this.version++;
   }
 
-  /** Re-reads allocations, balances and recent usage (after the caller's transaction has committed). */
-  scheduleRefresh(): void {
-    if (this.refreshing) {
-      this.refreshAgain = true;
-      return;
-    }
+  /**
+   * Re-reads, after the caller's transaction has committed: the balances of `allocationId` (a hold or
+   * settlement touched only that one), or everything (an allocation was created or changed state). Refreshes
+   * coalesce; fair-share usage is re-read at most once a minute.
+   */
+  scheduleRefresh(allocationId?: string | null): void {
+    if (allocationId && this.dirty !== 'all') this.dirty.add(allocationId);
+    else this.dirty = 'all';
+    if (this.refreshing) return;
     this.refreshing = (async () => {
       try {
-        do {
-          this.refreshAgain = false;
+        while (this.dirty === 'all' || this.dirty.size > 0) {
           await new Promise((r) => setTimeout(r, 0));
-          await this.refresh();
-        } while (this.refreshAgain);
+          const what = this.dirty;
+          this.dirty = new Set();
+          if (what === 'all') await this.refresh();
+          else await this.refreshBalances([...what]);
+        }
       } catch (e) {
         this.ctx.log.error({ err: e }, 'accounting: refreshing the allocation cache failed');
       } finally {
@@ -308,28 +316,48 @@ export class AccountingService implements AccountingHooks {
     while (this.refreshing) await this.refreshing;
   }
 
+  /** Reads every allocation and its balances, and fair-share usage. */
   async refresh(): Promise<void> {
     const { store } = this.ctx;
-    const now = this.ctx.clock();
-    const [allocations, balances, recent] = await Promise.all([
-      store.allocations.list(),
-      store.ledger.balances('allocation:'),
-      store.ledger.list({ kinds: ['settle'], from: now - USAGE_WINDOW_MS }),
-    ]);
+    const allocations = await store.allocations.list();
+    const balances = await store.ledger.balancesOf(allocations.map((a) => allocationAccount(a.id, 'available')));
     const cache = new Map<string, CacheEntry>();
     for (const a of allocations) cache.set(a.id, { allocation: a, available: balances.get(allocationAccount(a.id, 'available')) ?? 0 });
-    for (const [id, at] of this.refused) if (cache.get(id)?.available !== at) this.refused.delete(id);
+    this.cache = cache;
+    this.forgetRefusals();
+    await this.refreshUsage(true);
+    this.version++;
+  }
+
+  private async refreshBalances(ids: readonly string[]): Promise<void> {
+    const balances = await this.ctx.store.ledger.balancesOf(ids.map((id) => allocationAccount(id, 'available')));
+    for (const id of ids) {
+      const e = this.cache.get(id);
+      if (e) this.cache.set(id, { ...e, available: balances.get(allocationAccount(id, 'available')) ?? 0 });
+    }
+    this.forgetRefusals();
+    await this.refreshUsage(false);
+    this.version++;
+  }
+
+  /** A refused allocation stays blocked until its balance changes. */
+  private forgetRefusals(): void {
+    for (const [id, at] of this.refused) if (this.cache.get(id)?.available !== at) this.refused.delete(id);
+  }
+
+  private async refreshUsage(force: boolean): Promise<void> {
+    const now = this.ctx.clock();
+    if (!force && now - this.usageReadAt < USAGE_REFRESH_MS) return;
+    this.usageReadAt = now;
     const byTenant: Record<string, number> = {};
     const byProject: Record<string, number> = {};
-    for (const t of recent) {
-      const w = Math.pow(0.5, Math.max(0, now - t.at) / HALF_LIFE_MS);
-      const ds = (t.deviceMs / 1000) * w;
-      if (t.tenantId) byTenant[t.tenantId] = (byTenant[t.tenantId] ?? 0) + ds;
-      if (t.projectId) byProject[t.projectId] = (byProject[t.projectId] ?? 0) + ds;
+    for (const r of await this.ctx.store.ledger.settledByDay(now - USAGE_WINDOW_MS)) {
+      const mid = r.day * 86_400_000 + 43_200_000;
+      const ds = (r.deviceMs / 1000) * Math.pow(0.5, Math.max(0, now - mid) / HALF_LIFE_MS);
+      if (r.tenantId) byTenant[r.tenantId] = (byTenant[r.tenantId] ?? 0) + ds;
+      if (r.projectId) byProject[r.projectId] = (byProject[r.projectId] ?? 0) + ds;
     }
-    this.cache = cache;
     this.decayed = { byTenant, byProject };
-    this.version++;
   }
 }
 

@@ -47,6 +47,8 @@ export interface AccountingStore {
     list(f?: LedgerFilter): Promise<LedgerTxnRecord[]>;
     balance(account: string): Promise<number>;
     balances(prefix?: string): Promise<Map<string, number>>;
+    balancesOf(accounts: readonly string[]): Promise<Map<string, number>>;
+    settledByDay(from: number): Promise<{ tenantId: string | null; projectId: string | null; day: number; deviceMs: number }[]>;
   };
   outputs: {
     create(o: OutputRecord): Promise<OutputRecord>;
@@ -97,6 +99,8 @@ export function bindAccounting(ctx: QueryContext): AccountingStore {
       list: (f) => ledger.listTxns(ctx, f),
       balance: (a) => ledger.accountBalance(ctx, a),
       balances: (p) => ledger.balancesByPrefix(ctx, p),
+      balancesOf: (a) => ledger.balancesOf(ctx, a),
+      settledByDay: (from) => ledger.settledByDay(ctx, from),
     },
     outputs: {
       create: (o) => outputs.createOutput(ctx, o),

@@ -87,3 +87,24 @@ export async function balancesByPrefix(ctx: QueryContext, prefix = ''): Promise<
   for (const r of await q.execute()) out.set(r.account, Number(r.s));
   return out;
 }
+
+/** Balances of the given accounts (missing ones are absent from the map); uses the account index. */
+export async function balancesOf(ctx: QueryContext, accounts: readonly string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (let i = 0; i < accounts.length; i += 500) {
+    const chunk = accounts.slice(i, i + 500);
+    const rows = await adb(ctx).selectFrom('ledger_entries').select(['account', sql<string>`sum(amount)`.as('s')]).where('account', 'in', chunk).groupBy('account').execute();
+    for (const r of rows) out.set(r.account, Number(r.s));
+  }
+  return out;
+}
+
+/** Settled device-milliseconds per tenant, project and day (UTC) since `from`: fair share's input. */
+export async function settledByDay(ctx: QueryContext, from: number): Promise<{ tenantId: string | null; projectId: string | null; day: number; deviceMs: number }[]> {
+  const day = sql<number>`(at - (at % 86400000)) / 86400000`;
+  const rows = await adb(ctx).selectFrom('ledger_transactions')
+    .select(['tenant_id', 'project_id', day.as('day'), sql<string>`sum(device_ms)`.as('ms')])
+    .where('kind', '=', 'settle').where('at', '>=', from)
+    .groupBy(['tenant_id', 'project_id', day]).execute();
+  return rows.map((r) => ({ tenantId: r.tenant_id, projectId: r.project_id, day: Number(r.day), deviceMs: Number(r.ms) }));
+}
