@@ -267,3 +267,15 @@ describe('release calendar', () => {
     expect(t[0]).toBe(20);
   });
 });
+
+describe('scan depth', () => {
+  it('is per partition: a backlog in one partition does not hide another partition\'s jobs', () => {
+    const nodes = aCluster().nodes(1, { partition: 'a', prefix: 'a' }).nodes(1, { partition: 'b', prefix: 'b' }).build();
+    const running = [aJob('ra').gpus(8).partition('a').runningOn(0, [['a000', [0, 1, 2, 3, 4, 5, 6, 7]]]).buildRunning()];
+    const backlog = Array.from({ length: 20 }, (_, i) => aJob(`a${i}`).gpus(8).partition('a').submittedAt(i).build());
+    const late = aJob('b-late').gpus(8).partition('b').submittedAt(100).build();
+    const r = cycle({ nodes, running, pending: [...backlog, late] }, makePolicy({ order: 'fifo', scanDepth: 5 }), 200);
+    expect(started(r)).toEqual(['b-late']);
+    expect(r.pending).toHaveLength(20);
+  });
+});

@@ -6,7 +6,8 @@
  * 1. snapshot  — the free-capacity index (the caller's, or built from nodes + running), quota ledger,
  *                reservations, fair share; all changes below are mutate-then-undo on the index.
  * 2. order     — rank every pending job with the order policy (ties: earlier submission, higher user
- *                priority, job id), so the same input always gives the same order.
+ *                priority, job id), so the same input always gives the same order; only the first
+ *                `scanDepth` jobs of each partition are sorted and examined, the rest get a cheap reason.
  * 3. nominate  — walk the queue; per partition at most `queueDepth` full placement attempts. A job that can
  *                never fit, is out of quota, waits for its reservation or its allocation gets its reason
  *                without a placement attempt. Blocked jobs gate the jobs behind them by the backfill mode:
@@ -28,7 +29,7 @@ import { forwardStarts, type Release } from './estimate.ts';
 import { explainMessage, type ExplainDetail } from './explain.ts';
 import { candidateGroups, feasibility, findPlacement, type PlaceOptions } from './placement.ts';
 import { orderContext } from './context.ts';
-import { orderQueue } from './queue.ts';
+import { orderQueueByPartition } from './queue.ts';
 import type { Policy } from './policy.ts';
 import { planPreemption } from './preemption.ts';
 import { QuotaLedger } from './quotas.ts';
@@ -75,7 +76,7 @@ export function cycle(snapshot: ClusterSnapshot, policy: Policy, now: Seconds): 
   const pendingIn = snapshot.pending;
   const ranks = new Float64Array(pendingIn.length);
   for (let i = 0; i < pendingIn.length; i++) ranks[i] = order.rank(pendingIn[i]!, ctx);
-  const { head: entries, rest } = orderQueue(pendingIn, ranks, policy.scanDepth);
+  const { head: entries, rest } = orderQueueByPartition(pendingIn, ranks, policy.scanDepth);
   const preemptRank = order.preemptRank ?? order.rank;
   const runningRank = order.preemptRank ?? order.runningRank ?? order.rank;
   const runRank = (r: RunningJobSnapshot) => runningRank(r, ctx);

@@ -5,7 +5,7 @@
  * Defaults (each says where it comes from):
  *   queueDepth 100          Slurm's default_queue_depth: full placement attempts per partition per cycle;
  *                           jobs beyond it still get a (cheap) reason.
- *   scanDepth 1000          jobs examined per cycle, across partitions, in rank order (Slurm's
+ *   scanDepth 1000          jobs examined per cycle in each partition, in rank order (Slurm's
  *                           bf_max_job_test is 500–1000 in practice); the rest get a cheap "priority" reason
  *                           and are not even sorted, so a cycle with 100,000 pending jobs stays in budget.
  *   forwardReleases 5000    release events one forward simulation may replay (the shadow and the estimates);

@@ -4,6 +4,9 @@
  * `depth`-th smallest rank is found by quickselect (O(n)), only the jobs at or below it are sorted, and the
  * rest keep their input order and get a cheap reason. Ties are broken by submission, user priority and id,
  * so the order is total and the result deterministic.
+ *
+ * The depth is per partition (`orderQueueByPartition`): partitions are separate queues, and a long backlog
+ * in one must not hide another's jobs from the cycle.
  */
 import type { PendingJobSnapshot } from './types.ts';
 
@@ -63,5 +66,31 @@ export function orderQueue(pending: readonly PendingJobSnapshot[], ranks: Float6
     const r = ranks[i]!;
     if (r > threshold || (cut.size > 0 && cut.has(pending[i]!.id))) rest.push({ job: pending[i]!, rank: r });
   }
+  return { head, rest };
+}
+
+/** `orderQueue` per partition (each its own `depth`), the examined jobs merged in rank order. */
+export function orderQueueByPartition(pending: readonly PendingJobSnapshot[], ranks: Float64Array, depth: number): { head: Ranked[]; rest: Ranked[] } {
+  let mixed = false;
+  const first = pending[0]?.partition;
+  for (let i = 1; i < pending.length && !mixed; i++) mixed = pending[i]!.partition !== first;
+  if (!mixed || pending.length <= depth) return orderQueue(pending, ranks, depth);
+  const byPartition = new Map<string, number[]>();
+  for (let i = 0; i < pending.length; i++) {
+    const p = pending[i]!.partition as string;
+    const l = byPartition.get(p);
+    if (l) l.push(i); else byPartition.set(p, [i]);
+  }
+  if (byPartition.size <= 1) return orderQueue(pending, ranks, depth);
+  const head: Ranked[] = [];
+  const rest: Ranked[] = [];
+  for (const idx of byPartition.values()) {
+    const sub = idx.map((i) => pending[i]!);
+    const subRanks = Float64Array.from(idx, (i) => ranks[i]!);
+    const o = orderQueue(sub, subRanks, depth);
+    for (const x of o.head) head.push(x);
+    for (const x of o.rest) rest.push(x);
+  }
+  head.sort(compareRanked);
   return { head, rest };
 }
