@@ -155,5 +155,14 @@ describe('portal: programs, applications, allocations', () => {
     await page.goto(`${s.url}/#/usage`);
     await page.getByTestId('usage').getByRole('cell', { name: 'nvidia-h100-sxm-80gb' }).waitFor();
     await screenshot(page, 'usage');
+    // The same pages in Korean.
+    await page.getByTestId('lang').selectOption('ko');
+    await page.goto(`${s.url}/#/dashboard`);
+    await page.getByTestId('allocations').getByText(/SU 사용 가능/).waitFor();
+    await screenshot(page, 'dashboard-allocation-ko');
+    await page.goto(`${s.url}/#/applications`);
+    await page.getByTestId('applications-table').getByText('승인됨').waitFor();
+    await screenshot(page, 'applications-ko');
+    await page.getByTestId('lang').selectOption('en');
   });
 });
