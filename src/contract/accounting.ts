@@ -216,3 +216,32 @@ export type OutputCreate = z.infer<typeof OutputCreate>;
 export type ReportCreate = z.infer<typeof ReportCreate>;
 export type ReviewCreate = z.infer<typeof ReviewCreate>;
 export type ApplicationApprove = z.infer<typeof ApplicationApprove>;
+
+/** GET /v1/reports/utilisation: device-hours used against available, per accelerator type. */
+export const UtilisationReport = z.object({
+  from: Timestamp, to: Timestamp,
+  rows: z.array(z.object({
+    acceleratorType: z.string(), devices: z.number(), usedDeviceHours: z.number(), availableDeviceHours: z.number(),
+    utilisation: z.number().nullable().describe('used / available (0–1); null with no devices of the type'),
+  })),
+}).meta({ id: 'UtilisationReport' });
+
+/** GET /v1/reports/at-risk: allocations far off their pace, exhausted or suspended. */
+export const AtRiskItem = z.object({
+  allocation: z.string(), tenant: z.string(), program: z.string().nullable(),
+  verdict: z.enum(['on_pace', 'underspending', 'overspending', 'not_started', 'ended']),
+  elapsed: z.number().describe('share of the period elapsed (0–1)'), spentShare: z.number().describe('share of the award spent or held'),
+  availableSu: z.number(), reasons: z.array(z.string()),
+});
+
+/** GET /v1/reports/outputs: outputs per allocation with counts per kind. */
+export const OutputsItem = z.object({
+  allocation: z.string(), tenant: z.string(), program: z.string().nullable(), counts: z.record(z.string(), z.number()),
+  outputs: z.array(z.object({ kind: z.string(), title: z.string(), reference: z.string().nullable() })),
+});
+
+/** GET /v1/reports/schedule: each report due, and whether it was filed on time. */
+export const ScheduleItem = z.object({
+  allocation: z.string(), tenant: z.string(), program: z.string().nullable(), kind: z.string(), dueAt: Timestamp,
+  status: z.enum(['submitted_on_time', 'submitted_late', 'overdue', 'upcoming']), submittedAt: Timestamp.nullable(),
+});

@@ -11,6 +11,7 @@ import {
   Allocation, AllocationAdjust, AllocationCreate, AllocationReport, AllocationSuspend, Application, ApplicationApprove,
   ApplicationCreate, ApplicationReject, LedgerQuery, LedgerTransaction, Output, OutputCreate, Program, ProgramCreate, Rate,
   RateCreate, ReportCreate, ReportQuery, ReportReview, ReviewCreate, ReviewerAdd, UsageQuery, UsageReport, APPLICATION_STATES,
+  AtRiskItem, OutputsItem, ScheduleItem, UtilisationReport,
 } from '../../contract/accounting.ts';
 import { IdParams, Problem } from '../../contract/common.ts';
 import type { Accounting } from '../../services/accounting/index.ts';
@@ -198,21 +199,21 @@ export const accountingRoutes = (accounting: Accounting, clock: () => number = D
     return { from: u.from === null ? null : iso(u.from), to: u.to === null ? null : iso(u.to), groupBy: [...u.groupBy], rows, total: row(u.total) };
   });
   r.get('/reports/utilisation', {
-    schema: { tags, summary: 'Capacity utilisation per accelerator type (operators)', querystring: z.object({ from: z.string().optional(), to: z.string().optional(), format: z.enum(['json', 'csv']).default('json') }), response: { 200: z.unknown(), ...errors } },
+    schema: { tags, summary: 'Capacity utilisation per accelerator type (operators)', querystring: z.object({ from: z.string().optional(), to: z.string().optional(), format: z.enum(['json', 'csv']).default('json') }), response: { 200: csvOr(UtilisationReport), ...errors } },
   }, async (req, reply) => {
     const u = await reports.utilisation(req.actor, req.query);
     if (req.query.format === 'csv') return sendCsv(reply, 'utilisation', u.rows);
     return { from: iso(u.from), to: iso(u.to), rows: u.rows };
   });
-  const simple = (path: string, summary: string, fn: (actor: Parameters<typeof reports.atRisk>[0], q: { program?: string | undefined }) => Promise<Record<string, unknown>[]>) =>
-    r.get(path, { schema: { tags, summary, querystring: ReportQuery, response: { 200: z.unknown(), ...errors } } }, async (req, reply) => {
+  const simple = (path: string, summary: string, item: z.ZodType, fn: (actor: Parameters<typeof reports.atRisk>[0], q: { program?: string | undefined }) => Promise<Record<string, unknown>[]>) =>
+    r.get(path, { schema: { tags, summary, querystring: ReportQuery, response: { 200: csvOr(list(item)), ...errors } } }, async (req, reply) => {
       const items = await fn(req.actor, req.query);
       if (req.query.format === 'csv') return sendCsv(reply, path.split('/').pop()!, items.map(flatten));
       return { items };
     });
-  simple('/reports/at-risk', 'Allocations spending far off their pace, exhausted or suspended', (a, q) => reports.atRisk(a, q));
-  simple('/reports/outputs', 'Outputs per allocation (papers, models, DOIs): the program KPIs', (a, q) => reports.outputs(a, q));
-  simple('/reports/schedule', 'Progress and final reports against their schedule', async (a, q) =>
+  simple('/reports/at-risk', 'Allocations spending far off their pace, exhausted or suspended', AtRiskItem, (a, q) => reports.atRisk(a, q));
+  simple('/reports/outputs', 'Outputs per allocation (papers, models, DOIs): the program KPIs', OutputsItem, (a, q) => reports.outputs(a, q));
+  simple('/reports/schedule', 'Progress and final reports against their schedule', ScheduleItem, async (a, q) =>
     (await reports.schedule(a, q)).map((s) => ({ ...s, dueAt: iso(s.dueAt), submittedAt: s.submittedAt === null ? null : iso(s.submittedAt) })));
 };
 

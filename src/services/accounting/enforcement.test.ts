@@ -64,7 +64,7 @@ describeStore('accounting hooks', (t) => {
         await t.store.transaction((tx) => acc.hold(tx, job, clock));
         const started = clock;
         const ended = started + Math.round(j.limitS * 1000 * j.runFrac);
-        await t.store.usage.open(job.placement![0]!.devices.map((d) => ({ jobId: job.id, attempt: 1, node: asNodeName('gpu-001'), deviceIdx: d, acceleratorType: asAcceleratorType(TYPE), startedAt: started, endedAt: null })));
+        await t.store.usage.open(job.placement![0]!.devices.map((d) => ({ jobId: job.id, attempt: 1, node: asNodeName('gpu-001'), deviceIdx: d, acceleratorType: asAcceleratorType(TYPE), startedAt: started })));
         await t.store.usage.close(job.id, 1, ended);
         await t.store.transaction((tx) => acc.settle(tx, job, ended));
         await t.store.transaction((tx) => acc.settle(tx, job, ended + 5000)); // a repeat (recovery) is a no-op
@@ -124,7 +124,7 @@ describeStore('accounting hooks', (t) => {
     await t.store.transaction((tx) => acc.hold(tx, job, t.now));
     expect((await t.store.ledger.list({ jobId: job.id })).map((x) => x.amount)).toEqual([11_000]);
     // 5 device-seconds settled: 5 SU charged, 6 released; fair share sees ~5 device-seconds (decayed < 1 day)
-    await t.store.usage.open([{ jobId: job.id, attempt: 1, node: asNodeName('gpu-001'), deviceIdx: 0, acceleratorType: asAcceleratorType(TYPE), startedAt: t.now, endedAt: null }]);
+    await t.store.usage.open([{ jobId: job.id, attempt: 1, node: asNodeName('gpu-001'), deviceIdx: 0, acceleratorType: asAcceleratorType(TYPE), startedAt: t.now }]);
     await t.store.usage.close(job.id, 1, t.now + 5000);
     await t.store.transaction((tx) => acc.settle(tx, job, t.now + 5000));
     expect((await t.store.ledger.list({ jobId: job.id })).map((x) => [x.kind, x.amount])).toEqual([['hold', 11_000], ['settle', 5000], ['release', 6000]]);
