@@ -46,6 +46,10 @@ describe('cheomdan simulate', () => {
     expect(readFileSync(join(out, 'jobs-las.csv'), 'utf8')).toContain('partition_too_small');
   });
 
+  it('says which file it cannot read', () => {
+    expect(() => run(['simulate', '--trace', join(dir, 'nope.csv'), '--cluster', join(dir, 'cluster.yaml')])).toThrow(/--trace .*nope.csv: cannot read it \(ENOENT\)/);
+  });
+
   it('fails fast on an unknown policy, naming the valid ones', () => {
     expect(() => run(['simulate', '--trace', join(dir, 'jobs.csv'), '--cluster', join(dir, 'cluster.yaml'), '--policy', 'fcfs'])).toThrow(/valid policies: fifo, fifo-backfill/);
   });

@@ -19,7 +19,9 @@ import { performance } from 'node:perf_hooks';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { parse as parseYaml } from 'yaml';
+import { isCheomdanError } from '../../core/errors.ts';
 import { parseInventory as parseCoreInventory } from '../../core/inventoryFile.ts';
+import { UsageError } from '../config.ts';
 import { ORDER_NAMES } from '../../scheduler/policies/order.ts';
 import { makePolicy, type PolicyConfig } from '../../scheduler/policy.ts';
 import type { NodeSnapshot } from '../../scheduler/types.ts';
@@ -98,8 +100,8 @@ export function loadWorkload(f: SimulateFlags, clusterIsPhilly: boolean, vcs: Re
   if (f.synthetic !== undefined) {
     return { jobs: syntheticJobs({ seed: f.seed, jobs: f.synthetic, meanInterarrivalSeconds: f.interarrival, tenants: f.tenants, limitFactor: f.limitFactor, partitions: [f.partition ?? 'gpu'] }), note: `synthetic seed=${f.seed}` };
   }
-  if (!f.trace) throw new InvalidArgumentError('give --trace FILE or --synthetic N');
-  const text = readFileSync(f.trace, 'utf8');
+  if (!f.trace) throw new UsageError('give --trace FILE or --synthetic N');
+  const text = readText(f.trace, '--trace');
   const header = text.slice(0, text.indexOf('\n')).toLowerCase();
   const opts = { limitFactor: f.limitFactor, partition: f.partition, limit: f.maxJobs };
   if (header.includes('num_gpus') && header.includes('cluster')) {
@@ -112,10 +114,10 @@ export function loadWorkload(f: SimulateFlags, clusterIsPhilly: boolean, vcs: Re
 export function loadCluster(f: SimulateFlags): { nodes: NodeSnapshot[]; vcs: Set<string> | undefined } {
   if (f.cluster === 'philly-vcs') {
     const file = f.vcSizes ?? (f.trace ? join(dirname(f.trace), 'vc-sizes.csv') : resolve('../shared/traces/philly/vc-sizes.csv'));
-    const sizes = parseVcSizes(readFileSync(file, 'utf8'));
+    const sizes = parseVcSizes(readText(file, '--vc-sizes'));
     return { nodes: phillyVcCluster(sizes), vcs: new Set(sizes.keys()) };
   }
-  const text = readFileSync(f.cluster, 'utf8');
+  const text = readText(f.cluster, '--cluster');
   // The platform's inventory parser (src/core/inventoryFile.ts) wants `partitions`; a simulation file may
   // leave it out, so it is derived from the partitions the node groups and nodes name.
   const doc = parseYaml(text) as { partitions?: unknown; nodeGroups?: { partition?: string }[]; nodes?: { partition?: string }[] } | null;
@@ -129,10 +131,34 @@ export function loadCluster(f: SimulateFlags): { nodes: NodeSnapshot[]; vcs: Set
   return { nodes: inv.nodes, vcs: undefined };
 }
 
+function readText(file: string, flag: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`${flag} ${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
 export function runSimulate(f: SimulateFlags, io: Io): SimResult[] {
   const names = f.policy.length ? f.policy : ['fifo-backfill'];
-  const extra = f.policyConfig ? (JSON.parse(readFileSync(f.policyConfig, 'utf8')) as Partial<PolicyConfig>) : {};
-  const policies = names.map((order) => makePolicy({ ...extra, order: order as PolicyConfig['order'], explain: f.explain ? 'all' : 'none' }));
+  let extra: Partial<PolicyConfig> = {};
+  if (f.policyConfig) {
+    try {
+      extra = JSON.parse(readText(f.policyConfig, '--policy-config')) as Partial<PolicyConfig>;
+    } catch (e) {
+      if (e instanceof UsageError) throw e;
+      throw new UsageError(`--policy-config ${f.policyConfig}: not valid JSON (${(e as Error).message})`);
+    }
+  }
+  const policies = names.map((order) => {
+    try {
+      return makePolicy({ ...extra, order: order as PolicyConfig['order'], explain: f.explain ? 'all' : 'none' });
+    } catch (e) {
+      // A bad name or option on the command line is a usage error (exit 2), with the valid options.
+      if (isCheomdanError(e) && e.code === 'invalid_config') throw new UsageError(e.message);
+      throw e;
+    }
+  });
   const { nodes, vcs } = loadCluster(f);
   if (!f.partition && !vcs) f.partition = nodes[0]!.partition;
   const { jobs, note } = loadWorkload(f, vcs !== undefined, vcs);
