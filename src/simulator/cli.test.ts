@@ -42,7 +42,7 @@ describe('cheomdan simulate', () => {
     const out = join(dir, 'out');
     const r = run(['simulate', '--trace', join(dir, 'jobs.csv'), '--cluster', join(dir, 'cluster.yaml'), '--policy', 'las', '--out', out]);
     expect(r.out()).toContain('| metric | las |');
-    for (const f of ['summary.json', 'summary.csv', 'comparison.md', 'jobs-las.csv', 'report.svg']) expect(existsSync(join(out, f))).toBe(true);
+    for (const f of ['summary.json', 'summary.csv', 'comparison.md', 'jobs-las.csv', 'utilization.csv', 'utilization.json', 'report.svg']) expect(existsSync(join(out, f))).toBe(true);
     expect(readFileSync(join(out, 'jobs-las.csv'), 'utf8')).toContain('partition_too_small');
   });
 

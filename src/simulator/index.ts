@@ -4,6 +4,6 @@ export { simulate, type SimEvent, type SimulateOptions } from './engine.ts';
 export { parsePhillyTrace, parseGenericTrace, parseVcSizes, parseTimestamp, requestForDevices, type TraceOptions } from './trace.ts';
 export { syntheticJobs, PHILLY_SIZES, type SyntheticOptions } from './synthetic.ts';
 export { parseInventory, inventoryNodes, phillyVcCluster, uniformCluster } from './cluster.ts';
-export { recordsCsv, summaryCsv, comparisonTable, svgReport, SUMMARY_COLUMNS } from './report.ts';
+export { recordsCsv, summaryCsv, comparisonTable, svgReport, utilizationCsv, SUMMARY_COLUMNS } from './report.ts';
 export { percentile, jain, bucketise } from './metrics.ts';
 export { Rng } from './rng.ts';

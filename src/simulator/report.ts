@@ -18,6 +18,15 @@ export function recordsCsv(records: readonly JobRecord[], policy?: string): stri
   return out.join('\n') + '\n';
 }
 
+/** Device utilisation over time (time-bucket averages), one row per policy and bucket. */
+export function utilizationCsv(results: readonly SimResult[]): string {
+  const out = ['policy,time,busyDevices,utilization'];
+  for (const r of results) {
+    for (const [t, b] of r.utilization) out.push(`${csvCell(r.summary.policy)},${t},${b.toFixed(2)},${(r.totalDevices ? b / r.totalDevices : 0).toFixed(4)}`);
+  }
+  return out.join('\n') + '\n';
+}
+
 export const SUMMARY_COLUMNS = [
   'policy', 'jobs', 'completed', 'rejected', 'unfinished', 'avgJctSeconds', 'p50JctSeconds', 'p99JctSeconds',
   'avgQueueSeconds', 'p50QueueSeconds', 'p99QueueSeconds', 'avgBoundedSlowdown', 'makespanSeconds', 'utilization',

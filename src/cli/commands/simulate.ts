@@ -27,7 +27,7 @@ import { makePolicy, type PolicyConfig } from '../../scheduler/policy.ts';
 import type { NodeSnapshot } from '../../scheduler/types.ts';
 import { phillyVcCluster } from '../../simulator/cluster.ts';
 import { simulate } from '../../simulator/engine.ts';
-import { comparisonTable, recordsCsv, summaryCsv, svgReport } from '../../simulator/report.ts';
+import { comparisonTable, recordsCsv, summaryCsv, svgReport, utilizationCsv } from '../../simulator/report.ts';
 import { syntheticJobs } from '../../simulator/synthetic.ts';
 import { parseGenericTrace, parsePhillyTrace, parseVcSizes } from '../../simulator/trace.ts';
 import type { SimJob, SimResult } from '../../simulator/types.ts';
@@ -86,7 +86,7 @@ export function registerSimulate(program: Command, cli?: { io: Io }): void {
     .option('--limit-factor <x>', 'time limit = duration × x for traces without limits', positive, 1)
     .option('--max-jobs <n>', 'only the first n jobs (by submit time)', positiveInt)
     .option('--explain', 'compute a reason and estimated start for every pending job each cycle (slower; as live)')
-    .option('--out <dir>', 'write summary.json, summary.csv, comparison.md, jobs-<policy>.csv and report.svg here')
+    .option('--out <dir>', 'write summary.json/.csv, comparison.md, jobs-<policy>.csv, utilization.csv/.json and report.svg here')
     .option('--json', 'print one JSON summary per policy, one per line')
     .option('--no-progress', 'no progress bar')
     .action((flags: SimulateFlags, cmd: Command) => {
@@ -181,8 +181,10 @@ export function runSimulate(f: SimulateFlags, io: Io): SimResult[] {
     writeFileSync(join(f.out, 'summary.csv'), summaryCsv(results.map((r) => r.summary)));
     writeFileSync(join(f.out, 'comparison.md'), comparisonTable(results.map((r) => r.summary)));
     for (const r of results) writeFileSync(join(f.out, `jobs-${r.summary.policy}.csv`), recordsCsv(r.records));
+    writeFileSync(join(f.out, 'utilization.csv'), utilizationCsv(results));
+    writeFileSync(join(f.out, 'utilization.json'), `${JSON.stringify(results.map((r) => ({ policy: r.summary.policy, devices: r.totalDevices, series: r.utilization })))}\n`);
     writeFileSync(join(f.out, 'report.svg'), svgReport(results));
-    if (!f.json) io.stderr.write(`wrote ${f.out}/summary.json, summary.csv, comparison.md, jobs-*.csv, report.svg\n`);
+    if (!f.json) io.stderr.write(`wrote ${f.out}/summary.json, summary.csv, comparison.md, jobs-*.csv, utilization.csv/.json, report.svg\n`);
   }
   return results;
 }
