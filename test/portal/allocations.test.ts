@@ -114,6 +114,16 @@ describe('portal: programs, applications, allocations', () => {
     const apps = (await admin.get('/v1/applications')).body.items as { state: string; approvedServiceUnits: number; allocation: string }[];
     expect(apps[0]).toMatchObject({ state: 'approved', approvedServiceUnits: 4000 });
     expect(apps[0]!.allocation).toBeTruthy();
+
+    // A direct grant, outside any program, ending later than the award (so jobs draw on the award first).
+    await page.goto(`${s.url}/#/allocations`);
+    await page.getByLabel('Organization').selectOption({ label: 'gamma-med' });
+    await page.getByLabel('Allocation', { exact: true }).fill('Pilot credit');
+    await page.getByLabel('Award (SU)').fill('500');
+    await page.getByLabel('Ends').fill(new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10));
+    await page.getByRole('button', { name: 'Grant an allocation' }).click();
+    await page.getByTestId('allocations-table').getByText('Pilot credit').waitFor();
+    await screenshot(page, 'allocations-operator');
     await logout();
   });
 
@@ -145,9 +155,9 @@ describe('portal: programs, applications, allocations', () => {
     await screenshot(page, 'job-charged');
 
     await page.goto(`${s.url}/#/allocations`);
-    const row = page.getByTestId('allocations-table').getByRole('row').nth(1);
+    const row = page.getByTestId('allocations-table').getByRole('row').filter({ hasText: 'Chest X-ray' });
     await row.getByText('Active').waitFor();
-    const al = (await owner.owner.get('/v1/allocations')).body.items[0] as { balance: { spent: number; available: number } };
+    const al = ((await owner.owner.get('/v1/allocations')).body.items as { name: string; balance: { spent: number; available: number } }[]).find((a) => a.name !== 'Pilot credit')!;
     expect(al.balance.spent).toBeGreaterThan(0); // settled from metered usage: about 1 SU per second run
     expect(al.balance.spent).toBeLessThan(30);
     await screenshot(page, 'allocations');
@@ -158,7 +168,7 @@ describe('portal: programs, applications, allocations', () => {
     // The same pages in Korean.
     await page.getByTestId('lang').selectOption('ko');
     await page.goto(`${s.url}/#/dashboard`);
-    await page.getByTestId('allocations').getByText(/SU 사용 가능/).waitFor();
+    await page.getByTestId('allocations').getByText(/SU 사용 가능/).first().waitFor();
     await screenshot(page, 'dashboard-allocation-ko');
     await page.goto(`${s.url}/#/applications`);
     await page.getByTestId('applications-table').getByText('승인됨').waitFor();

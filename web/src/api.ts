@@ -221,6 +221,9 @@ export class ApiClient {
     const qs = new URLSearchParams(Object.entries(q).filter(([, v]) => v) as [string, string][]).toString();
     return this.call('GET', `/v1/allocations${qs ? `?${qs}` : ''}`, list(A.Allocation), undefined, signal);
   }
+  createAllocation(body: z.input<typeof A.AllocationCreate>) {
+    return this.call('POST', '/v1/allocations', A.Allocation, body);
+  }
   allocation(id: string, signal?: AbortSignal) {
     return this.call('GET', `/v1/allocations/${encodeURIComponent(id)}`, A.Allocation, undefined, signal);
   }

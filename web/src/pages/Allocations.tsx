@@ -4,13 +4,15 @@
  * "runs out" projects that pace onto what is still available, so a tenant sees early whether the
  * allocation lasts until its end date. On a server without the allocation service the panel says so.
  */
+import { AllocationCreate } from '../../../src/contract/accounting.ts';
 import { ApiError, type Allocation } from '../api.ts';
-import { ErrorBox, Loading, PageTitle } from '../components/common.tsx';
+import { ErrorBox, Field, fieldAria, Loading, PageTitle } from '../components/common.tsx';
 import { useLoad, useThrottled } from '../hooks.ts';
 import { useI18n, type MessageKey } from '../i18n/index.tsx';
 import { href } from '../router.ts';
 import { useJobChanges, useSession } from '../session.tsx';
-import { useState } from 'react';
+import { useState, type FormEvent } from 'react';
+import { issuesToErrors, problemErrors, type Errors } from './Programs.tsx';
 
 const DAY = 86_400_000;
 
@@ -148,6 +150,64 @@ export function AllocationsPage() {
           </tbody>
         </table>
       )}
+      {s.isOperator ? <GrantForm onDone={list.reload} /> : null}
     </div>
+  );
+}
+
+/** Operators: grant an allocation directly, outside any program (AllocationCreate). */
+function GrantForm({ onDone }: { onDone(): void }) {
+  const { t } = useI18n();
+  const s = useSession();
+  const inDays = (d: number) => new Date(Date.now() + d * 86_400_000).toISOString().slice(0, 10);
+  const [f, setF] = useState({ tenant: '', name: '', serviceUnits: '1000', concurrentLimit: '8', endsAt: inDays(90), acceleratorTypes: '' });
+  const [errors, setErrors] = useState<Errors>({});
+  const [problem, setProblem] = useState<unknown>(undefined);
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setProblem(undefined);
+    const body = {
+      tenant: f.tenant, name: f.name.trim(), serviceUnits: f.serviceUnits.trim(), concurrentLimit: Number(f.concurrentLimit), endsAt: f.endsAt,
+      acceleratorTypes: f.acceleratorTypes.split(',').map((x) => x.trim()).filter(Boolean),
+    };
+    const parsed = AllocationCreate.safeParse(body);
+    if (!parsed.success) {
+      setErrors(issuesToErrors(parsed.error.issues));
+      return;
+    }
+    setErrors({});
+    try {
+      await s.api.createAllocation(body);
+      setF({ ...f, name: '' });
+      onDone();
+    } catch (err) {
+      setProblem(err);
+      setErrors(problemErrors(err));
+    }
+  }
+  const input = (k: Exclude<keyof typeof f, 'tenant'>, label: string, props: Record<string, unknown> = {}) => (
+    <Field id={`gf-${k}`} label={label} error={errors[k]}>
+      <input id={`gf-${k}`} value={f[k]} onChange={(e) => setF({ ...f, [k]: e.target.value })} {...fieldAria(`gf-${k}`, errors[k])} {...props} />
+    </Field>
+  );
+  return (
+    <form className="card form-inline" onSubmit={submit} noValidate aria-labelledby="gf-h">
+      <h2 id="gf-h">{t('alloc.grant')}</h2>
+      <div className="row">
+        <Field id="gf-tenant" label={t('col.tenant')} error={errors.tenant}>
+          <select id="gf-tenant" value={f.tenant} onChange={(e) => setF({ ...f, tenant: e.target.value })} {...fieldAria('gf-tenant', errors.tenant)}>
+            <option value="">—</option>
+            {s.tenants.map((tn) => <option key={tn.id} value={tn.id}>{tn.slug}</option>)}
+          </select>
+        </Field>
+        {input('name', t('alloc.name'))}
+        {input('serviceUnits', t('apps.award'), { inputMode: 'decimal' })}
+        {input('concurrentLimit', t('alloc.concurrent'), { type: 'number', min: 1 })}
+        {input('endsAt', t('alloc.ends'), { type: 'date' })}
+        {input('acceleratorTypes', t('alloc.types'), { className: 'mono', placeholder: 'nvidia-h100-sxm-80gb' })}
+      </div>
+      <ErrorBox error={problem} />
+      <button type="submit" className="btn btn-primary">{t('alloc.grant')}</button>
+    </form>
   );
 }
