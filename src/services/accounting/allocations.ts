@@ -88,6 +88,7 @@ export class AllocationService {
     };
     await this.ctx.store.transaction(async (tx) => {
       if (program) {
+        await tx.programs.lock(program.id);
         const remaining = await tx.ledger.balance(L.programBudget(program.id));
         if (amount > remaining) throw new CheomdanError('conflict', `program ${program.slug} has ${formatSu(remaining)} left; this allocation asks for ${formatSu(amount)}`, { errors: [{ path: 'serviceUnits', message: 'more than the program has left' }] });
       }

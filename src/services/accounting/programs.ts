@@ -271,6 +271,7 @@ export class ProgramService {
 
   /** Budget left, the per-tenant cap and the sector's share, inside the approving transaction. */
   private async checkAward(tx: Store, p: ProgramRecord, tenant: TenantRecord, amount: number): Promise<void> {
+    await tx.programs.lock(p.id); // concurrent approvals under one program are serialised (PostgreSQL)
     const remaining = await tx.ledger.balance(L.programBudget(p.id));
     if (amount > remaining) throw new CheomdanError('conflict', `program ${p.slug} has ${formatSu(remaining)} left to award; approve for less`, { errors: [{ path: 'serviceUnits', message: 'more than the budget left' }] });
     const awarded = await tx.allocations.list({ programId: p.id });

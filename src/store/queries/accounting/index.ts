@@ -15,6 +15,7 @@ export interface AccountingStore {
   programs: {
     create(p: Omit<ProgramRecord, 'createdAt'> & { createdAt?: number }): Promise<ProgramRecord>;
     get(idOrSlug: string): Promise<ProgramRecord | undefined>;
+    lock(id: string): Promise<ProgramRecord | undefined>;
     list(): Promise<ProgramRecord[]>;
     addReviewer(programId: string, userId: string): Promise<boolean>;
     reviewers(programId: string): Promise<string[]>;
@@ -67,6 +68,7 @@ export function bindAccounting(ctx: QueryContext): AccountingStore {
     programs: {
       create: (p) => programs.createProgram(ctx, p),
       get: (id) => programs.getProgram(ctx, id),
+      lock: (id) => programs.lockProgram(ctx, id),
       list: () => programs.listPrograms(ctx),
       addReviewer: (p, u) => programs.addReviewer(ctx, p, u),
       reviewers: (p) => programs.listReviewers(ctx, p),

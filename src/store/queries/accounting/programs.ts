@@ -29,6 +29,14 @@ export async function getProgram(ctx: QueryContext, idOrSlug: string): Promise<P
   return r && toRecord(r);
 }
 
+/** Reads a program and, on PostgreSQL, locks its row until the transaction ends (awards are serialised). */
+export async function lockProgram(ctx: QueryContext, id: string): Promise<ProgramRecord | undefined> {
+  let q = adb(ctx).selectFrom('programs').selectAll().where('id', '=', id);
+  if (ctx.dialect === 'postgres') q = q.forUpdate();
+  const r = await q.executeTakeFirst();
+  return r && toRecord(r);
+}
+
 export async function listPrograms(ctx: QueryContext): Promise<ProgramRecord[]> {
   return (await adb(ctx).selectFrom('programs').selectAll().orderBy('opens_at', 'desc').orderBy('id').execute()).map(toRecord);
 }
