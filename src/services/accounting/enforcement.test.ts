@@ -133,4 +133,23 @@ describeStore('accounting hooks', (t) => {
     expect(used).toBeGreaterThan(5 * 0.9); // days are decayed from their midpoint: within ±2^(12 h / 1 week)
     expect(used).toBeLessThan(5 * 1.1);
   });
+
+  it('concurrent holds on one allocation never hold more than is available', async () => {
+    const { acc, allocations } = setup();
+    const seed = await seedTenant(t.store);
+    t.now += 1000 * H;
+    await t.store.rates.create({ resource: 'device', acceleratorType: TYPE, value: 3_600_000, effectiveFrom: t.now, note: '', createdBy: null }); // 1 SU per device-second
+    const { allocation: al } = await allocations.create(operator(), { tenant: seed.tenant.id, name: 'race', serviceUnits: 25, acceleratorTypes: [TYPE], concurrentLimit: 8, endsAt: new Date(t.now + 1000 * H).toISOString(), firstTranchePct: 100, progressReportMonths: [], discountPct: 0, fairShareWeight: 1 });
+    const jobs: JobRecord[] = [];
+    for (let i = 0; i < 4; i++) {
+      const rec = await t.store.jobs.insert(aNewJob(seed).with({ state: 'pending', allocationId: asAllocationId(al.id), request: { tasks: 1, devicesPerTask: 1, acceleratorTypes: [asAcceleratorType(TYPE)], cpusPerTask: 1, memoryMbPerTask: 1, timeLimitSeconds: 10 } }).build());
+      jobs.push({ ...rec, attempt: 1, acceleratorType: asAcceleratorType(TYPE), placement: [{ node: asNodeName('gpu-001'), devices: [i], tasks: 1, cpus: 1, memoryMb: 1 }] });
+    }
+    // each holds 10 SU of 25: two fit, two are refused, whatever the interleaving
+    const results = await Promise.allSettled(jobs.map((j) => t.store.transaction((tx) => acc.hold(tx, j, t.now))));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(2);
+    const b = await t.store.ledger.balances(`allocation:${al.id}:`);
+    expect(b.get(allocationAccount(al.id, 'held'))).toBe(20_000);
+    expect(b.get(allocationAccount(al.id, 'available'))).toBe(5_000);
+  });
 });

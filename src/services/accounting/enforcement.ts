@@ -85,7 +85,7 @@ export class AccountingService implements AccountingHooks {
       if (await this.exempt(tx, job.tenantId)) return;
       throw new CheomdanError('insufficient_balance', `job ${job.id} is charged to no allocation and its organization has none; submit it again once an allocation is granted`, { extra: { reason: 'allocation_inactive' } });
     }
-    const al = await tx.allocations.lock(job.allocationId);
+    const al = await tx.allocations.lock(job.allocationId); // serialises holds on one allocation (PostgreSQL)
     if (!al) throw new CheomdanError('insufficient_balance', `allocation ${job.allocationId} does not exist`, { extra: { reason: 'allocation_inactive' } });
     const available = await tx.ledger.balance(allocationAccount(al.id, 'available'));
     const block = allocationBlock(al, Math.max(available, 1), now);
