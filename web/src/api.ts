@@ -36,18 +36,6 @@ export type JobChange = z.infer<typeof JobChangeBatch>[number];
 
 const list = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });
 
-/**
- * GET /v1/reports/utilisation. The server declares this answer as z.unknown() (no contract schema yet),
- * so the portal parses it with this one, written from services/accounting/reports.ts; it belongs in
- * src/contract/accounting.ts next to UsageReport.
- */
-export const UtilisationReport = z.object({
-  from: z.string(),
-  to: z.string(),
-  rows: z.array(z.object({
-    acceleratorType: z.string(), devices: z.number(), usedDeviceHours: z.number(), availableDeviceHours: z.number(), utilisation: z.number().nullable(),
-  })),
-});
 
 /** The server answered with a problem document. */
 export class ApiError extends Error {
@@ -248,8 +236,11 @@ export class ApiClient {
     return this.call('GET', `/v1/reports/usage?${qs}`, A.UsageReport, undefined, signal);
   }
 
+  atRisk(signal?: AbortSignal) {
+    return this.call('GET', '/v1/reports/at-risk', list(A.AtRiskItem), undefined, signal);
+  }
   utilisation(from: string, to: string, signal?: AbortSignal) {
-    return this.call('GET', `/v1/reports/utilisation?${new URLSearchParams({ from, to })}`, UtilisationReport, undefined, signal);
+    return this.call('GET', `/v1/reports/utilisation?${new URLSearchParams({ from, to })}`, A.UtilisationReport, undefined, signal);
   }
 
   // inventory

@@ -150,6 +150,7 @@ export function AllocationsPage() {
           </tbody>
         </table>
       )}
+      <AtRisk names={new Map((list.data?.items ?? []).map((a) => [a.id, a.name]))} />
       {s.isOperator ? <GrantForm onDone={list.reload} /> : null}
     </div>
   );
@@ -209,5 +210,28 @@ function GrantForm({ onDone }: { onDone(): void }) {
       <ErrorBox error={problem} />
       <button type="submit" className="btn btn-primary">{t('alloc.grant')}</button>
     </form>
+  );
+}
+
+/** Allocations far off their pace, exhausted or suspended (GET /v1/reports/at-risk): what to follow up. */
+function AtRisk({ names }: { names: Map<string, string> }) {
+  const { t, amount } = useI18n();
+  const s = useSession();
+  const risk = useLoad((signal) => s.api.atRisk(signal), [s.api]);
+  if (!risk.data || risk.data.items.length === 0) return null;
+  return (
+    <section className="card" aria-labelledby="risk-h" data-testid="at-risk">
+      <h2 id="risk-h">{t('alloc.atRisk')}</h2>
+      <ul className="reviews">
+        {risk.data.items.map((r) => (
+          <li key={r.allocation}>
+            <strong>{names.get(r.allocation) ?? r.allocation}</strong>
+            {s.isOperator ? <span className="muted"> · {s.tenantName(r.tenant)}</span> : null}
+            {' — '}{t(`alloc.verdict.${r.verdict}` as MessageKey)} · {t('alloc.availableShort', { n: amount(r.availableSu) })}
+            <div className="muted small">{r.reasons.join('; ')}</div>
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }
