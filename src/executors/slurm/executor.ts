@@ -24,9 +24,9 @@ import type { JobId } from '../../core/ids.ts';
 import { CheomdanError } from '../../core/errors.ts';
 import type { Executor, ExecutorHandle, LaunchSpec, LogOptions, Observation } from '../types.ts';
 import { SlurmError, type SlurmClient, type SlurmJob } from './client.ts';
-import { nodeState } from './inventory.ts';
 import { tailFile } from './logs.ts';
-import { isActive, baseState, lostObservation, observationOf, type Markers, type SlurmObservation } from './states.ts';
+import { isActive, isRequeued, baseState, lostObservation, observationOf, type Markers, type SlurmObservation } from './states.ts';
+import { StartWaiter } from './startWait.ts';
 import { buildSubmission, parseComment } from './submission.ts';
 
 export interface SlurmExecutorCoreOptions {
@@ -64,16 +64,8 @@ export interface ForeignJob {
   cheomdanJobId: string | null;
 }
 
-/** Pending reasons that will not clear by waiting: fail the start at once with the reason. */
-const HOPELESS = /^(ReqNodeNotAvail|PartitionNodeLimit|PartitionTimeLimit|PartitionDown|PartitionInactive|BadConstraints|InvalidAccount|InvalidQOS|NodeDown|JobHeldAdmin|JobHeldUser|DependencyNeverSatisfied|Assoc.*Limit|QOS.*Limit|AccountNotAllowed)/;
-
-interface Waiter {
-  user: string;
-  nodes: readonly string[];
-  deadline: number;
-  resolve: (job: SlurmJob | null) => void;
-  reject: (e: Error) => void;
-}
+/** How many jobs' cancel/timeout markers and start times are remembered in memory. */
+const MAX_REMEMBERED = 100_000;
 
 export class SlurmExecutor implements Executor {
   readonly name = 'slurm';
@@ -81,15 +73,18 @@ export class SlurmExecutor implements Executor {
   readonly #now: () => number;
   readonly #markers = new Map<ExecutorHandle, Markers>();
   readonly #watchdogs = new Map<ExecutorHandle, NodeJS.Timeout>();
-  readonly #waiters = new Map<number, Waiter>();
   /** Start times seen by start(), for a job Slurm later requeues (Slurm then overwrites its start_time). */
   readonly #startedAt = new Map<ExecutorHandle, number>();
-  #polling = false;
   #closed = false;
+
+  readonly #starts: StartWaiter;
 
   constructor(private readonly opts: SlurmExecutorCoreOptions) {
     this.#c = opts.client;
     this.#now = opts.clock ?? Date.now;
+    this.#starts = new StartWaiter(opts.client, {
+      timeoutMs: opts.startTimeoutMs ?? 30_000, pollMs: opts.startPollMs ?? 100, now: this.#now,
+    });
   }
 
   get client(): SlurmClient {
@@ -116,13 +111,16 @@ export class SlurmExecutor implements Executor {
     const handle = String(id);
     let job: SlurmJob | null;
     try {
-      job = await this.#waitRunning(id, user, req.nodeList ?? []);
+      job = await this.#starts.wait(id, user, req.nodeList ?? []);
     } catch (e) {
       await this.#c.cancel(id).catch(() => undefined);
       throw asExecutorError(e, `Slurm job ${id} for ${spec.jobId} did not start`);
     }
     // job === null: Slurm accepted the job but could not be asked since; observe() will tell.
-    if (job?.start_time) this.#startedAt.set(handle, job.start_time * 1000);
+    if (job?.start_time) {
+      this.#startedAt.set(handle, job.start_time * 1000);
+      if (this.#startedAt.size > MAX_REMEMBERED) this.#startedAt.delete(this.#startedAt.keys().next().value as string);
+    }
     if (job && isActive(job)) this.#armWatchdog(handle, (job.start_time ?? 0) * 1000, spec.timeLimitSeconds);
     return handle;
   }
@@ -219,8 +217,7 @@ export class SlurmExecutor implements Executor {
     this.#closed = true;
     for (const t of this.#watchdogs.values()) clearTimeout(t);
     this.#watchdogs.clear();
-    for (const w of this.#waiters.values()) w.resolve(null);
-    this.#waiters.clear();
+    this.#starts.close();
   }
 
   /**
@@ -260,7 +257,11 @@ export class SlurmExecutor implements Executor {
 
   #marker(handle: ExecutorHandle): Markers {
     let m = this.#markers.get(handle);
-    if (!m) this.#markers.set(handle, (m = { cancelled: false, timedOut: false, preempted: false }));
+    if (!m) {
+      this.#markers.set(handle, (m = { cancelled: false, timedOut: false, preempted: false }));
+      // bounded: the oldest go first (slurmctld forgets jobs after MinJobAge anyway)
+      if (this.#markers.size > MAX_REMEMBERED) this.#markers.delete(this.#markers.keys().next().value as string);
+    }
     return m;
   }
 
@@ -279,6 +280,8 @@ export class SlurmExecutor implements Executor {
   #armWatchdog(handle: ExecutorHandle, startedAtMs: number, limitSeconds: number): void {
     if (this.#closed || this.#watchdogs.has(handle)) return;
     const delay = Math.max(0, startedAtMs + limitSeconds * 1000 - this.#now());
+    // setTimeout fires at once beyond ~24.8 days; observe() arms it once the limit is nearer
+    if (delay > 2_000_000_000) return;
     const t = setTimeout(() => {
       this.#watchdogs.delete(handle);
       const m = this.#marker(handle);
@@ -298,77 +301,6 @@ export class SlurmExecutor implements Executor {
     if (t) clearTimeout(t);
     this.#watchdogs.delete(handle);
   }
-
-  /** Resolves with the job once Slurm runs (or already ended) it; null when Slurm could not be asked. */
-  #waitRunning(id: number, user: string, nodes: readonly string[]): Promise<SlurmJob | null> {
-    return new Promise((resolve, reject) => {
-      this.#waiters.set(id, { user, nodes, deadline: this.#now() + (this.opts.startTimeoutMs ?? 30_000), resolve, reject });
-      void this.#poll();
-    });
-  }
-
-  /** One shared loop for every start() in flight: one listing per tick, however many jobs wait. */
-  async #poll(): Promise<void> {
-    if (this.#polling) return;
-    this.#polling = true;
-    try {
-      while (this.#waiters.size > 0 && !this.#closed) {
-        await sleep(this.opts.startPollMs ?? 100);
-        let jobs: Map<number, SlurmJob> | null = null;
-        try {
-          jobs = await this.#fetch([...this.#waiters.keys()]);
-        } catch (e) {
-          if (!(e instanceof SlurmError && e.kind === 'unavailable')) throw e;
-        }
-        const byId = jobs ?? new Map<number, SlurmJob>();
-        const now = this.#now();
-        // ReqNodeNotAvail is final only while a node of the job is DOWN or DRAINED. Nodes UNKNOWN right
-        // after a slurmctld start are registering, and the reason stays until the next scheduling pass
-        // after they did: keep waiting then. Nodes are asked only when a waiting job has that reason.
-        let unavailable: Set<string> | undefined;
-        if ([...this.#waiters.keys()].some((id) => byId.get(id)?.state_reason === 'ReqNodeNotAvail')) {
-          unavailable = new Set((await this.#c.nodes().catch(() => []))
-            .filter((n) => nodeState(n.state, n.state_flags ?? []) !== 'up' && !/^unknown$/i.test(n.state)).map((n) => n.name));
-        }
-        for (const [id, w] of this.#waiters) {
-          const job = byId.get(id);
-          const state = job ? baseState(job.job_state) : undefined;
-          const done = () => this.#waiters.delete(id);
-          if (job?.user_name && job.user_name !== w.user) {
-            done();
-            w.reject(new SlurmError('rejected', `slurmctld does not know Linux user "${w.user}" (it would run the job as "${job.user_name}"): create the user on the cluster or fix the user mapping`));
-          } else if (job && isRequeued(job)) {
-            done();
-            w.reject(new SlurmError('rejected', `Slurm could not launch it and requeued it (${job.state_reason}): check that user "${w.user}" exists on the nodes and can write the working directory and log paths`));
-          } else if (job && state !== 'PENDING' && state !== 'CONFIGURING') {
-            done();
-            w.resolve(job);
-          } else if (job && HOPELESS.test(job.state_reason ?? '')
-            && (job.state_reason !== 'ReqNodeNotAvail' || w.nodes.some((n) => unavailable?.has(n)))) {
-            done();
-            w.reject(new SlurmError('rejected', `Slurm cannot run it: ${job.state_reason}${job.state_description ? ` (${job.state_description})` : ''}`));
-          } else if (now >= w.deadline) {
-            done();
-            if (jobs === null) w.resolve(null);
-            else w.reject(new SlurmError('rejected', job
-              ? `Slurm kept it ${state} for ${Math.round((this.opts.startTimeoutMs ?? 30_000) / 1000)} s (reason: ${job.state_reason})`
-              : 'Slurm does not list it'));
-          }
-        }
-      }
-    } catch (e) {
-      for (const w of this.#waiters.values()) w.reject(e as Error);
-      this.#waiters.clear();
-    } finally {
-      this.#polling = false;
-    }
-  }
-}
-
-/** A job Slurm put back in its queue after it had started (restart_cnt counts the requeues). */
-function isRequeued(job: SlurmJob): boolean {
-  const s = baseState(job.job_state);
-  return (job.restart_cnt ?? 0) > 0 && (s === 'PENDING' || s.startsWith('REQUEUE'));
 }
 
 /** The Slurm job id a handle names, or null for a malformed handle. */
@@ -389,8 +321,4 @@ function asExecutorError(e: unknown, what: string): CheomdanError {
   const msg = e instanceof Error ? e.message : String(e);
   const kind = e instanceof SlurmError ? e.kind : 'unavailable';
   return new CheomdanError('executor_failed', `${what}: ${msg}`, { cause: e, extra: { slurm: kind } });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

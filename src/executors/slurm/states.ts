@@ -57,6 +57,12 @@ export function isActive(job: SlurmJob): boolean {
   return RUNNING_STATES.has(baseState(job.job_state));
 }
 
+/** A job Slurm put back in its queue after it had started (restart_cnt counts the requeues). */
+export function isRequeued(job: SlurmJob): boolean {
+  const s = baseState(job.job_state);
+  return (job.restart_cnt ?? 0) > 0 && (s === 'PENDING' || s.startsWith('REQUEUE'));
+}
+
 export function observationOf(handle: ExecutorHandle, job: SlurmJob, m: Markers): SlurmObservation {
   const state = baseState(job.job_state);
   const startedAt = (job.start_time || job.submit_time || 0) * 1000;
