@@ -152,4 +152,28 @@ describeStore('accounting hooks', (t) => {
     expect(b.get(allocationAccount(al.id, 'held'))).toBe(20_000);
     expect(b.get(allocationAccount(al.id, 'available'))).toBe(5_000);
   });
+
+  it('a job with no allocation (submitted while accounting was off) is charged to the default one; the operations tenant runs free', async () => {
+    const { acc, allocations } = setup();
+    const seed = await seedTenant(t.store);
+    t.now += 1000 * H;
+    await t.store.rates.create({ resource: 'device', acceleratorType: TYPE, value: 3_600_000, effectiveFrom: t.now, note: '', createdBy: null });
+    const mk = async (s: typeof seed) => {
+      const rec = await t.store.jobs.insert(aNewJob(s).with({ state: 'pending', request: { tasks: 1, devicesPerTask: 1, acceleratorTypes: [], cpusPerTask: 1, memoryMbPerTask: 1, timeLimitSeconds: 2 } }).build());
+      return { ...rec, attempt: 1, acceleratorType: asAcceleratorType(TYPE), placement: [{ node: asNodeName('gpu-001'), devices: [0], tasks: 1, cpus: 1, memoryMb: 1 }] } as JobRecord;
+    };
+    const orphan = await mk(seed);
+    const refused = await t.store.transaction((tx) => acc.hold(tx, orphan, t.now)).catch((e: unknown) => e);
+    expect(isCheomdanError(refused) && refused.extra.reason).toBe('allocation_inactive');
+    const { allocation: al } = await allocations.create(operator(), { tenant: seed.tenant.id, name: 'late', serviceUnits: 10, acceleratorTypes: [TYPE], concurrentLimit: 1, endsAt: new Date(t.now + H).toISOString(), firstTranchePct: 100, progressReportMonths: [], discountPct: 0, fairShareWeight: 1 });
+    await t.store.transaction((tx) => acc.hold(tx, orphan, t.now));
+    expect((await t.store.jobs.get(orphan.id))?.allocationId).toBe(al.id);
+    expect((await t.store.ledger.list({ jobId: orphan.id })).map((x) => [x.kind, x.allocationId, x.amount])).toEqual([['hold', al.id, 2000]]);
+    // the operations tenant: no allocation, no charge, no refusal
+    const ops = await t.store.tenants.getBySlug('operations') ?? await t.store.tenants.create({ id: uid('ten') as never, slug: 'operations', name: 'Operations', kind: 'public', sector: 'other' });
+    const opsProject = await t.store.projects.create({ id: uid('prj') as never, tenantId: ops.id, slug: uid('p'), name: 'p' });
+    const opsJob = await mk({ tenant: ops, project: opsProject, user: seed.user });
+    await t.store.transaction((tx) => acc.hold(tx, opsJob, t.now));
+    expect(await t.store.ledger.list({ jobId: opsJob.id })).toEqual([]);
+  });
 });

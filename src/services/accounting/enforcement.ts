@@ -19,7 +19,7 @@ import { allocationAccount, hold as holdPosting, settle as settlePosting } from 
 import { chargeFor, rateAt, worstCase, type MeteredInterval, type Rate } from '../../core/accounting/rates.ts';
 import { formatSu, type MilliSu } from '../../core/accounting/units.ts';
 import { CheomdanError } from '../../core/errors.ts';
-import type { AcceleratorTypeId } from '../../core/ids.ts';
+import type { AcceleratorTypeId, AllocationId } from '../../core/ids.ts';
 import type { ResourceRequest } from '../../core/resources.ts';
 import type { AccountingHooks } from '../../controller/hooks.ts';
 import type { ClusterSnapshot, QuotaSnapshot } from '../../scheduler/types.ts';
@@ -81,12 +81,24 @@ export class AccountingService implements AccountingHooks {
 
   async hold(tx: Store, job: JobRecord, now: number): Promise<void> {
     if (this.mode === 'off') return;
-    if (!job.allocationId) {
+    let allocationId: string | null = job.allocationId;
+    if (!allocationId) {
       if (await this.exempt(tx, job.tenantId)) return;
-      throw new CheomdanError('insufficient_balance', `job ${job.id} is charged to no allocation and its organization has none; submit it again once an allocation is granted`, { extra: { reason: 'allocation_inactive' } });
+      // Submitted while accounting was off: charged from now on to the organization's default allocation.
+      const usable = (await tx.allocations.list({ tenantId: job.tenantId }))
+        .filter((a) => (a.projectId === null || a.projectId === job.projectId) && allocationBlock(a, 1, now) === null && allows(a, job.acceleratorType))
+        .sort(byPreference);
+      if (!usable[0]) {
+        throw new CheomdanError('insufficient_balance', `job ${job.id} is charged to no allocation and its organization has none it can use; it waits until one is granted`, { extra: { reason: 'allocation_inactive' } });
+      }
+      allocationId = usable[0].id;
+      await tx.jobs.update(job.id, { allocationId: allocationId as AllocationId });
     }
-    const al = await tx.allocations.lock(job.allocationId); // serialises holds on one allocation (PostgreSQL)
-    if (!al) throw new CheomdanError('insufficient_balance', `allocation ${job.allocationId} does not exist`, { extra: { reason: 'allocation_inactive' } });
+    const al = await tx.allocations.lock(allocationId); // serialises holds on one allocation (PostgreSQL)
+    if (!al) throw new CheomdanError('insufficient_balance', `allocation ${allocationId} does not exist`, { extra: { reason: 'allocation_inactive' } });
+    if (!allows(al, job.acceleratorType)) {
+      throw new CheomdanError('insufficient_balance', `allocation ${al.id} allows only ${al.acceleratorTypes.join(', ')}, not ${job.acceleratorType}`, { extra: { reason: 'allocation_inactive' } });
+    }
     const available = await tx.ledger.balance(allocationAccount(al.id, 'available'));
     const block = allocationBlock(al, Math.max(available, 1), now);
     if (block) {
@@ -199,8 +211,7 @@ export class AccountingService implements AccountingHooks {
     } else {
       candidates = (await store.allocations.list({ tenantId: project.tenantId }))
         .filter((a) => a.projectId === null || a.projectId === project.id)
-        // the project's own first, then those ending soonest (spend what expires first)
-        .sort((a, b) => Number(b.projectId !== null) - Number(a.projectId !== null) || a.endsAt - b.endsAt);
+        .sort(byPreference);
       if (candidates.length === 0) {
         if (await this.exempt(store, project.tenantId)) return { allocationId: null, request };
         throw new CheomdanError('insufficient_balance', 'your organization has no allocation to charge this job to; apply under an open program (`cheomdan apply`) or ask an operator for an allocation', {
@@ -360,6 +371,12 @@ export class AccountingService implements AccountingHooks {
     this.decayed = { byTenant, byProject };
   }
 }
+
+/** The project's own allocations first, then those ending soonest (spend what expires first). */
+const byPreference = (a: AllocationRecord, b: AllocationRecord) => Number(b.projectId !== null) - Number(a.projectId !== null) || a.endsAt - b.endsAt;
+
+/** May a job on this accelerator type (null: CPU-only) be charged to the allocation? */
+const allows = (a: AllocationRecord, type: string | null) => a.acceleratorTypes.length === 0 || type === null || a.acceleratorTypes.includes(type);
 
 function noRate(what: string): CheomdanError {
   return new CheomdanError('validation_failed', `no rate is set for ${what}, so the job's cost cannot be known; an operator sets one with \`cheomdan rates set\``, {
