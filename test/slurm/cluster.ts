@@ -61,9 +61,13 @@ export function ensureSlurmCluster(): SlurmTestCluster {
   return started;
 }
 
-/** Cancels every job and resumes nodes an earlier (failed) test left down or drained. */
+/**
+ * Cancels what an earlier (failed) run of these tests left behind - Cheomdan's jobs (named chd-*) and its
+ * test user's - and resumes nodes it left down or drained. Other users' jobs are left alone.
+ */
 export function resetCluster(): void {
-  const ids = sh('squeue', ['-h', '-o', '%i']).split('\n').filter(Boolean);
+  const ids = sh('squeue', ['-h', '-o', '%i %j %u']).split('\n').filter(Boolean)
+    .map((l) => l.split(' ')).filter(([, name = '', user]) => name.startsWith('chd-') || user === JOB_USER).map(([id]) => id ?? '');
   if (ids.length) spawnSync('scancel', ids);
   for (const line of sh('sinfo', ['-h', '-N', '-o', '%N %T']).split('\n').filter(Boolean)) {
     const [node, state = ''] = line.split(' ');
