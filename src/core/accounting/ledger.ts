@@ -149,6 +149,10 @@ export function allocationBalance(allocationId: string, b: ReadonlyMap<string, M
   return { committed: get('committed'), available: get('available'), held: get('held'), spent: get('spent'), expired: get('expired') };
 }
 
+/** Every account of these allocations (for an indexed balance lookup). */
+export const allocationAccounts = (ids: readonly string[]): string[] =>
+  ids.flatMap((id) => (['committed', 'available', 'held', 'spent', 'expired'] as const).map((b) => allocationAccount(id, b)));
+
 /** Parses `allocation:<id>:<bucket>` (null for other accounts). */
 export function parseAllocationAccount(account: string): { allocationId: string; bucket: AllocationBucket } | null {
   const m = /^allocation:(.+):(committed|available|held|spent|expired)$/.exec(account);

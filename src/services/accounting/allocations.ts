@@ -123,7 +123,7 @@ export class AllocationService {
     }
     const programId = f.program !== undefined ? (await this.ctx.store.programs.get(f.program))?.id ?? '-' : undefined;
     const list = await this.ctx.store.allocations.list({ ...(tenantId ? { tenantId } : {}), ...(programId ? { programId } : {}) });
-    const balances = await this.ctx.store.ledger.balances('allocation:');
+    const balances = await this.ctx.store.ledger.balancesOf(L.allocationAccounts(list.map((a) => a.id)));
     return list.map((a) => ({ allocation: a, balance: L.allocationBalance(a.id, balances) }));
   }
 
@@ -135,7 +135,7 @@ export class AllocationService {
   }
 
   async view(a: AllocationRecord, store: Store = this.ctx.store): Promise<AllocationView> {
-    return { allocation: a, balance: L.allocationBalance(a.id, await store.ledger.balances(`allocation:${a.id}:`)) };
+    return { allocation: a, balance: L.allocationBalance(a.id, await store.ledger.balancesOf(L.allocationAccounts([a.id]))) };
   }
 
   async suspend(actor: Actor, id: string, reason: string): Promise<AllocationView> {
@@ -164,7 +164,7 @@ export class AllocationService {
 
   private async expireIn(tx: Store, al: AllocationRecord, now: number, by: string | null, reason: string): Promise<AllocationRecord> {
     if (al.state === 'expired') throw new CheomdanError('conflict', `allocation ${al.id} has expired already`);
-    const b = L.allocationBalance(al.id, await tx.ledger.balances(`allocation:${al.id}:`));
+    const b = L.allocationBalance(al.id, await tx.ledger.balancesOf(L.allocationAccounts([al.id])));
     if (b.held > 0) {
       throw new CheomdanError('conflict', `jobs hold ${formatSu(b.held)} on allocation ${al.id}; suspend it and expire it once they end`);
     }

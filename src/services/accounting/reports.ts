@@ -4,7 +4,7 @@
  * (the program's KPIs) and progress/final reports against their schedule. Everything a tenant asks for is
  * limited to its own organization; utilisation is for operators.
  */
-import { allocationBalance } from '../../core/accounting/ledger.ts';
+import { allocationAccounts, allocationBalance } from '../../core/accounting/ledger.ts';
 import { groupUsage, pace, scheduleStatus, type ChargeFact, type Dimension } from '../../core/accounting/report.ts';
 import { CheomdanError } from '../../core/errors.ts';
 import type { AllocationRecord } from '../../store/queries/accounting/index.ts';
@@ -62,7 +62,7 @@ export class ReportService {
   async atRisk(actor: Actor, a: { program?: string | undefined } = {}) {
     const now = this.ctx.clock();
     const list = await this.allocations(actor, a.program);
-    const balances = await this.ctx.store.ledger.balances('allocation:');
+    const balances = await this.ctx.store.ledger.balancesOf(allocationAccounts(list.map((a) => a.id)));
     const out = [];
     for (const al of list) {
       if (al.state === 'expired') continue;
