@@ -70,6 +70,8 @@ const cases: Record<string, Case> = {
   'node: bad state': { method: 'patch', path: '/v1/nodes/gpu-001', as: 'admin', body: { state: 'broken' }, wantStatus: 400, wantCode: 'validation_failed', wantDetail: /state/ },
   'node: unknown node': { method: 'patch', path: '/v1/nodes/nope', as: 'admin', body: { state: 'down' }, wantStatus: 404, wantCode: 'not_found', wantDetail: /no node "nope"/ },
   'node: not an operator': { method: 'patch', path: '/v1/nodes/nope', body: { state: 'down' }, wantStatus: 403, wantCode: 'forbidden', wantDetail: /only operators/ },
+  'audit: not an operator': { method: 'get', path: '/v1/audit', wantStatus: 403, wantCode: 'forbidden', wantDetail: /only operators can read the audit log/ },
+  'audit: bad limit': { method: 'get', path: '/v1/audit?limit=5000', as: 'admin', wantStatus: 400, wantCode: 'validation_failed', wantDetail: /limit/ },
   'no token': { method: 'get', path: '/v1/jobs', as: 'anonymous', wantStatus: 401, wantCode: 'unauthenticated', wantDetail: /Authorization: Bearer/ },
   'unknown route': { method: 'get', path: '/v1/nothing', wantStatus: 404, wantCode: 'not_found', wantDetail: /no route GET \/v1\/nothing/ },
 };

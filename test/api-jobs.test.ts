@@ -146,6 +146,16 @@ describe('the platform around the jobs', () => {
     expect(m.body).toContain('cheomdan_controller_cycle_seconds');
   });
 
+  it('keeps an audit log that operators can page through', async () => {
+    const first = await admin.get('/v1/audit?limit=1');
+    expect(first.status).toBe(200);
+    expect(first.body.items).toHaveLength(1);
+    const all = await admin.get('/v1/audit?action=tenant.create');
+    expect(all.body.items.map((e: any) => e.detail.slug)).toContain('acme-ai');
+    const next = await admin.get(`/v1/audit?limit=1&before=${first.body.nextBefore}`);
+    expect(next.body.items[0].id).toBeLessThan(first.body.items[0].id);
+  });
+
   it('shows nodes with declared devices and capacity in PF', async () => {
     const n = await acme.get('/v1/nodes');
     expect(n.status).toBe(200);

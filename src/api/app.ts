@@ -22,6 +22,8 @@ import { accountingRoutes } from './routes/accounting.ts';
 import type { Accounting } from '../services/accounting/index.ts';
 import { systemRoutes, type HealthInfo } from './routes/system.ts';
 import { streamRoutes } from './routes/stream.ts';
+import { auditRoutes } from './routes/audit.ts';
+import type { AuditService } from '../services/audit.ts';
 import { portalRoutes } from './routes/portal.ts';
 import type { ChangeFeed } from '../services/changes.ts';
 
@@ -34,6 +36,7 @@ export interface AppDeps {
   metrics: Metrics;
   health: () => HealthInfo;
   changes: ChangeFeed;
+  audit: AuditService;
   /** Programs and allocations (issue 4); absent: those routes are not served. */
   accounting?: Accounting;
   logger?: FastifyServerOptions['logger'];
@@ -93,6 +96,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     if (deps.accounting) await v1.register(accountingRoutes(deps.accounting));
     await v1.register(inventoryRoutes(deps));
     await v1.register(streamRoutes(deps.changes));
+    await v1.register(auditRoutes(deps.audit));
   }, { prefix: '/v1' });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

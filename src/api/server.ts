@@ -25,6 +25,7 @@ import { loadInventoryFile, probeHost } from '../services/inventory.ts';
 import { JobService } from '../services/jobs.ts';
 import { NodeService } from '../services/nodes.ts';
 import { ChangeFeed } from '../services/changes.ts';
+import { AuditService } from '../services/audit.ts';
 import { createAccounting, parseAccountingMode, type AccountingMode } from '../services/accounting/index.ts';
 import { API_VERSION, buildApp, type App } from './app.ts';
 import { createMetrics } from './metrics.ts';
@@ -124,7 +125,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     await controller.start();
     const startedAt = Date.now();
     const app = await buildApp({
-      identity, jobs, metrics, changes, accounting,
+      identity, jobs, metrics, changes, accounting, audit: new AuditService(ctx),
       inventory: { nodes: () => nodeService.nodes(), capacity: () => nodeService.capacity(), setState: (n, s, r, a) => nodeService.setState(n, s, r, a) },
       health: () => ({ store: store.dialect, executor: executor.name, startedAt, version: API_VERSION }),
       logger: log.level === 'silent' ? false : { level: log.level },

@@ -2,3 +2,4 @@ export * from './common.ts';
 export * from './identity.ts';
 export * from './jobs.ts';
 export * from './inventory.ts';
+export * from './audit.ts';

@@ -148,3 +148,7 @@ export const LogQuery = z.object({
     .optional()
     .transform((v) => v === 'true' || v === '1'),
 });
+
+/** What GET /v1/stream sends as `event: jobs`: the jobs that changed (only those the caller may see). */
+export const JobChangeBatch = z.array(z.object({ id: z.string(), state: JobState })).meta({ id: 'JobChangeBatch' });
+export type JobChangeBatch = z.infer<typeof JobChangeBatch>;

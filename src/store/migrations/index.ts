@@ -1,9 +1,10 @@
 /** Every migration, in order. Add the next one at the end; never edit or reorder shipped ones. */
 import { migration0001 } from './0001_initial.ts';
 import { migration0002 } from './0002_accounting.ts';
+import { migration0003 } from './0003_job_listing_indexes.ts';
 import type { Migration } from './types.ts';
 
-export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002];
+export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003];
 
 /** The schema version this code writes and understands. */
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
