@@ -186,7 +186,7 @@ export const AllocationReport = z.object({
   reviewedBy: z.string().nullable(), reviewedAt: Timestamp.nullable(), reviewNote: z.string().nullable(),
 });
 
-export const USAGE_DIMENSIONS = ['tenant', 'project', 'program', 'allocation', 'month', 'acceleratorType'] as const;
+export const USAGE_DIMENSIONS = ['tenant', 'project', 'user', 'program', 'allocation', 'month', 'acceleratorType'] as const;
 export const UsageQuery = z.object({
   from: Instant.optional(), to: Instant.optional(),
   groupBy: z.string().default('tenant,month,acceleratorType').transform((s, ctx) => {
@@ -205,7 +205,7 @@ export const UsageQuery = z.object({
 export const ReportQuery = z.object({ program: z.string().optional(), format: z.enum(['json', 'csv']).default('json') });
 
 export const UsageRow = z.object({
-  tenant: z.string().optional(), project: z.string().optional(), program: z.string().optional(), allocation: z.string().optional(),
+  tenant: z.string().optional(), project: z.string().optional(), user: z.string().optional(), program: z.string().optional(), allocation: z.string().optional(),
   month: z.string().optional(), acceleratorType: z.string().optional(),
   attempts: z.number(), deviceHours: z.number(), cpuHours: z.number(), serviceUnits: z.number(),
 });

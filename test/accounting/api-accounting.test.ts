@@ -281,6 +281,11 @@ describe('ledger, reports and isolation', () => {
     expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
     expect(csv.body.split('\r\n')[0]).toBe('program,attempts,deviceHours,cpuHours,serviceUnits');
     expect(csv.body.split('\r\n')[1]).toMatch(new RegExp(`^${program.id},`));
+    // per user and month (ABCI's monthly points per user): all of acme's jobs were its owner's
+    const me = (await acme.get('/v1/me')).body.user.id;
+    const perUser = UsageReport.parse((await acme.get('/v1/reports/usage?groupBy=user,month')).body);
+    expect(perUser.rows.map((x) => x.user)).toEqual([me]);
+    expect(perUser.rows[0]!.serviceUnits).toBeCloseTo(u.total.serviceUnits, 6);
     const bad = await acme.get('/v1/reports/usage?groupBy=galaxy');
     expect(bad.status).toBe(400);
     expect(bad.body.detail).toMatch(/unknown dimension "galaxy"/);

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { groupUsage, pace, scheduleStatus, toCsv, type ChargeFact } from './report.ts';
 
-const fact = (over: Partial<ChargeFact>): ChargeFact => ({ at: Date.UTC(2027, 0, 15), tenant: 't1', project: 'p1', program: 'g', allocation: 'a1', acceleratorType: 'h100', amount: 1000, deviceMs: 3_600_000, cpuMs: 0, ...over });
+const fact = (over: Partial<ChargeFact>): ChargeFact => ({ at: Date.UTC(2027, 0, 15), tenant: 't1', project: 'p1', user: 'u1', program: 'g', allocation: 'a1', acceleratorType: 'h100', amount: 1000, deviceMs: 3_600_000, cpuMs: 0, ...over });
 
 describe('reports (pure)', () => {
   it('groups by month and type; totals equal the sum of the rows whatever the grouping', () => {
@@ -10,7 +10,7 @@ describe('reports (pure)', () => {
     const r = groupUsage(facts, ['month', 'acceleratorType']);
     expect(r.rows.map((x) => [x.key.month, x.key.acceleratorType, x.amount])).toEqual([['2027-01', 'cpu', 7], ['2027-01', 'h100', 1000], ['2027-02', 'h100', 500]]);
     expect(r.total.amount).toBe(1507);
-    const dims = ['tenant', 'project', 'program', 'allocation', 'month', 'acceleratorType'] as const;
+    const dims = ['tenant', 'project', 'user', 'program', 'allocation', 'month', 'acceleratorType'] as const;
     fc.assert(fc.property(fc.array(fc.record({ t: fc.constantFrom('a', 'b'), m: fc.integer({ min: 0, max: 11 }), amt: fc.nat(1e6) })), fc.subarray([...dims]), (xs, by) => {
       const g = groupUsage(xs.map((x) => fact({ tenant: x.t, at: Date.UTC(2027, x.m, 1), amount: x.amt })), by);
       expect(g.rows.reduce((s, x) => s + x.amount, 0)).toBe(xs.reduce((s, x) => s + x.amt, 0));

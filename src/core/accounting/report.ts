@@ -4,12 +4,12 @@
  */
 import type { MilliSu } from './units.ts';
 
-export const DIMENSIONS = ['tenant', 'project', 'program', 'allocation', 'month', 'acceleratorType'] as const;
+export const DIMENSIONS = ['tenant', 'project', 'user', 'program', 'allocation', 'month', 'acceleratorType'] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
 
 /** One settled attempt (a `settle` ledger transaction). */
 export interface ChargeFact {
-  at: number; tenant: string | null; project: string | null; program: string | null; allocation: string | null;
+  at: number; tenant: string | null; project: string | null; user: string | null; program: string | null; allocation: string | null;
   acceleratorType: string | null; amount: MilliSu; deviceMs: number; cpuMs: number;
 }
 

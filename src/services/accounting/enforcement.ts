@@ -117,7 +117,7 @@ export class AccountingService implements AccountingHooks {
       await post(tx, holdPosting(al.id, cost.amount), {
         idemKey: `hold:${job.id}:${job.attempt}`, at: now, allocationId: al.id, programId: al.programId, tenantId: job.tenantId,
         projectId: job.projectId, jobId: job.id, attempt: job.attempt, acceleratorType: job.acceleratorType, amount: cost.amount,
-        memo: cost.how,
+        actorUserId: job.userId, memo: cost.how,
       });
     }
     this.scheduleRefresh(al.id);
@@ -139,6 +139,7 @@ export class AccountingService implements AccountingHooks {
     const meta = {
       at: endedAt, allocationId: held.allocationId, programId: held.programId, tenantId: job.tenantId, projectId: job.projectId,
       jobId: job.id, attempt: job.attempt, acceleratorType: job.acceleratorType ?? held.acceleratorType,
+      actorUserId: job.userId, // the user whose job it was: usage per user
     };
     const settled = await post(tx, settle, {
       ...meta, idemKey: `settle:${job.id}:${job.attempt}`, amount: charge.amount, deviceMs: charge.deviceMs, cpuMs: charge.cpuMs,

@@ -34,7 +34,7 @@ export class ReportService {
       ...(tenantId ? { tenantId } : {}), ...(programId ? { programId } : {}),
     });
     const facts: ChargeFact[] = txns.map((t) => ({
-      at: t.at, tenant: t.tenantId, project: t.projectId, program: t.programId, allocation: t.allocationId,
+      at: t.at, tenant: t.tenantId, project: t.projectId, user: t.actorUserId, program: t.programId, allocation: t.allocationId,
       acceleratorType: t.acceleratorType, amount: t.amount, deviceMs: t.deviceMs, cpuMs: t.cpuMs,
     }));
     return { from: from ?? null, to: to ?? null, groupBy: a.groupBy, ...groupUsage(facts, a.groupBy) };
