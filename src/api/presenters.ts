@@ -53,6 +53,7 @@ export const presentJob = (j: JobRecord): Job => ({
   placement: j.placement ? j.placement.map((p) => ({ ...p, devices: [...p.devices] })) : null,
   acceleratorType: j.acceleratorType,
   attempt: j.attempt,
+  allocation: j.allocationId,
   failureReason: j.failureReason,
   warnings: j.warnings,
   workingDirectory: j.workingDirectory,

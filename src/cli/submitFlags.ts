@@ -13,6 +13,7 @@ import { knownAcceleratorNames, parseMemoryMb, parseSlurmTime, resolveAccelerato
 export interface SubmitFlags {
   name?: string | undefined;
   project?: string | undefined;
+  allocation?: string | undefined;
   partition?: string | undefined;
   tasks?: string | undefined;
   gpusPerTask?: string | undefined;
@@ -31,7 +32,7 @@ export type SubmitFields = Omit<JobSubmit, 'command' | 'script'>;
 
 /** Which flag sets which field, to turn a server-side field error back into the flag the user typed. */
 export const FLAG_FOR_FIELD: Readonly<Record<string, string>> = {
-  name: '--name', project: '--project', partition: '--partition', tasks: '--tasks', devicesPerTask: '--gpus-per-task',
+  name: '--name', project: '--project', allocation: '--allocation', partition: '--partition', tasks: '--tasks', devicesPerTask: '--gpus-per-task',
   acceleratorTypes: '--accelerator', cpusPerTask: '--cpus-per-task', memoryMbPerTask: '--mem-per-task', nodes: '--nodes',
   tasksPerNode: '--tasks-per-node', timeLimitSeconds: '--time', priority: '--priority', environment: '--env',
   workingDirectory: '--chdir',
@@ -56,6 +57,7 @@ export function flagsToSubmit(f: SubmitFlags, cwd: string): { submit: SubmitFiel
     else s.name = f.name;
   }
   if (f.project !== undefined) s.project = f.project;
+  if (f.allocation !== undefined) s.allocation = f.allocation;
   if (f.partition !== undefined) s.partition = f.partition;
   const int = (flag: string, v: string | undefined, min: number, max: number) =>
     v === undefined ? undefined : integer(flag, v, min, max, errors);

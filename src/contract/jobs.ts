@@ -99,6 +99,7 @@ export const Job = z
     placement: z.array(NodeAllocation).nullable(),
     acceleratorType: z.string().nullable(),
     attempt: z.number().int(),
+    allocation: z.string().nullable().describe('The allocation the job is charged to (null when accounting is off)'),
     failureReason: z.string().nullable(),
     warnings: z.array(z.string()),
     workingDirectory: z.string(),
