@@ -13,6 +13,7 @@
  *   load=X     optional: divide every submit time by X (X× the arrival rate, same jobs) — a stress variant,
  *              since Philly at VC sizes is lightly loaded (~13% utilisation). Default 1 (the real trace).
  *
+ *   maxJobs=N  optional: only the first N jobs (for profiling).
  *   lasThresholds=a,b,…  optional: LAS queue thresholds in device-seconds (default 3600,36000).
  *
  * Prints one JSON summary per policy, then a Markdown comparison table. Reads the trace from ../shared (never
@@ -34,13 +35,14 @@ const trace = args.trace ?? '../shared/traces/philly/philly.csv';
 const policies = (args.policies ?? ORDER_NAMES.join(',')).split(',') as OrderName[];
 const limitFactor = Number(args.limitFactor ?? 1);
 const load = Number(args.load ?? 1);
+const maxJobs = args.maxJobs ? Number(args.maxJobs) : undefined;
 const lasThresholds = args.lasThresholds ? args.lasThresholds.split(',').map(Number) : undefined;
 
 const t0 = performance.now();
 const text = readFileSync(trace, 'utf8');
 const sizes = parseVcSizes(readFileSync(join(trace, '..', 'vc-sizes.csv'), 'utf8'));
 const perVc = mode === 'vc';
-const jobs = parsePhillyTrace(text, { partitionPerVc: perVc, keepVcs: perVc ? new Set(sizes.keys()) : undefined, limitFactor })
+const jobs = parsePhillyTrace(text, { partitionPerVc: perVc, keepVcs: perVc ? new Set(sizes.keys()) : undefined, limitFactor, limit: maxJobs })
   .map((j) => (load === 1 ? j : { ...j, job: { ...j.job, submittedAt: Math.round(j.job.submittedAt / load) } }));
 const nodes = perVc ? phillyVcCluster(sizes) : uniformCluster([...sizes.values()].reduce((a, b) => a + b, 0), 8, 'gpu', 'philly-gpu');
 const parseSeconds = (performance.now() - t0) / 1000;

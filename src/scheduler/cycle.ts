@@ -6,8 +6,9 @@
  * 1. snapshot  — the free-capacity index (the caller's, or built from nodes + running), quota ledger,
  *                reservations, fair share; all changes below are mutate-then-undo on the index.
  * 2. order     — rank every pending job with the order policy (ties: earlier submission, higher user
- *                priority, job id), so the same input always gives the same order; only the first
- *                `scanDepth` jobs of each partition are sorted and examined, the rest get a cheap reason.
+ *                priority, job id), so the same input always gives the same order. The queue is walked
+ *                lazily (a heap per partition, queue.ts): at most `scanDepth` jobs of each partition are
+ *                examined, the rest get a cheap reason without being sorted.
  * 3. nominate  — walk the queue; per partition at most `queueDepth` full placement attempts. A job that can
  *                never fit, is out of quota, waits for its reservation or its allocation gets its reason
  *                without a placement attempt. Blocked jobs gate the jobs behind them by the backfill mode:
@@ -29,7 +30,7 @@ import { forwardStarts, type Release } from './estimate.ts';
 import { explainMessage, type ExplainDetail } from './explain.ts';
 import { candidateGroups, feasibility, findPlacement, type PlaceOptions } from './placement.ts';
 import { orderContext } from './context.ts';
-import { orderQueueByPartition } from './queue.ts';
+import { LazyQueue, type Ranked } from './queue.ts';
 import type { Policy } from './policy.ts';
 import { planPreemption } from './preemption.ts';
 import { QuotaLedger } from './quotas.ts';
@@ -76,14 +77,15 @@ export function cycle(snapshot: ClusterSnapshot, policy: Policy, now: Seconds): 
   const pendingIn = snapshot.pending;
   const ranks = new Float64Array(pendingIn.length);
   for (let i = 0; i < pendingIn.length; i++) ranks[i] = order.rank(pendingIn[i]!, ctx);
-  const { head: entries, rest } = orderQueueByPartition(pendingIn, ranks, policy.scanDepth);
+  const queue = new LazyQueue(pendingIn, ranks);
+  const entries: Ranked[] = [];
   const preemptRank = order.preemptRank ?? order.rank;
   const runningRank = order.preemptRank ?? order.runningRank ?? order.rank;
   const runRank = (r: RunningJobSnapshot) => runningRank(r, ctx);
   const reclaim = policy.preemption.reclaim && quota.active;
 
   const decisions: Decision[] = [];
-  const details: (ExplainDetail | null)[] = explainAll ? new Array(entries.length).fill(null) : [];
+  const details: (ExplainDetail | null)[] = [];
   const parts = new Map<string, PartitionState>();
   // Running jobs by partition, built only when a partition first needs them (shadow, preemption,
   // estimates); with one partition the snapshot's own list is used as is.
@@ -118,8 +120,16 @@ export function cycle(snapshot: ClusterSnapshot, policy: Policy, now: Seconds): 
   const typeAllowed = (t: AcceleratorTypeId | null, n: number) => quota.allows(tenant, t, n);
 
   // 3–5. Nominate, preempt, admit.
-  for (let i = 0; i < entries.length; i++) {
-    const { job, rank } = entries[i]!;
+  for (let e = queue.next(); e !== undefined; e = queue.next()) {
+    const { job, rank } = e;
+    if (queue.popped(job.partition) >= policy.scanDepth) queue.close(job.partition);
+    if (!explainAll) {
+      // Decisions only: once nothing more can start in a partition, stop taking its jobs at all.
+      const done = parts.get(job.partition);
+      if (done && (done.strictBlocked || done.attempts >= policy.queueDepth)) { queue.close(job.partition); continue; }
+    }
+    const i = entries.push(e) - 1;
+    if (explainAll) details.push(null);
     slot = i;
     tenant = job.tenant;
     const blockedAlloc = job.allocation !== undefined ? snapshot.blockedAllocations?.[job.allocation] : undefined;
@@ -259,7 +269,7 @@ export function cycle(snapshot: ClusterSnapshot, policy: Policy, now: Seconds): 
       pending.push({ jobId: e.job.id, reason, message, estimatedStart: estimates.get(i) ?? null });
     }
     // Beyond the scan depth: a cheap reason, the same for all; the breakdown on demand (priorityBreakdown).
-    for (const e of rest) {
+    for (const e of queue.remaining()) {
       priorities.push({ jobId: e.job.id, priority: -e.rank, factors: NO_FACTORS });
       const blocked = e.job.allocation !== undefined ? snapshot.blockedAllocations?.[e.job.allocation] : undefined;
       if (blocked) {
