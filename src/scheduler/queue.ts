@@ -107,14 +107,23 @@ export class LazyQueue {
   private readonly byName = new Map<string, number>();
 
   constructor(private readonly pending: readonly PendingJobSnapshot[], private readonly ranks: Float64Array) {
-    const lists = new Map<string, number[]>();
-    for (let i = 0; i < pending.length; i++) {
-      const p = pending[i]!.partition as string;
-      const l = lists.get(p);
-      if (l) l.push(i); else lists.set(p, [i]);
+    const lists = new Map<string, Int32Array | number[]>();
+    let mixed = false;
+    const first = pending[0]?.partition as string | undefined;
+    for (let i = 1; i < pending.length && !mixed; i++) mixed = pending[i]!.partition !== first;
+    if (!mixed && first !== undefined) {
+      const all = new Int32Array(pending.length);
+      for (let i = 0; i < all.length; i++) all[i] = i;
+      lists.set(first, all);
+    } else {
+      for (let i = 0; i < pending.length; i++) {
+        const p = pending[i]!.partition as string;
+        const l = lists.get(p) as number[] | undefined;
+        if (l) l.push(i); else lists.set(p, [i]);
+      }
     }
     for (const [partition, l] of lists) {
-      const h = Int32Array.from(l);
+      const h = l instanceof Int32Array ? l : Int32Array.from(l);
       const heap = { partition, h, size: h.length, open: true, popped: 0 };
       for (let k = (heap.size >> 1) - 1; k >= 0; k--) this.down(heap, k);
       this.byName.set(partition, this.heaps.length);
