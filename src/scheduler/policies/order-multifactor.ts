@@ -48,9 +48,18 @@ export function makeMultifactor(c: MultifactorConfig): OrderPolicy {
     };
   };
   // The same sum as `factors`, without allocating: it runs for every pending job every cycle.
+  // Jobs of one partition tend to come together: remember the last partition's size (per context).
+  let lastCtx: OrderContext | undefined;
+  let lastPartition = '';
+  let lastDevices = 1;
   const priority = (j: PendingJobSnapshot, ctx: OrderContext) => {
     const fs = (ctx as MultifactorContext).fairShare.factors(j.tenant, j.project).fairShare;
-    const size = Math.min(1, (j.request.tasks * j.request.devicesPerTask) / Math.max(1, ctx.partitionDevices(j.partition)));
+    if (ctx !== lastCtx || j.partition !== lastPartition) {
+      lastCtx = ctx;
+      lastPartition = j.partition;
+      lastDevices = Math.max(1, ctx.partitionDevices(j.partition));
+    }
+    const size = Math.min(1, (j.request.tasks * j.request.devicesPerTask) / lastDevices);
     const age = Math.min(1, Math.max(0, ctx.now - j.submittedAt) / c.maxAgeSeconds);
     const qos = j.qos !== undefined ? (c.qos[j.qos] ?? 0) / maxQos : 0;
     return w.age * age + w.fairShare * fs + w.jobSize * (c.favorSmall ? 1 - size : size) + w.qos * qos + j.priority;
