@@ -22,14 +22,15 @@ export function executorSuite(cluster: () => SlurmTestCluster) {
 
     it('runs a 1-GPU job as the job user, in its directory, with its environment, seeing exactly one device', async () => {
       const spec = aJob(c, 'gpu1').on('node1', [0]).env({ GREETING: 'hello' })
-        .script('echo "user=$(id -un) cwd=$(pwd) greet=$GREETING job=$CHEOMDAN_JOB_ID cuda=$CUDA_VISIBLE_DEVICES dev=$CHEOMDAN_DEVICES node=$CHEOMDAN_NODE"; echo oops >&2')
+        .script('echo "user=$(id -un) cwd=$(pwd) greet=$GREETING job=$CHEOMDAN_JOB_ID cuda=$CUDA_VISIBLE_DEVICES dev=$CHEOMDAN_DEVICES node=$CHEOMDAN_NODE"; echo "$USER $LOGNAME $HOME"; echo oops >&2')
         .build();
       const h = await ex.start(spec);
       expect(h).toMatch(/^\d+$/);
       const o = await waitExit(ex, h);
       expect(o).toMatchObject({ state: 'exited', exitCode: 0, signal: null, cancelled: false, timedOut: false });
       expect(read(spec.stdoutPath).trim()).toBe(
-        `user=${JOB_USER} cwd=${spec.workingDirectory} greet=hello job=${spec.jobId} cuda=0 dev=0 node=node1`);
+        `user=${JOB_USER} cwd=${spec.workingDirectory} greet=hello job=${spec.jobId} cuda=0 dev=0 node=node1\n`
+        + `${JOB_USER} ${JOB_USER} /home/${JOB_USER}`);
       expect(read(spec.stderrPath)).toBe('oops\n');
     });
 

@@ -130,6 +130,9 @@ function taskScript(workingDirectory: string): string {
     'unset CHEOMDAN_TASK_SCRIPT',
     // slurmstepd runs a job whose directory is missing in /tmp instead: refuse, as the local executor does
     `cd -- ${dir} || { echo "cheomdan: cannot enter the working directory "${dir} >&2; exit 1; }`,
+    // the job's user, as a login would set them (Slurm sets none of these when the environment is given)
+    'export USER="${USER:-${SLURM_JOB_USER:-}}" LOGNAME="${LOGNAME:-${SLURM_JOB_USER:-}}"',
+    'case "${HOME:-}${SLURM_JOB_USER:-/}" in *[!a-zA-Z0-9._-]*) ;; *) eval "HOME=~$SLURM_JOB_USER"; export HOME ;; esac',
     'export CHEOMDAN_NODE="${SLURMD_NODENAME:-}"',
     'export CUDA_VISIBLE_DEVICES="${CUDA_VISIBLE_DEVICES:-}"',
     'export CHEOMDAN_DEVICES="$CUDA_VISIBLE_DEVICES"',
@@ -147,7 +150,7 @@ function taskScript(workingDirectory: string): string {
     '  kill -TERM 0 2>/dev/null',
     // the rest of our process group (zombies aside), read from /proc with builtins only (a pgrep or $(...)
     // would be in it)
-    '  cheomdan_others() { cheomdan_left=; for f in /proc/[0-9]*/stat; do read -r s < "$f" 2>/dev/null || continue; p=${f#/proc/}; p=${p%/stat}; [ "$p" = $$ ] && continue; s=${s##*) }; set -- $s; [ "$1" != Z ] && [ "$3" = $$ ] && cheomdan_left="$cheomdan_left $p"; done; }',
+    '  cheomdan_others() { cheomdan_left=; for f in /proc/[0-9]*/stat; do { read -r s < "$f"; } 2>/dev/null || continue; p=${f#/proc/}; p=${p%/stat}; [ "$p" = $$ ] && continue; s=${s##*) }; set -- $s; [ "$1" != Z ] && [ "$3" = $$ ] && cheomdan_left="$cheomdan_left $p"; done; }',
     '  for i in 1 2 3 4 5 6 7 8 9 10; do cheomdan_others; [ -z "$cheomdan_left" ] && break; sleep 0.1; done',
     '  [ -n "$cheomdan_left" ] && kill -KILL $cheomdan_left 2>/dev/null',
     'fi',
