@@ -100,6 +100,36 @@ describe('a job runs for real', () => {
     expect((await waitForJob(acme, waiting.body.id)).state).toBe('succeeded');
   });
 
+  it('a cancel that races the start always wins', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const r = await acme.post('/v1/jobs', { command: ['sleep', '5'] });
+      const c = await acme.post(`/v1/jobs/${r.body.id}/cancel`);
+      expect(c.status).toBe(200);
+      ids.push(r.body.id);
+    }
+    for (const id of ids) expect((await waitForJob(acme, id)).state).toBe('cancelled');
+  });
+
+  it('keeps logs in the job directory whatever -o says, so the API never reads files the job chose', async () => {
+    const r = await acme.post('/v1/jobs', { script: '#!/bin/bash\n#SBATCH -o /etc/passwd\necho mine\n' });
+    expect(r.status).toBe(201);
+    expect(r.body.warnings.join(' ')).toMatch(/logs are kept in the job's directory, as passwd/);
+    await waitForJob(acme, r.body.id);
+    expect((await acme.get(`/v1/jobs/${r.body.id}/logs`)).body).toBe('mine\n');
+    const bad = await acme.post('/v1/jobs', { script: '#!/bin/bash\n#SBATCH -e ..\necho x\n' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.code).toBe('bad_script');
+  });
+
+  it('lets tenants lower, but not raise, their jobs\' priority', async () => {
+    const up = await acme.post('/v1/jobs', { command: ['true'], priority: 10 });
+    expect(up.status).toBe(403);
+    expect(up.body.detail).toMatch(/only operators can raise a job's priority/);
+    expect((await acme.post('/v1/jobs', { command: ['true'], priority: -10 })).status).toBe(201);
+    expect((await admin.post('/v1/jobs', { command: ['true'], priority: 10 })).status).toBe(201);
+  });
+
   it('cancels a pending job at once', async () => {
     const hold = await acme.post('/v1/jobs', { command: ['sleep', '20'], tasks: 2, devicesPerTask: 4, nodes: 2, acceleratorTypes: ['nvidia-h100-sxm-80gb'] });
     await waitForJob(acme, hold.body.id, ['running']);

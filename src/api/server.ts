@@ -126,7 +126,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const startedAt = Date.now();
     const app = await buildApp({
       identity, jobs, metrics, changes, accounting, audit: new AuditService(ctx),
-      inventory: { nodes: () => nodeService.nodes(), capacity: () => nodeService.capacity(), setState: (n, s, r, a) => nodeService.setState(n, s, r, a) },
+      inventory: { nodes: () => nodeService.nodes(), capacity: () => nodeService.capacity(), setState: (a, n, s, r) => nodeService.setState(a, n, s, r) },
       health: () => ({ store: store.dialect, executor: executor.name, startedAt, version: API_VERSION }),
       logger: log.level === 'silent' ? false : { level: log.level },
     });

@@ -73,6 +73,7 @@ export class Controller {
   private readonly pending = new Map<string, JobRecord>();
   private readonly active = new Map<string, JobRecord>();
   private readonly preempting = new Set<string>();
+  private readonly cancelRequested = new Set<string>();
   private readonly explained = new Map<string, PendingExplanation>();
   private readonly startFailures = new Map<string, number>();
   private nodes: NodeSnapshot[];
@@ -201,7 +202,13 @@ export class Controller {
     return this.o.scheduler.feasibility(request, partition, this.nodes);
   }
 
+  /**
+   * Stops a starting or running job. The request is remembered: a job still being started (no handle yet)
+   * is cancelled as soon as the executor hands one back, and a user's cancel wins over a preemption in
+   * flight (the job ends `cancelled`, not requeued).
+   */
   async cancel(job: JobRecord): Promise<void> {
+    this.cancelRequested.add(job.id);
     const live = this.active.get(job.id);
     if (live?.executorHandle) await this.o.executor.cancel(live.executorHandle);
     this.wake();
@@ -274,7 +281,7 @@ export class Controller {
 
   private async recordExit(job: JobRecord, obs: Exclude<Observation, { state: 'running' }>, now: number): Promise<void> {
     {
-      const out = outcomeOf(obs, this.preempting.has(job.id), now);
+      const out = outcomeOf(obs, this.preempting.has(job.id) && !this.cancelRequested.has(job.id), now);
       const endedAt = out.endedAt ?? now;
       const to = out.state === 'preempted' ? jobState.preempt(job.state)
         : out.state === 'cancelled' ? jobState.cancel(job.state)
@@ -295,6 +302,7 @@ export class Controller {
       });
       this.active.delete(job.id);
       this.preempting.delete(job.id);
+      this.cancelRequested.delete(job.id);
       this.changed(job, to);
       if (to === 'preempted') {
         await this.requeue({ ...job, ...patch, preemptionCount: job.preemptionCount + 1 }, now, 'requeued after preemption');
@@ -346,11 +354,13 @@ export class Controller {
       this.active.delete(job.id); // cancelled meanwhile
       return false;
     }
+    let handle: string | undefined;
     try {
-      await mkdir(job.workingDirectory, { recursive: true }).catch(() => undefined);
+      // The job's own directory (logs, and the default working directory); a working directory the user
+      // named must already exist — the server does not create directories where users point it.
       await mkdir(dirnameOf(job.stdoutPath), { recursive: true });
       await mkdir(dirnameOf(job.stderrPath), { recursive: true });
-      const handle = await executor.start({
+      handle = await executor.start({
         jobId: job.id as never, script: job.script, workingDirectory: job.workingDirectory,
         environment: job.environment, placement: d.placement, acceleratorType: d.acceleratorType,
         tasks: job.request.tasks, timeLimitSeconds: job.request.timeLimitSeconds,
@@ -358,17 +368,23 @@ export class Controller {
       });
       const startedAt = this.o.clock();
       const running: JobRecord = { ...starting, state: jobState.run('starting'), executorHandle: handle, startedAt, updatedAt: startedAt };
+      const started = handle;
       await store.transaction(async (tx) => {
-        await tx.jobs.update(job.id, { state: 'running', executorHandle: handle, startedAt }, { expectState: 'starting' });
+        await tx.jobs.update(job.id, { state: 'running', executorHandle: started, startedAt }, { expectState: 'starting' });
         await tx.usage.open(usageRows(running, startedAt));
         await tx.events.append({ jobId: job.id, at: startedAt, kind: 'state', fromState: 'starting', toState: 'running', message: `started by the ${executor.name} executor` });
       });
       this.active.set(job.id, running);
       this.startFailures.delete(job.id);
       this.changed(job, 'running');
+      // Cancelled while it was starting: stop it now; its exit is recorded as cancelled.
+      if (this.cancelRequested.has(job.id)) await executor.cancel(started);
       return true;
     } catch (e) {
       // Roll back: give the capacity back and requeue with the reason (or fail after repeated failures).
+      // If the executor did start it (recording that failed), stop that run first: an untracked process
+      // would hold devices the scheduler believes free, unmetered.
+      if (handle) await executor.cancel(handle).catch((err) => this.o.log.error({ jobId: job.id, err }, 'could not stop an unrecorded run'));
       this.active.delete(job.id);
       const err = coerceError(e);
       const failures = (this.startFailures.get(job.id) ?? 0) + 1;
@@ -401,19 +417,25 @@ export class Controller {
   }
 
   private async requeue(job: JobRecord, now: number, message: string, reason: 'start_failed' | 'not_yet_scheduled' = 'not_yet_scheduled'): Promise<void> {
-    const to = jobState.requeue(job.state);
-    const patch: JobPatch = {
+    // A user cancelled it meanwhile (while it started, or was being preempted): it ends here instead.
+    const cancelled = this.cancelRequested.delete(job.id);
+    const to = cancelled ? jobState.cancel(job.state) : jobState.requeue(job.state);
+    if (cancelled) message = 'cancelled by its user before it could run again';
+    const patch: JobPatch = cancelled ? { state: to, endedAt: now, pendingReason: null, pendingMessage: null } : {
       state: to, placement: null, acceleratorType: null, executorHandle: null, startedAt: null, endedAt: null,
       exitCode: null, signal: null, pendingReason: reason, pendingMessage: message, preemptionCount: job.preemptionCount,
     };
-    await this.o.store.transaction(async (tx) => {
-      await tx.jobs.update(job.id, patch, { expectState: job.state });
+    const requeued = await this.o.store.transaction(async (tx) => {
+      // The guard fails when the job changed meanwhile (a user cancelled the preempted job): leave it be.
+      if (!(await tx.jobs.update(job.id, patch, { expectState: job.state }))) return false;
       // Releases the hold of an attempt that never ran (a failed or interrupted start); a no-op when the
       // attempt's exit was settled already (settle is idempotent per attempt).
       await this.o.accounting?.settle(tx, job, now);
       await tx.events.append({ jobId: job.id, at: now, kind: 'state', fromState: job.state, toState: to, message });
+      return true;
     });
-    this.pending.set(job.id, { ...job, ...patch, updatedAt: now });
+    if (!requeued) return;
+    if (!cancelled) this.pending.set(job.id, { ...job, ...patch, updatedAt: now });
     this.changed(job, to);
   }
 

@@ -8,7 +8,7 @@
  * as `pending` and the controller is woken. Cancel of a pending job is immediate; of a running one it is
  * handed to the controller, and the job becomes `cancelled` when the executor reports the exit.
  */
-import { join, isAbsolute } from 'node:path';
+import { basename, join } from 'node:path';
 import { ACCELERATOR_CATALOG, findAcceleratorType } from '../core/accelerators.ts';
 import { CheomdanError, type FieldProblem } from '../core/errors.ts';
 import * as jobState from '../core/jobState.ts';
@@ -82,6 +82,13 @@ export class JobService {
         errors: [{ path: 'partition', message: `unknown partition "${partition}"` }],
       });
     }
+    if ((merged.priority ?? 0) > 0 && !actor.isOperator) {
+      // As Slurm's --nice: anyone may lower their own job's priority; raising it over other tenants' jobs is
+      // the operators' call (it would let one tenant jump, and under preemptive policies evict, the others).
+      throw new CheomdanError('forbidden', `only operators can raise a job's priority; give a priority of 0 or less (got ${merged.priority})`, {
+        errors: [{ path: 'priority', message: 'must be 0 or less for tenant users' }],
+      });
+    }
     const asked = this.buildRequest(merged);
     const feasible = this.control.feasibility(asked, partition);
     if (!feasible.ok) {
@@ -97,9 +104,19 @@ export class JobService {
     const name = merged.name ?? (body.command ? body.command[0]!.split('/').pop()! : 'script');
     const jobDir = join(this.ctx.config.logsDir, id);
     const workingDirectory = merged.workingDirectory ?? jobDir;
-    const expand = (p: string) => {
+    // Logs always live in the job's own directory: the API reads them as the server's user, so a path the
+    // job chose (`#SBATCH -o /anything`) would let a tenant read any file the server can. `-o`/`-e` name
+    // the file there (with %j, %x, %u expanded).
+    const expand = (p: string, flag: '-o' | '-e') => {
       const e = expandLogPattern(p, { id, name, user: actor.user.email.split('@')[0]! });
-      return isAbsolute(e) ? e : join(workingDirectory, e);
+      const file = basename(e);
+      if (file === '' || file === '.' || file === '..' || !/^[A-Za-z0-9._+=@,-]+$/.test(file)) {
+        throw new CheomdanError('bad_script', `#SBATCH ${flag} "${p}" does not name a usable file; give a file name such as "train-%j.out"`, {
+          errors: [{ path: `script:${flag}`, message: 'not a file name' }],
+        });
+      }
+      if (e !== file) warnings.push(`#SBATCH ${flag} "${p}": logs are kept in the job's directory, as ${file} (read them with \`cheomdan logs\`)`);
+      return join(jobDir, file);
     };
     const job: JobRecord = {
       id, seq: 0, tenantId: project.tenantId, projectId: project.id, userId: actor.user.id, name, partition: asPartition(partition),
@@ -107,8 +124,8 @@ export class JobService {
       priority: merged.priority ?? 0, qos: null, submittedAt: now, startedAt: null, endedAt: null,
       exitCode: null, signal: null, pendingReason: 'not_yet_scheduled', pendingMessage: 'waiting for the next scheduling cycle',
       estimatedStart: null, placement: null, acceleratorType: null, executor: null, executorHandle: null,
-      stdoutPath: logPaths.stdout ? expand(logPaths.stdout) : join(jobDir, 'stdout.log'),
-      stderrPath: logPaths.stderr ? expand(logPaths.stderr) : join(jobDir, 'stderr.log'),
+      stdoutPath: logPaths.stdout ? expand(logPaths.stdout, '-o') : join(jobDir, 'stdout.log'),
+      stderrPath: logPaths.stderr ? expand(logPaths.stderr, '-e') : join(jobDir, 'stderr.log'),
       warnings, attempt: 0, preemptionCount: 0, failureReason: null, allocationId: charged.allocationId as AllocationId | null, updatedAt: now,
     };
     const stored = await this.inserts.submit({

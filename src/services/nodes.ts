@@ -3,7 +3,8 @@
  * operator state changes (drain / down / up), which are persisted and reach the scheduler's snapshot.
  */
 import { CheomdanError } from '../core/errors.ts';
-import { asNodeName, type UserId } from '../core/ids.ts';
+import { asNodeName } from '../core/ids.ts';
+import { requireOperator, type Actor } from './actor.ts';
 import { computeCapacity } from '../core/capacity.ts';
 import type { NodeState } from '../core/inventory.ts';
 import type { Capacity, Node } from '../contract/inventory.ts';
@@ -57,7 +58,9 @@ export class NodeService {
     return computeCapacity(this.live.nodeList(), allocated, this.precision);
   }
 
-  async setState(name: string, state: NodeState, reason: string | undefined, actorUserId: UserId): Promise<Node> {
+  async setState(actor: Actor, name: string, state: NodeState, reason: string | undefined): Promise<Node> {
+    requireOperator(actor, 'change node states');
+    const actorUserId = actor.user.id;
     if (!this.live.nodeList().some((n) => n.name === name)) {
       throw new CheomdanError('not_found', `no node "${name}"; list them with GET /v1/nodes`);
     }

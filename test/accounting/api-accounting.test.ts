@@ -299,6 +299,9 @@ describe('ledger, reports and isolation', () => {
     const sched = (await acme.get('/v1/reports/schedule')).body.items;
     expect(sched.map((x: { kind: string; status: string }) => `${x.kind}:${x.status}`)).toEqual(['progress:submitted_on_time', 'progress:upcoming', 'final:upcoming']);
     expect((await acme.get('/v1/reports/utilisation')).status).toBe(403);
+    const garbage = await admin.get('/v1/reports/utilisation?from=garbage');
+    expect(garbage.status).toBe(400);
+    expect(garbage.body.detail).toMatch(/ISO-8601/);
     const util = (await admin.get('/v1/reports/utilisation')).body.rows.find((x: { acceleratorType: string }) => x.acceleratorType === H100);
     expect(util.devices).toBe(8);
     expect(util.usedDeviceHours).toBeGreaterThan(0);

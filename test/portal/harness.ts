@@ -4,6 +4,7 @@
  * inventory), and Debian's headless Chromium driven by playwright-core with a fresh profile.
  * Screenshots go to test-artifacts/portal/<name>.png.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -94,6 +95,10 @@ export interface Browser {
 
 /** Chromium with a fresh profile (a temp user-data dir, removed on close). */
 export async function launchBrowser(opts: { locale?: string; colorScheme?: 'light' | 'dark' } = {}): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    // A fresh machine: install Debian's chromium the way scripts/postgres-test.sh installs PostgreSQL.
+    execFileSync('bash', [join(import.meta.dirname, '..', '..', 'scripts', 'chromium-test.sh')], { stdio: 'inherit' });
+  }
   if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}; install it with: apt-get update && apt-get install -y chromium`);
   const profile = await mkdtemp(join(tmpdir(), 'cheomdan-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {

@@ -11,7 +11,7 @@ import {
   Allocation, AllocationAdjust, AllocationCreate, AllocationReport, AllocationSuspend, Application, ApplicationApprove,
   ApplicationCreate, ApplicationReject, LedgerQuery, LedgerTransaction, Output, OutputCreate, Program, ProgramCreate, Rate,
   RateCreate, ReportCreate, ReportQuery, ReportReview, ReviewCreate, ReviewerAdd, UsageQuery, UsageReport, APPLICATION_STATES,
-  AtRiskItem, OutputsItem, ScheduleItem, UtilisationReport,
+  AtRiskItem, Instant, OutputsItem, ScheduleItem, UtilisationReport,
 } from '../../contract/accounting.ts';
 import { IdParams, Problem } from '../../contract/common.ts';
 import type { Accounting } from '../../services/accounting/index.ts';
@@ -199,7 +199,7 @@ export const accountingRoutes = (accounting: Accounting, clock: () => number = D
     return { from: u.from === null ? null : iso(u.from), to: u.to === null ? null : iso(u.to), groupBy: [...u.groupBy], rows, total: row(u.total) };
   });
   r.get('/reports/utilisation', {
-    schema: { tags, summary: 'Capacity utilisation per accelerator type (operators)', querystring: z.object({ from: z.string().optional(), to: z.string().optional(), format: z.enum(['json', 'csv']).default('json') }), response: { 200: csvOr(UtilisationReport), ...errors } },
+    schema: { tags, summary: 'Capacity utilisation per accelerator type (operators)', querystring: z.object({ from: Instant.optional(), to: Instant.optional(), format: z.enum(['json', 'csv']).default('json') }), response: { 200: csvOr(UtilisationReport), ...errors } },
   }, async (req, reply) => {
     const u = await reports.utilisation(req.actor, req.query);
     if (req.query.format === 'csv') return sendCsv(reply, 'utilisation', u.rows);

@@ -4,15 +4,14 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ACCELERATOR_CATALOG } from '../../core/accelerators.ts';
 import { AcceleratorType, Capacity, Node, NodeStateChange, Problem } from '../../contract/index.ts';
-import { requireOperator } from '../../services/actor.ts';
-import type { UserId } from '../../core/ids.ts';
+import type { Actor } from '../../services/actor.ts';
 import type { AppDeps } from '../app.ts';
 
 /** What the inventory routes need: the live node list with allocations, capacity, and node state changes. */
 export interface InventoryView {
   nodes(): z.infer<typeof Node>[];
   capacity(): z.infer<typeof Capacity>;
-  setState(name: string, state: 'up' | 'draining' | 'down', reason: string | undefined, actorUserId: UserId): Promise<z.infer<typeof Node>>;
+  setState(actor: Actor, name: string, state: 'up' | 'draining' | 'down', reason: string | undefined): Promise<z.infer<typeof Node>>;
 }
 
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem };
@@ -25,8 +24,7 @@ export const inventoryRoutes = (deps: AppDeps): FastifyPluginAsync => async (app
   r.patch('/nodes/:name', {
     schema: { tags: ['inventory'], summary: 'Drain, take down or resume a node (operators)', params: z.object({ name: z.string().min(1).max(200) }), body: NodeStateChange, response: { 200: Node, ...errors } },
   }, async (req) => {
-    requireOperator(req.actor, 'change node states');
-    return deps.inventory.setState(req.params.name, req.body.state, req.body.reason, req.actor.user.id);
+    return deps.inventory.setState(req.actor, req.params.name, req.body.state, req.body.reason);
   });
   r.get('/accelerator-types', { schema: { tags: ['inventory'], summary: 'The accelerator catalog', response: { 200: z.object({ items: z.array(AcceleratorType) }), ...errors } } }, async () => ({
     items: ACCELERATOR_CATALOG.map(({ probeNames: _p, ...a }) => ({ ...a, id: a.id as string })),
