@@ -76,7 +76,19 @@ export function cycle(snapshot: ClusterSnapshot, policy: Policy, now: Seconds): 
   const order = policy.order;
   const pendingIn = snapshot.pending;
   const ranks = new Float64Array(pendingIn.length);
-  for (let i = 0; i < pendingIn.length; i++) ranks[i] = order.rank(pendingIn[i]!, ctx);
+  // Partitions with a CPU-only job pending: a partition without free devices may still start one.
+  const cpuOnly = new Set<string>();
+  for (let i = 0; i < pendingIn.length; i++) {
+    const j = pendingIn[i]!;
+    ranks[i] = order.rank(j, ctx);
+    if (j.request.devicesPerTask === 0) cpuOnly.add(j.partition);
+  }
+  const canPreempt = policy.preemption.byPriority || (policy.preemption.reclaim && (snapshot.quotas?.length ?? 0) > 0);
+  const noFreeDevices = (p: string) => {
+    if (canPreempt || cpuOnly.has(p)) return false;
+    for (const g of index.groupsOf(p)) if (g.freeUp > 0) return false;
+    return true;
+  };
   const queue = new LazyQueue(pendingIn, ranks);
   const entries: Ranked[] = [];
   const preemptRank = order.preemptRank ?? order.rank;
@@ -126,7 +138,10 @@ export function cycle(snapshot: ClusterSnapshot, policy: Policy, now: Seconds): 
     if (!explainAll) {
       // Decisions only: once nothing more can start in a partition, stop taking its jobs at all.
       const done = parts.get(job.partition);
-      if (done && (done.strictBlocked || done.attempts >= policy.queueDepth)) { queue.close(job.partition); continue; }
+      if ((done && (done.strictBlocked || done.attempts >= policy.queueDepth)) || noFreeDevices(job.partition)) {
+        queue.close(job.partition);
+        continue;
+      }
     }
     const i = entries.push(e) - 1;
     if (explainAll) details.push(null);

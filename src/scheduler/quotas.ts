@@ -22,7 +22,7 @@ export class QuotaLedger {
   }
 
   quota(tenant: string, type: AcceleratorTypeId | null): QuotaSnapshot | undefined {
-    return type === null ? undefined : this.limits.get(key(tenant, type));
+    return !this.active || type === null ? undefined : this.limits.get(key(tenant, type));
   }
 
   usedBy(tenant: string, type: AcceleratorTypeId | null): number {
@@ -31,6 +31,7 @@ export class QuotaLedger {
 
   /** May the tenant take `n` more devices of the type (guarantee + declared borrowing)? */
   allows(tenant: string, type: AcceleratorTypeId | null, n: number): boolean {
+    if (!this.active) return true;
     const q = this.quota(tenant, type);
     return !q || this.usedBy(tenant, type) + n <= q.guaranteedDevices + q.borrowLimitDevices;
   }
