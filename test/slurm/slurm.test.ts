@@ -29,11 +29,11 @@ describe.skipIf(SKIP_SLURM).sequential('Slurm (real cluster)', () => {
   // The suite every executor passes. Its jobs run as root (the suite creates their folders as this
   // process's user); executor.suite.ts covers jobs run as an ordinary user. CPU jobs go to node1 and GPU
   // jobs to node2, so a job still completing never shifts the device indices Slurm hands out.
-  describeExecutorConformance('slurm', async () => {
+  const harness = (transport: 'rest' | 'cli') => async () => {
     const c = get();
     const workDir = mkdtempSync(join(tmpdir(), 'chd-slurm-conformance-'));
     return {
-      executor: executorFor(c, { defaultUser: 'root' }),
+      executor: executorFor(c, { defaultUser: 'root', ...(transport === 'cli' ? { restUrl: undefined } : {}) }),
       placement: (devices: number) => [{
         node: asNodeName(devices === 0 ? 'node1' : 'node2'),
         devices: Array.from({ length: devices }, (_, i) => i),
@@ -43,11 +43,12 @@ describe.skipIf(SKIP_SLURM).sequential('Slurm (real cluster)', () => {
       workDir,
       cleanup: async () => rmSync(workDir, { recursive: true, force: true }),
     };
-  }, {
-    timeLimitSeconds: 2,
-    // Slurm's KillWait (5 s on the test cluster) is the grace between SIGTERM and SIGKILL for every job
-    gracePeriodSeconds: 5,
-  });
+  };
+  // Slurm's KillWait (5 s on the test cluster) is the grace between SIGTERM and SIGKILL for every job
+  const options = { timeLimitSeconds: 2, gracePeriodSeconds: 5 };
+  describeExecutorConformance('slurm', harness('rest'), options);
+  // the same suite through sbatch / squeue --json / scancel only (the fallback when slurmrestd is down)
+  describeExecutorConformance('slurm (CLI only)', harness('cli'), options);
 
   executorSuite(get);
   inventorySuite(get);
