@@ -61,7 +61,10 @@ export class CapacityIndex {
    * never changes, so they stay valid for the index's lifetime (placement.ts fills it).
    */
   readonly feasibilityCache = new Map<string, unknown>();
-  /** The same answers by request object, so a job asked about every cycle costs one lookup. */
+  /**
+   * The same answers by request object, so a job asked about every cycle costs one lookup. Requests are
+   * treated as immutable (as every snapshot type is): a changed request must be a new object.
+   */
   readonly feasibilityByRequest = new WeakMap<object, unknown>();
 
   constructor(nodes: readonly NodeSnapshot[]) {
