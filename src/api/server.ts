@@ -41,6 +41,8 @@ export interface ServerOptions {
   policy?: string | undefined;
   /** Log requests (pino, JSON lines) to stdout. Default: errors only. */
   logLevel?: string | undefined;
+  /** How often a cluster inventory (Slurm) is read again, ms (default 10 s). */
+  inventoryRefreshMs?: number | undefined;
   /** Controller observation period, ms. */
   tickMs?: number | undefined;
   /** Accounting: 'enforce' charges every job to an allocation; 'off' (default) charges nothing (docs/accounting.md). */
@@ -62,17 +64,22 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const log = pino({ level: opts.logLevel ?? process.env.CHEOMDAN_LOG_LEVEL ?? 'warn' });
   const store = await openStore({ url: opts.databaseUrl, sqlitePath: join(home, 'cheomdan.db') });
   try {
+    const { executor, inventory: clusterInventory } = await createExecutor(opts.executor ?? process.env.CHEOMDAN_EXECUTOR ?? 'local', { home });
+    // Where the nodes come from: an inventory file when given; else the cluster's own view (Slurm); else
+    // this host, probed.
     const inventory: Inventory = opts.inventoryPath
       ? await loadInventoryFile(opts.inventoryPath)
-      : await hostInventory();
+      : clusterInventory
+        ? inventoryOf('Slurm cluster', await clusterInventory())
+        : await hostInventory();
     const defaultPartition = inventory.partitions.find((p) => p.default)?.name ?? inventory.partitions[0]?.name ?? 'local';
+    const storedNodes = await store.nodes.list();
     await store.nodes.upsertMany(inventory.nodes);
 
     const ctx: ServiceContext = {
       store, clock: Date.now, ids: newId, log,
       config: { home, defaultPartition, logsDir: join(home, 'jobs'), defaultTimeLimitSeconds: 3600 },
     };
-    const executor = await createExecutor(opts.executor ?? process.env.CHEOMDAN_EXECUTOR ?? 'local', { home });
     const scheduler = createScheduler(opts.policy ?? process.env.CHEOMDAN_POLICY ?? 'fifo-backfill');
     const metrics = createMetrics();
     const changes = new ChangeFeed();
@@ -99,7 +106,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       },
     });
     const nodeService = new NodeService(ctx, controller, inventory.capacityPrecision);
-    nodeService.restore(await store.nodes.list());
+    await nodeService.adoptOverrides(storedNodes, inventory.nodes);
     nodesNow = () => controller.nodeList();
     const partitions = { names: inventory.partitions.map((p) => p.name), default: defaultPartition };
     const jobs = new JobService(ctx, identity, {
@@ -123,6 +130,23 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
     await accounting.start();
     await controller.start();
+    // A cluster that knows its nodes (Slurm) is read again periodically, so nodes going down, draining or
+    // resuming there reach the scheduler; states an operator set here are laid over it again.
+    let refreshing = false;
+    const refresh = !opts.inventoryPath && clusterInventory
+      ? setInterval(() => {
+          if (refreshing) return;
+          refreshing = true;
+          clusterInventory()
+            .then((nodes) => {
+              controller.setNodes(nodes);
+              nodeService.applyOverrides();
+            })
+            .catch((err) => log.warn({ err }, 'reading the cluster inventory failed; keeping the last one'))
+            .finally(() => { refreshing = false; });
+        }, opts.inventoryRefreshMs ?? 10_000)
+      : undefined;
+    refresh?.unref();
     const startedAt = Date.now();
     const app = await buildApp({
       identity, jobs, metrics, changes, accounting, audit: new AuditService(ctx),
@@ -148,6 +172,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       app,
       firstStart,
       async close() {
+        if (refresh) clearInterval(refresh);
         await app.close();
         await controller.stop();
         accounting.stop();
@@ -159,6 +184,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     await store.close();
     throw e;
   }
+}
+
+/** An inventory from a cluster's node list: partitions in the order nodes name them, the first the default. */
+function inventoryOf(name: string, nodes: InventoryNode[]): Inventory {
+  const partitions = [...new Set(nodes.map((n) => n.partition as string))].map((p, i) => ({ name: p, default: i === 0 }));
+  return { name, capacityPrecision: { gpu: 'bf16', npu: 'bf16' }, partitions, nodes };
 }
 
 async function hostInventory(): Promise<Inventory> {

@@ -1,6 +1,10 @@
 /**
  * The node view the API shows: inventory nodes with what running jobs hold on them, capacity, and
  * operator state changes (drain / down / up), which are persisted and reach the scheduler's snapshot.
+ *
+ * An operator's drain or down is an override laid over what the inventory says (the file, or the cluster's
+ * own view, read again periodically): it survives restarts and inventory refreshes until an operator sets
+ * the node up again.
  */
 import { CheomdanError } from '../core/errors.ts';
 import { asNodeName } from '../core/ids.ts';
@@ -9,7 +13,7 @@ import { computeCapacity } from '../core/capacity.ts';
 import type { NodeState } from '../core/inventory.ts';
 import type { Capacity, Node } from '../contract/inventory.ts';
 import type { NodeSnapshot } from '../scheduler/types.ts';
-import type { JobRecord } from '../store/records.ts';
+import type { JobRecord, NodeRecord } from '../store/records.ts';
 import type { ServiceContext } from './context.ts';
 import type { Inventory } from '../core/inventoryFile.ts';
 
@@ -20,7 +24,7 @@ export interface LiveCluster {
 }
 
 export class NodeService {
-  private readonly reasons = new Map<string, string | null>();
+  private readonly overrides = new Map<string, { state: NodeState; reason: string | null }>();
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -46,7 +50,7 @@ export class NodeService {
     return this.live.nodeList().map((n) => ({
       name: n.name, partition: n.partition, cpus: n.cpus, memoryMb: n.memoryMb,
       devices: n.devices.map((d) => ({ index: d.index, type: d.type })),
-      labels: { ...n.labels }, state: n.state, stateReason: this.reasons.get(n.name) ?? null, source: n.source,
+      labels: { ...n.labels }, state: n.state, stateReason: this.overrides.get(n.name)?.reason ?? null, source: n.source,
       allocatedDevices: (alloc.get(n.name)?.devices ?? []).sort((a, b) => a - b),
       allocatedCpus: alloc.get(n.name)?.cpus ?? 0,
     }));
@@ -69,18 +73,29 @@ export class NodeService {
       await tx.nodes.setState(asNodeName(name), state, reason ?? null);
       await tx.audit.append({ at: now, actorUserId, action: 'node.state', subject: name, detail: { state, reason: reason ?? null } });
     });
-    this.reasons.set(name, reason ?? null);
+    if (state === 'up') this.overrides.delete(name);
+    else this.overrides.set(name, { state, reason: reason ?? null });
     this.live.setNodeState(name, state);
     return this.nodes().find((n) => n.name === name)!;
   }
 
-  /** Restores operator-set states (drain/down) and their reasons from the store after a restart. */
-  restore(stored: readonly { name: string; state: NodeState; stateReason: string | null }[]): void {
-    for (const s of stored) {
-      if (s.state !== 'up') {
-        this.reasons.set(s.name, s.stateReason);
-        this.live.setNodeState(s.name, s.state);
-      }
+  /**
+   * After a restart: `before` is what the store held before the inventory was written again. A node the
+   * inventory declares up but the store had drained or down was set so by an operator: keep that override
+   * (in memory, the scheduler's view, and the store).
+   */
+  async adoptOverrides(before: readonly NodeRecord[], declared: readonly NodeSnapshot[]): Promise<void> {
+    const declaredUp = new Set(declared.filter((n) => n.state === 'up').map((n) => n.name as string));
+    for (const b of before) {
+      if (b.state === 'up' || !declaredUp.has(b.name)) continue;
+      this.overrides.set(b.name, { state: b.state, reason: b.stateReason });
+      await this.ctx.store.nodes.setState(b.name, b.state, b.stateReason);
     }
+    this.applyOverrides();
+  }
+
+  /** Lays the operators' drains and downs over the scheduler's view (after an inventory refresh). */
+  applyOverrides(): void {
+    for (const [name, o] of this.overrides) this.live.setNodeState(name, o.state);
   }
 }
