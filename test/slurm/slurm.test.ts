@@ -14,6 +14,7 @@ import { executorSuite } from './executor.suite.ts';
 import { faultSuite } from './faults.suite.ts';
 import { executorFor } from './helpers.ts';
 import { inventorySuite } from './inventory.suite.ts';
+import { serverSuite } from './server.suite.ts';
 
 let cluster: SlurmTestCluster | undefined;
 const get = (): SlurmTestCluster => {
@@ -53,4 +54,5 @@ describe.skipIf(SKIP_SLURM).sequential('Slurm (real cluster)', () => {
   executorSuite(get);
   inventorySuite(get);
   faultSuite(get);
+  serverSuite(get);
 });
