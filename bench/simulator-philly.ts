@@ -14,6 +14,7 @@
  *              since Philly at VC sizes is lightly loaded (~13% utilisation). Default 1 (the real trace).
  *
  *   maxJobs=N  optional: only the first N jobs (for profiling).
+ *   config=JSON  optional: more policy options, e.g. config='{"preemption":{"maxPerWindow":10}}'.
  *   lasThresholds=a,b,…  optional: LAS queue thresholds in device-seconds (default 3600,36000).
  *
  * Prints one JSON summary per policy, then a Markdown comparison table. Reads the trace from ../shared (never
@@ -35,6 +36,7 @@ const trace = args.trace ?? '../shared/traces/philly/philly.csv';
 const policies = (args.policies ?? ORDER_NAMES.join(',')).split(',') as OrderName[];
 const limitFactor = Number(args.limitFactor ?? 1);
 const load = Number(args.load ?? 1);
+const extra = args.config ? (JSON.parse(args.config) as Record<string, unknown>) : {};
 const maxJobs = args.maxJobs ? Number(args.maxJobs) : undefined;
 const lasThresholds = args.lasThresholds ? args.lasThresholds.split(',').map(Number) : undefined;
 
@@ -50,7 +52,7 @@ console.error(`mode=${mode} load=${load} jobs=${jobs.length} nodes=${nodes.lengt
 
 const summaries = [];
 for (const order of policies) {
-  const r = simulate(jobs, nodes, makePolicy({ order, explain: 'none', las: { thresholds: lasThresholds } }), { clock: () => performance.now() / 1000 });
+  const r = simulate(jobs, nodes, makePolicy({ ...extra, order, explain: 'none', las: { thresholds: lasThresholds } }), { clock: () => performance.now() / 1000 });
   const { tenants: _tenants, ...s } = r.summary;
   console.log(JSON.stringify({ bench: 'simulator-philly', mode, load, ...s, decisionsPerSecond: Math.round(s.decisions / s.wallSeconds) }));
   summaries.push(r.summary);
