@@ -113,6 +113,28 @@ const cases: Record<string, Case> = {
     },
     wantStarted: ['new'], wantPreempted: { old: 'new' }, wantReasons: {},
   },
+  'las starvation guard: a preempted job that waited long enough goes back to the first queue': {
+    policy: { order: 'las', las: { starvationFactor: 2 } }, now: 100_000,
+    snapshot: {
+      nodes: aCluster().nodes(1).build(), running: [],
+      pending: [
+        aJob('starved').gpus(8).attained(8 * 4000).preemptedAt(80_000).submittedAt(1000).build(),
+        aJob('fresh').gpus(8).submittedAt(99_000).build(),
+      ],
+    },
+    wantStarted: ['starved'], wantReasons: { fresh: 'resources' },
+  },
+  'las without the guard: the fresh job (first queue) goes first': {
+    policy: 'las', now: 100_000,
+    snapshot: {
+      nodes: aCluster().nodes(1).build(), running: [],
+      pending: [
+        aJob('starved').gpus(8).attained(8 * 4000).preemptedAt(80_000).submittedAt(1000).build(),
+        aJob('fresh').gpus(8).submittedAt(99_000).build(),
+      ],
+    },
+    wantStarted: ['fresh'], wantReasons: { starved: 'resources' },
+  },
   'preemption is bounded per window': {
     policy: 'las', now: 100_000,
     snapshot: {

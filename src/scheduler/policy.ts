@@ -46,7 +46,7 @@ export interface PolicyConfig {
   estimateDepth?: number | undefined;
   /** 'all' (default): every pending job gets a reason; 'none': decisions only (fast simulation). */
   explain?: 'all' | 'none' | undefined;
-  las?: { thresholds?: number[] | undefined } | undefined;
+  las?: { thresholds?: number[] | undefined; starvationFactor?: number | undefined } | undefined;
   multifactor?: Partial<Omit<MultifactorConfig, 'weights'>> & { weights?: Partial<MultifactorConfig['weights']> | undefined } | undefined;
   preemption?: Partial<Omit<PreemptionConfig, 'checkpoint'>> & { checkpoint?: Partial<PreemptionConfig['checkpoint']> | undefined } | undefined;
 }
@@ -76,7 +76,7 @@ const schema = z.strictObject({
   forwardReleases: z.number().int().positive().optional(),
   estimateDepth: z.number().int().nonnegative().optional(),
   explain: z.enum(['all', 'none']).optional(),
-  las: z.strictObject({ thresholds: z.array(num).optional() }).optional(),
+  las: z.strictObject({ thresholds: z.array(num).optional(), starvationFactor: z.number().positive().optional() }).optional(),
   multifactor: z.strictObject({
     weights: z.strictObject({ age: num.optional(), fairShare: num.optional(), jobSize: num.optional(), qos: num.optional() }).optional(),
     maxAgeSeconds: z.number().positive().optional(),
@@ -126,7 +126,7 @@ export function makePolicy(config: PolicyConfig | string): Policy {
   const name = orderName as OrderName;
   const order: OrderPolicy =
     name === 'fifo' ? fifo : name === 'fifo-backfill' ? fifoBackfill : name === 'sjf' ? sjf : name === 'srtf' ? srtf
-      : name === 'las' ? makeLas(thresholds) : makeMultifactor(multifactor);
+      : name === 'las' ? makeLas(thresholds, c.las?.starvationFactor) : makeMultifactor(multifactor);
   const p = c.preemption ?? {};
   const preemption: PreemptionConfig = {
     byPriority: p.byPriority ?? order.preemptive,

@@ -4,6 +4,9 @@
  * queues by thresholds on it; a lower queue runs first, FIFO (by submission) within a queue. Discretising is
  * what keeps jobs of similar service from preempting each other over and over. Preemptive: a running job in a
  * worse queue yields to a blocked job of a better one (bounded by the preemption window).
+ *
+ * Starvation guard (Tiresias' STARVELIMIT, off unless `starvationFactor` is set): a preempted job that has
+ * waited longer than `starvationFactor` × the time it has run goes back to the first queue while it waits.
  */
 import type { OrderContext, OrderPolicy } from './order.ts';
 import { attainedDeviceSeconds } from './order.ts';
@@ -21,8 +24,16 @@ export function lasQueue(service: number, thresholds: readonly number[]): number
   return q;
 }
 
-export function makeLas(thresholds: readonly number[]): OrderPolicy {
-  const queue = (j: PendingJobSnapshot, ctx: OrderContext) => lasQueue(attainedDeviceSeconds(j, ctx.now), thresholds);
+export function makeLas(thresholds: readonly number[], starvationFactor?: number): OrderPolicy {
+  const queue = (j: PendingJobSnapshot, ctx: OrderContext) => {
+    const service = attainedDeviceSeconds(j, ctx.now);
+    if (starvationFactor !== undefined && service > 0 && !('startedAt' in j)) {
+      const ran = service / Math.max(1, j.request.tasks * j.request.devicesPerTask);
+      const since = j.preemptions?.length ? j.preemptions[j.preemptions.length - 1]! : j.submittedAt;
+      if (ctx.now - since >= starvationFactor * ran) return 0;
+    }
+    return lasQueue(service, thresholds);
+  };
   return {
     name: 'las', clairvoyant: false, preemptive: true, defaultBackfill: 'greedy',
     // Queue first, then submission (FIFO within a queue); one number so the queue can be partially sorted.
