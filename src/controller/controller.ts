@@ -33,7 +33,8 @@ import type { JobPatch, JobRecord } from '../store/records.ts';
 import type { Store } from '../store/index.ts';
 import type { AccountingHooks } from './hooks.ts';
 import { outcomeOf } from './outcome.ts';
-import { buildSnapshot, toSeconds } from './snapshot.ts';
+import { buildSnapshot, runningSnapshot, toSeconds } from './snapshot.ts';
+import { CapacityIndex } from '../scheduler/index.ts';
 
 export interface Scheduler {
   cycle(snapshot: ReturnType<typeof buildSnapshot>, now: number): CycleResult;
@@ -72,6 +73,12 @@ const ESTIMATE_SLACK_MS = 30_000;
 export class Controller {
   private readonly pending = new Map<string, JobRecord>();
   private readonly active = new Map<string, JobRecord>();
+  /**
+   * The scheduler's free-capacity index, kept across ticks and updated as jobs start and stop (rebuilding
+   * it every tick costs ~150 ms at 10,000 nodes; docs/scheduler.md). Dropped when the nodes change and
+   * rebuilt on the next tick. Invariant: it tracks exactly the jobs in `active`.
+   */
+  private index: CapacityIndex | undefined;
   private readonly preempting = new Set<string>();
   private readonly cancelRequested = new Set<string>();
   private readonly explained = new Map<string, PendingExplanation>();
@@ -97,7 +104,7 @@ export class Controller {
     const jobs = await store.jobs.listByStates(['pending', 'starting', 'running', 'preempted']);
     for (const j of jobs) {
       if (j.state === 'pending') this.pending.set(j.id, j);
-      else if (j.state === 'running' || (j.state === 'starting' && j.executorHandle)) this.active.set(j.id, j);
+      else if (j.state === 'running' || (j.state === 'starting' && j.executorHandle)) this.setActive(j);
       else if (j.state === 'starting') await this.recoverStarting(j);
       else await this.requeue(j, clock(), 'requeued after preemption');
     }
@@ -130,7 +137,7 @@ export class Controller {
       await tx.usage.open(usageRows(running, startedAt));
       await tx.events.append({ jobId: j.id, at: now, kind: 'state', fromState: 'starting', toState: 'running', message: 'adopted after a server restart during start' });
     });
-    this.active.set(j.id, running);
+    this.setActive(running);
   }
 
   /** Stops ticking and waits for the tick in flight. Running jobs keep running. */
@@ -186,11 +193,13 @@ export class Controller {
 
   setNodes(nodes: NodeSnapshot[]): void {
     this.nodes = nodes;
+    this.index = undefined;
     this.wake();
   }
 
   setNodeState(name: string, state: NodeState): void {
     this.nodes = this.nodes.map((n) => (n.name === name ? { ...n, state } : n));
+    this.index = undefined;
     this.wake();
   }
 
@@ -229,7 +238,9 @@ export class Controller {
     const t0 = performance.now();
     const now = this.o.clock();
     await this.collect(now);
-    const snapshot = { ...buildSnapshot(this.nodes, this.pending.values(), this.active.values()), ...this.o.accounting?.snapshotInputs(now) };
+    const base = buildSnapshot(this.nodes, this.pending.values(), this.active.values());
+    this.index ??= CapacityIndex.build(this.nodes, base.running);
+    const snapshot = { ...base, index: this.index, ...this.o.accounting?.snapshotInputs(now) };
     const result = this.o.scheduler.cycle(snapshot, toSeconds(now));
     let started = 0;
     for (const d of result.decisions) {
@@ -255,6 +266,16 @@ export class Controller {
       this.ticking = undefined;
     }
     if (this.again && !this.stopped) this.wake();
+  }
+
+  private setActive(job: JobRecord): void {
+    if (this.index && this.active.has(job.id)) this.index.untrackRunning(job.id);
+    this.active.set(job.id, job);
+    this.index?.trackRunning(runningSnapshot(job));
+  }
+
+  private unsetActive(jobId: string): void {
+    if (this.active.delete(jobId)) this.index?.untrackRunning(jobId);
   }
 
   private changed(job: JobRecord, state: string): void {
@@ -300,7 +321,7 @@ export class Controller {
           message: out.failureReason ?? (out.exitCode !== null ? `exited with code ${out.exitCode}` : to),
         });
       });
-      this.active.delete(job.id);
+      this.unsetActive(job.id);
       this.preempting.delete(job.id);
       this.cancelRequested.delete(job.id);
       this.changed(job, to);
@@ -324,7 +345,7 @@ export class Controller {
     // Assume: the capacity is taken in memory before anything is awaited.
     this.pending.delete(job.id);
     this.explained.delete(job.id);
-    this.active.set(job.id, starting);
+    this.setActive(starting);
     let persisted: boolean;
     try {
       persisted = await store.transaction(async (tx) => {
@@ -342,7 +363,7 @@ export class Controller {
     } catch (e) {
       // Accounting refused the hold (the allocation cannot cover the job, or is inactive): the transaction
       // rolled back, so the job is still pending; it stays so with the reason, and no start attempt counts.
-      this.active.delete(job.id);
+      this.unsetActive(job.id);
       if (!isCheomdanError(e) || e.code !== 'insufficient_balance') {
         this.pending.set(job.id, job); // nothing was persisted: still pending, tried again next tick
         throw e;
@@ -351,7 +372,7 @@ export class Controller {
       return false;
     }
     if (!persisted) {
-      this.active.delete(job.id); // cancelled meanwhile
+      this.unsetActive(job.id); // cancelled meanwhile
       return false;
     }
     let handle: string | undefined;
@@ -374,7 +395,7 @@ export class Controller {
         await tx.usage.open(usageRows(running, startedAt));
         await tx.events.append({ jobId: job.id, at: startedAt, kind: 'state', fromState: 'starting', toState: 'running', message: `started by the ${executor.name} executor` });
       });
-      this.active.set(job.id, running);
+      this.setActive(running);
       this.startFailures.delete(job.id);
       this.changed(job, 'running');
       // Cancelled while it was starting: stop it now; its exit is recorded as cancelled.
@@ -385,7 +406,7 @@ export class Controller {
       // If the executor did start it (recording that failed), stop that run first: an untracked process
       // would hold devices the scheduler believes free, unmetered.
       if (handle) await executor.cancel(handle).catch((err) => this.o.log.error({ jobId: job.id, err }, 'could not stop an unrecorded run'));
-      this.active.delete(job.id);
+      this.unsetActive(job.id);
       const err = coerceError(e);
       const failures = (this.startFailures.get(job.id) ?? 0) + 1;
       this.startFailures.set(job.id, failures);
