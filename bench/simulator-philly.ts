@@ -52,7 +52,7 @@ console.error(`mode=${mode} load=${load} jobs=${jobs.length} nodes=${nodes.lengt
 
 const summaries = [];
 for (const order of policies) {
-  const r = simulate(jobs, nodes, makePolicy({ ...extra, order, explain: 'none', las: { thresholds: lasThresholds } }), { clock: () => performance.now() / 1000 });
+  const r = simulate(jobs, nodes, makePolicy({ ...extra, order, explain: 'none', las: { ...(extra.las as object | undefined), thresholds: lasThresholds } }), { clock: () => performance.now() / 1000 });
   const { tenants: _tenants, ...s } = r.summary;
   console.log(JSON.stringify({ bench: 'simulator-philly', mode, load, ...s, decisionsPerSecond: Math.round(s.decisions / s.wallSeconds) }));
   summaries.push(r.summary);
