@@ -1,11 +1,12 @@
 /**
  * Routes: #/dashboard, #/jobs, #/jobs/:id, #/submit, #/cluster, #/queue, #/allocations, #/programs,
- * #/applications(/new|/:id), #/usage, #/tenants, #/users, #/account.
+ * #/applications(/new|/:id), #/usage, #/tenants, #/users, #/audit, #/account.
  */
-import { ErrorBox, Loading, PageTitle } from './components/common.tsx';
+import { Loading, PageTitle } from './components/common.tsx';
 import { Layout } from './components/Layout.tsx';
 import { useI18n } from './i18n/index.tsx';
 import { AccountPage } from './pages/Account.tsx';
+import { AuditPage } from './pages/Audit.tsx';
 import { AllocationsPage } from './pages/Allocations.tsx';
 import { ApplicationsPage } from './pages/Applications.tsx';
 import { ProgramsPage } from './pages/Programs.tsx';
@@ -54,6 +55,8 @@ function Page({ route }: { route: Route }) {
       return s.isOperator ? <TenantsPage /> : <Forbidden />;
     case 'users':
       return <UsersPage />;
+    case 'audit':
+      return s.isOperator ? <AuditPage route={route} /> : <Forbidden />;
     case 'account':
       return <AccountPage />;
     case 'allocations':
@@ -76,5 +79,10 @@ function Page({ route }: { route: Route }) {
 
 function Forbidden() {
   const { t } = useI18n();
-  return <div className="page"><ErrorBox error={new Error(t('app.forbidden'))} /></div>;
+  return (
+    <div className="page" data-testid="forbidden">
+      <PageTitle title={t('app.forbiddenTitle')}>{t('app.forbiddenTitle')}</PageTitle>
+      <p className="alert alert-warn" role="alert">{t('app.forbidden')}</p>
+    </div>
+  );
 }

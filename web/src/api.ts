@@ -29,6 +29,8 @@ export type Rate = z.infer<typeof A.Rate>;
 export type LedgerTransaction = z.infer<typeof A.LedgerTransaction>;
 export type UsageReport = z.infer<typeof A.UsageReport>;
 export type ApplicationState = Application['state'];
+export type AuditEntry = z.infer<typeof C.AuditEntry>;
+export type AuditPage = z.infer<typeof C.AuditPage>;
 
 /** What GET /v1/stream sends as `event: jobs` (src/api/routes/stream.ts). */
 export const JobChangeBatch = z.array(z.object({ id: z.string(), state: C.JobState }));
@@ -241,6 +243,16 @@ export class ApiClient {
   }
   utilisation(from: string, to: string, signal?: AbortSignal) {
     return this.call('GET', `/v1/reports/utilisation?${new URLSearchParams({ from, to })}`, A.UtilisationReport, undefined, signal);
+  }
+
+  /** The audit log, newest first (operators only; 403 for anyone else). `before`: the previous page's nextBefore. */
+  audit(q: { limit?: number; before?: number | null; subject?: string; action?: string; actor?: string } = {}, signal?: AbortSignal) {
+    const qs = new URLSearchParams({ limit: String(q.limit ?? 100) });
+    if (q.before != null) qs.set('before', String(q.before));
+    if (q.subject) qs.set('subject', q.subject);
+    if (q.action) qs.set('action', q.action);
+    if (q.actor) qs.set('actor', q.actor);
+    return this.call('GET', `/v1/audit?${qs}`, C.AuditPage, undefined, signal);
   }
 
   // inventory

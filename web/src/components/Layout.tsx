@@ -22,6 +22,7 @@ const NAV: NavItem[] = [
   { to: 'usage', label: 'nav.usage' },
   { to: 'tenants', label: 'nav.tenants', operatorOnly: true },
   { to: 'users', label: 'nav.users' },
+  { to: 'audit', label: 'nav.audit', operatorOnly: true },
   { to: 'account', label: 'nav.account' },
 ];
 
