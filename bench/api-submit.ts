@@ -5,7 +5,7 @@
  *   (c) where a Slurm test cluster runs (scripts/slurm-test-cluster.sh), `sbatch` of the same trivial job,
  *       measured the same way, and the ratio.
  *
- * Usage: node --import tsx bench/api-submit.ts [--seconds=10] [--concurrency=32] [--latency-jobs=100]
+ * Usage: node --import tsx bench/api-submit.ts [--seconds=10] [--concurrency=32] [--rate=2500] [--latency-jobs=100]
  *
  * (a) drains every node first, so submitted jobs stay pending (with a reason, as the controller explains
  * them): the measure is the submission path — auth, validation, feasibility, insert + event in one
@@ -23,6 +23,8 @@ const arg = (name: string, def: number) => Number(process.argv.find((a) => a.sta
 const SECONDS = arg('seconds', 10);
 const CONCURRENCY = arg('concurrency', 32);
 const LATENCY_JOBS = arg('latency-jobs', 100);
+/** Submissions per second for an open-loop run; 0: closed loop at `concurrency` (throughput). */
+const RATE = arg('rate', 0);
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 const summary = (xs: number[]) => {
@@ -82,8 +84,33 @@ async function submissions(url: string, token: string) {
     }));
     return { latencies, errors, seconds };
   };
+  /**
+   * Open loop at a fixed rate: requests are sent on schedule (in batches every 10 ms) whether or not
+   * earlier ones have answered, so the latency includes any queueing the server causes — the way to
+   * check "sustains N/s with p99 < X" (a closed loop at saturation measures throughput instead).
+   */
+  const runAtRate = async (seconds: number, rate: number) => {
+    const latencies: number[] = [];
+    let errors = 0;
+    const inflight: Promise<void>[] = [];
+    const t0 = performance.now();
+    let sent = 0;
+    while (performance.now() - t0 < seconds * 1000) {
+      const due = Math.floor(((performance.now() - t0) / 1000) * rate);
+      for (; sent < due; sent++) {
+        const t = performance.now();
+        inflight.push(request(url + '/v1/jobs', 'POST', token, job).then((r) => {
+          latencies.push(performance.now() - t);
+          if (r.status !== 201) errors++;
+        }));
+      }
+      await new Promise((res) => setTimeout(res, 10));
+    }
+    await Promise.all(inflight);
+    return { latencies, errors, seconds };
+  };
   await run(2); // warm-up
-  const r = await run(SECONDS);
+  const r = RATE > 0 ? await runAtRate(SECONDS, RATE) : await run(SECONDS);
   for (const n of nodes) await request(`${url}/v1/nodes/${n.name}`, 'PATCH', token, { state: 'up' });
   // Let the queue drain out of the way of the latency measurement: cancel everything still pending.
   return { ...summary(r.latencies), perSecond: r.latencies.length / r.seconds, errors: r.errors };
@@ -142,7 +169,7 @@ const home = mkdtempSync(join(tmpdir(), 'bench-api-'));
 const port = 20000 + Math.floor(Math.random() * 20000);
 const server = await startServer(home, port);
 try {
-  console.log(`(a) submissions: ${SECONDS}s at concurrency ${CONCURRENCY} …`);
+  console.log(RATE > 0 ? `(a) submissions: ${SECONDS}s, open loop at ${RATE}/s …` : `(a) submissions: ${SECONDS}s at concurrency ${CONCURRENCY} …`);
   const a = await submissions(server.url, server.token);
   console.log(`    ${Math.round(a.perSecond)} submissions/s; latency p50 ${ms(a.p50)} ms, p90 ${ms(a.p90)} ms, p99 ${ms(a.p99)} ms, max ${ms(a.max)} ms; ${a.n} requests, ${a.errors} errors`);
   // Restart on a fresh home so (b) is not measured behind tens of thousands of queued jobs.

@@ -37,7 +37,8 @@ import { buildSnapshot, runningSnapshot, toSeconds } from './snapshot.ts';
 import { CapacityIndex } from '../scheduler/index.ts';
 
 export interface Scheduler {
-  cycle(snapshot: ReturnType<typeof buildSnapshot>, now: number): CycleResult;
+  /** `explain`: also give every pending job its reason and estimate (costlier with a long queue). */
+  cycle(snapshot: ReturnType<typeof buildSnapshot>, now: number, explain: boolean): CycleResult;
   feasibility(request: ResourceRequest, partition: string, nodes: readonly NodeSnapshot[]): FeasibilityResult;
 }
 
@@ -61,11 +62,19 @@ export interface ControllerOptions {
 }
 
 /**
- * Pending explanations persisted per tick. 256 updates + events take ~10 ms on SQLite here; a burst of
+ * Pending explanations persisted per tick. 128 updates + events take ~5 ms on SQLite here; a burst of
  * thousands of submissions is explained over a few ticks instead of in one long transaction that every
  * submission would queue behind (bench/RESULTS.md, API submissions).
  */
-const EXPLAIN_WRITES_PER_TICK = 256;
+const EXPLAIN_WRITES_PER_TICK = 128;
+
+/**
+ * An explaining cycle runs at most once per this many times its own duration (so explaining takes ≤ 0.5%
+ * of the time, and fewer than 1% of requests wait behind one): 0.2 ms with 100 queued jobs → every tick;
+ * 30 ms with 40,000 → every 5 s (the cap). Set from bench/api-submit.ts --rate=2500: factor 100 and 256
+ * writes per tick gave p99 23 ms, 200 and 128 gave 17–25 ms (bench/RESULTS.md).
+ */
+const EXPLAIN_EVERY_FACTOR = 200;
 
 /** Persist a changed estimate only when it moved by more than this (ms), to keep writes down. */
 const ESTIMATE_SLACK_MS = 30_000;
@@ -90,6 +99,8 @@ export class Controller {
   private stopped = true;
   private deferred: NodeJS.Timeout | undefined;
   private lastTickEnd = 0;
+  private lastExplainAt = -Infinity;
+  private lastExplainMs = 0;
   private lastTickMs = 0;
   private readonly intervalMs: number;
 
@@ -241,7 +252,15 @@ export class Controller {
     const base = buildSnapshot(this.nodes, this.pending.values(), this.active.values());
     this.index ??= CapacityIndex.build(this.nodes, base.running);
     const snapshot = { ...base, index: this.index, ...this.o.accounting?.snapshotInputs(now) };
-    const result = this.o.scheduler.cycle(snapshot, toSeconds(now));
+    // Explanations are for people: with a long queue they cost most of a tick, so they are refreshed at
+    // most every EXPLAIN_EVERY_FACTOR × (their last cost), capped at 5 s; with a short queue, every tick.
+    const c0 = performance.now();
+    const explainNow = c0 - this.lastExplainAt >= Math.min(5000, EXPLAIN_EVERY_FACTOR * this.lastExplainMs);
+    const result = this.o.scheduler.cycle(snapshot, toSeconds(now), explainNow);
+    if (explainNow) {
+      this.lastExplainAt = c0;
+      this.lastExplainMs = performance.now() - c0;
+    }
     let started = 0;
     for (const d of result.decisions) {
       if (d.kind === 'start') started += (await this.startJob(d, now)) ? 1 : 0;

@@ -2,13 +2,23 @@
  * Binds the pure scheduler to the controller: a validated policy (an invalid name fails at start-up with
  * the valid ones listed) and the feasibility check used at submit time.
  */
-import { checkFeasibility, cycle, makePolicy } from '../scheduler/index.ts';
+import { CapacityIndex, cycle, feasibility, makePolicy } from '../scheduler/index.ts';
+import type { NodeSnapshot } from '../scheduler/types.ts';
 import type { Scheduler } from './controller.ts';
 
 export function createScheduler(policyName: string): Scheduler {
   const policy = makePolicy(policyName);
+  // The same policy without explanations: identical decisions, no reason for every pending job (the
+  // controller asks for those at most every few seconds when the queue is long).
+  const decisionsOnly = makePolicy({ order: policy.name, explain: 'none' });
+  // "Could it ever fit?" depends on the nodes only: one index per node list (the controller replaces the
+  // list when nodes change), so a submission does not rebuild the cluster's index.
+  let feasibilityIndex: { nodes: readonly NodeSnapshot[]; index: CapacityIndex } | undefined;
   return {
-    cycle: (snapshot, now) => cycle(snapshot, policy, now),
-    feasibility: (request, partition, nodes) => checkFeasibility({ request, partition }, nodes),
+    cycle: (snapshot, now, explain) => cycle(snapshot, explain ? policy : decisionsOnly, now),
+    feasibility: (request, partition, nodes) => {
+      if (feasibilityIndex?.nodes !== nodes) feasibilityIndex = { nodes, index: new CapacityIndex(nodes) };
+      return feasibility(feasibilityIndex.index, partition, request);
+    },
   };
 }

@@ -8,7 +8,23 @@ import type { JobRecord } from '../store/records.ts';
 
 export const toSeconds = (ms: number) => ms / 1000;
 
+/**
+ * Snapshots per record object. Records are never mutated (every change makes a new object), so a record's
+ * snapshot stays right for as long as the record lives; with 100,000 queued jobs this saves rebuilding
+ * 100,000 objects every tick.
+ */
+const pendingCache = new WeakMap<JobRecord, PendingJobSnapshot>();
+
 export function pendingSnapshot(j: JobRecord): PendingJobSnapshot {
+  let snap = pendingCache.get(j);
+  if (!snap) {
+    snap = toPendingSnapshot(j);
+    pendingCache.set(j, snap);
+  }
+  return snap;
+}
+
+function toPendingSnapshot(j: JobRecord): PendingJobSnapshot {
   return {
     id: j.id as JobId,
     tenant: j.tenantId as TenantId,
@@ -24,7 +40,7 @@ export function pendingSnapshot(j: JobRecord): PendingJobSnapshot {
 
 export function runningSnapshot(j: JobRecord): RunningJobSnapshot {
   return {
-    ...pendingSnapshot(j),
+    ...toPendingSnapshot(j),
     startedAt: toSeconds(j.startedAt ?? j.updatedAt),
     placement: j.placement ?? [],
     acceleratorType: (j.acceleratorType ?? null) as AcceleratorTypeId | null,
