@@ -19,7 +19,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const arg = (name: string, def: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? def);
+/** `--name=value` or `name=value` (as `npm run bench -- api-submit rate=2500` passes it). */
+const arg = (name: string, def: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`) || a.startsWith(`${name}=`))?.split('=')[1] ?? def);
 const SECONDS = arg('seconds', 10);
 const CONCURRENCY = arg('concurrency', 32);
 const LATENCY_JOBS = arg('latency-jobs', 100);
