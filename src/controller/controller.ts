@@ -15,7 +15,8 @@
  *
  * Recovery (start()): jobs the store says are running are re-adopted by handle and observed on the first
  * tick, so jobs that ended while the server was down are collected with their real exit time; a job caught
- * in `starting` without a handle is requeued; a `preempted` one is requeued.
+ * in `starting` without a handle adopts the executor's run of that attempt, or is requeued when there is
+ * none; a `preempted` one is requeued.
  *
  * Invariants: usage rows are opened once per attempt and closed once (idempotently) — a crash at any point
  * neither loses nor doubles a usage second, because the end time comes from the executor, not from when we
@@ -133,21 +134,36 @@ export class Controller {
    */
   private async recoverStarting(j: JobRecord): Promise<void> {
     const now = this.o.clock();
-    const handles = (await this.o.executor.lookup?.(j.id)) ?? [];
-    // One run per attempt that reached the executor (oldest first): fewer runs than attempts means this
-    // attempt never started.
-    const handle = handles.length >= j.attempt ? handles[handles.length - 1] : undefined;
+    // The run of this very attempt, recorded with it at start (LaunchSpec.attempt). Counting runs would be
+    // wrong: an attempt whose start failed before anything ran leaves no run, yet counts as an attempt.
+    const handles = (await this.o.executor.lookup?.(j.id, j.attempt)) ?? [];
+    const handle = handles[handles.length - 1];
     if (!handle) {
       await this.requeue(j, now, 'the server restarted before the job started');
       return;
     }
+    for (const extra of handles.slice(0, -1)) {
+      // Never expected (one start per attempt), but a second run of one attempt would be unmetered.
+      await this.o.executor.cancel(extra).catch((err) => this.o.log.error({ jobId: j.id, handle: extra, err }, 'could not stop a duplicate run'));
+    }
     const startedAt = j.updatedAt;
     const running: JobRecord = { ...j, state: 'running', executorHandle: handle, startedAt };
-    await this.o.store.transaction(async (tx) => {
-      await tx.jobs.update(j.id, { state: 'running', executorHandle: handle, startedAt }, { expectState: 'starting' });
+    const adopted = await this.o.store.transaction(async (tx) => {
+      if (!(await tx.jobs.update(j.id, { state: 'running', executorHandle: handle, startedAt }, { expectState: 'starting' }))) return false;
       await tx.usage.open(usageRows(running, startedAt));
       await tx.events.append({ jobId: j.id, at: now, kind: 'state', fromState: 'starting', toState: 'running', message: 'adopted after a server restart during start' });
+      return true;
     });
+    if (!adopted) {
+      // The job changed meanwhile (another server adopted or cancelled it). A run nobody records must not
+      // keep its devices: stop it unless the job now names it.
+      const current = await this.o.store.jobs.get(j.id);
+      if (current?.executorHandle !== handle) {
+        this.o.log.warn({ jobId: j.id, handle, state: current?.state }, 'job changed during recovery; stopping the run of its interrupted start');
+        await this.o.executor.cancel(handle).catch((err) => this.o.log.error({ jobId: j.id, err }, 'could not stop an unrecorded run'));
+      }
+      return;
+    }
     this.setActive(running);
   }
 
@@ -404,7 +420,7 @@ export class Controller {
         jobId: job.id as never, script: job.script, workingDirectory: job.workingDirectory,
         environment: job.environment, placement: d.placement, acceleratorType: d.acceleratorType,
         tasks: job.request.tasks, timeLimitSeconds: job.request.timeLimitSeconds,
-        stdoutPath: job.stdoutPath, stderrPath: job.stderrPath,
+        stdoutPath: job.stdoutPath, stderrPath: job.stderrPath, attempt,
       });
       const startedAt = this.o.clock();
       const running: JobRecord = { ...starting, state: jobState.run('starting'), executorHandle: handle, startedAt, updatedAt: startedAt };

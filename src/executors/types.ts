@@ -43,6 +43,12 @@ export interface LaunchSpec {
   user?: string | undefined;
   /** Seconds between SIGTERM and SIGKILL when the time limit is reached or the job is cancelled. */
   gracePeriodSeconds?: number | undefined;
+  /**
+   * The job's start attempt (1, 2, ...). Recorded with the run, so that `lookup(jobId, attempt)` finds the
+   * run of this attempt after a crash. Attempts are not runs: a start that failed before anything ran
+   * still counts as an attempt.
+   */
+  attempt?: number | undefined;
 }
 
 /**
@@ -105,8 +111,10 @@ export interface Executor {
    * a job it never started. For recovery: a job caught in `starting` without a persisted handle (the server
    * died between start() returning and the handle being stored) may be running; the controller adopts or
    * cancels what this returns instead of starting a second copy beside an unaccounted first one.
+   * With `attempt`, only the runs started with that `LaunchSpec.attempt` (runs recorded without one are
+   * never returned then).
    */
-  lookup?(jobId: JobId): Promise<ExecutorHandle[]>;
+  lookup?(jobId: JobId, attempt?: number): Promise<ExecutorHandle[]>;
   /** Releases timers and connections; running jobs keep running. */
   close(): Promise<void>;
 }

@@ -73,7 +73,7 @@ export function createLocalExecutor(opts: LocalExecutorOptions): Executor {
     cancel: (handle: ExecutorHandle) => cancelRun(opts.stateDir, handle),
     observe: (handles: readonly ExecutorHandle[]): Promise<Observation[]> =>
       mapLimit(handles, OBSERVE_CONCURRENCY, (h) => observeOne(opts.stateDir, h)),
-    lookup: (jobId) => lookupRuns(opts.stateDir, jobId),
+    lookup: (jobId, attempt) => lookupRuns(opts.stateDir, jobId, attempt),
     logs(handle, spec, logOpts: LogOptions): AsyncIterable<Buffer> {
       const signal = logOpts.signal === undefined ? closing.signal : AbortSignal.any([logOpts.signal, closing.signal]);
       return tailFile(logOpts.stream === 'stdout' ? spec.stdoutPath : spec.stderrPath, {

@@ -132,6 +132,7 @@ export async function launch(ctx: LaunchContext, spec: LaunchSpec): Promise<Exec
   const record: LaunchRecord = {
     version: 1,
     jobId: spec.jobId,
+    ...(spec.attempt !== undefined ? { attempt: spec.attempt } : {}),
     supervisorPid: null,
     supervisorStartTicks: null,
     startedAt,

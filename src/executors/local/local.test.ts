@@ -107,6 +107,21 @@ describe('local executor', () => {
     expect(await readAll(fresh, handle, spec)).toBe('before\nafter\n');
   });
 
+  it('finds the run of one attempt: lookup(jobId, attempt) matches the attempt recorded at start', async () => {
+    await mkdir(workDir, { recursive: true });
+    const e = executor();
+    const spec = aJob('exit 0');
+    const unnumbered = await e.start(spec);
+    const second = await e.start({ ...spec, attempt: 2 });
+    const third = await e.start({ ...spec, attempt: 3 });
+    expect(await e.lookup!(spec.jobId)).toEqual([unnumbered, second, third]);
+    expect(await e.lookup!(spec.jobId, 2)).toEqual([second]);
+    expect(await e.lookup!(spec.jobId, 3)).toEqual([third]);
+    // attempt 1 failed before anything ran: no run of it, although the job has runs
+    expect(await e.lookup!(spec.jobId, 1)).toEqual([]);
+    for (const h of [unnumbered, second, third]) await waitFor(e, h, 'exited');
+  });
+
   it('reports a job whose supervisor pid was reused by another process as lost', async () => {
     // A run directory whose recorded supervisor pid is alive (this test process) but started at another time.
     const dir = join(stateDir, 'runs', 'job_reused.x');

@@ -26,6 +26,8 @@ const RUN_ID = /^[A-Za-z0-9_.-]{1,200}$/;
 export interface LaunchRecord {
   version: 1;
   jobId: string;
+  /** LaunchSpec.attempt; absent when the spec had none (and in records written before it existed). */
+  attempt?: number;
   /**
    * The supervisor's pid and its start time (ticks since boot, /proc/<pid>/stat field 22); null in the
    * record written before the spawn, and still null if the server died before it could rewrite it.
@@ -80,6 +82,7 @@ export async function readLaunchRecord(dir: string): Promise<LaunchRecord | null
     if (r.version !== 1 || typeof r.jobId !== 'string' || typeof r.startedAt !== 'number') return null;
     if (typeof r.timeLimitSeconds !== 'number' || typeof r.stdoutPath !== 'string') return null;
     if (r.supervisorPid !== null && typeof r.supervisorPid !== 'number') return null;
+    if (r.attempt !== undefined && typeof r.attempt !== 'number') return null;
     return r as LaunchRecord;
   } catch {
     return null;

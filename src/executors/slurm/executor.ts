@@ -189,16 +189,19 @@ export class SlurmExecutor implements Executor {
   /**
    * Every Slurm job Cheomdan submitted for `jobId` (found by the job id kept in its comment), oldest first.
    * Only jobs slurmctld still holds: finished ones are forgotten after MinJobAge (default 300 s).
+   * With `attempt`, only jobs whose comment names that attempt.
    */
-  async lookup(jobId: JobId): Promise<ExecutorHandle[]> {
+  async lookup(jobId: JobId, attempt?: number): Promise<ExecutorHandle[]> {
     let jobs: SlurmJob[];
     try {
       jobs = await this.#c.jobs();
     } catch (e) {
       throw asExecutorError(e, 'could not list Slurm jobs');
     }
-    return jobs.filter((j) => parseComment(j.comment)?.jobId === jobId)
-      .map((j) => j.job_id).sort((a, b) => a - b).map(String);
+    return jobs.filter((j) => {
+      const c = parseComment(j.comment);
+      return c?.jobId === jobId && (attempt === undefined || c.attempt === attempt);
+    }).map((j) => j.job_id).sort((a, b) => a - b).map(String);
   }
 
   /** Slurm jobs (active, in our partition when one is set) that none of `known` names. Never touched. */

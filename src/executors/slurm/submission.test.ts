@@ -62,6 +62,8 @@ describe('buildSubmission', () => {
   it('keeps the job id, limit and nonce in a comment it can read back; other comments are not ours', () => {
     const c = { jobId: 'job_x', timeLimitSeconds: 30, nonce: 'n1' };
     expect(parseComment(formatComment(c))).toEqual(c);
+    expect(parseComment(formatComment({ ...c, attempt: 2 }))).toEqual({ ...c, attempt: 2 });
+    expect(parseComment(buildSubmission(aSpec({ attempt: 3 }), opts).comment)?.attempt).toBe(3);
     expect(parseComment('a user comment')).toBeNull();
     expect(parseComment(undefined)).toBeNull();
   });

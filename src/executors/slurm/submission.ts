@@ -36,12 +36,15 @@ export interface JobComment {
   jobId: string;
   timeLimitSeconds: number;
   nonce: string;
+  /** LaunchSpec.attempt, when the spec had one (lookup(jobId, attempt) matches on it). */
+  attempt?: number;
 }
 
 const COMMENT_PREFIX = 'cheomdan:';
 
 export function formatComment(c: JobComment): string {
-  return `${COMMENT_PREFIX}job=${c.jobId};limit=${c.timeLimitSeconds};nonce=${c.nonce}`;
+  const attempt = c.attempt !== undefined ? `;attempt=${c.attempt}` : '';
+  return `${COMMENT_PREFIX}job=${c.jobId};limit=${c.timeLimitSeconds};nonce=${c.nonce}${attempt}`;
 }
 
 /** Parses our own comment; null for jobs Cheomdan did not submit. */
@@ -54,7 +57,8 @@ export function parseComment(comment: string | undefined): JobComment | null {
   const jobId = fields.get('job');
   const limit = Number(fields.get('limit'));
   if (!jobId || !Number.isFinite(limit)) return null;
-  return { jobId, timeLimitSeconds: limit, nonce: fields.get('nonce') ?? '' };
+  const attempt = fields.has('attempt') ? Number(fields.get('attempt')) : NaN;
+  return { jobId, timeLimitSeconds: limit, nonce: fields.get('nonce') ?? '', ...(Number.isInteger(attempt) ? { attempt } : {}) };
 }
 
 /** Variables sbatch/srun read as inputs; a job's environment must not carry them in. */
@@ -94,7 +98,7 @@ export function buildSubmission(spec: LaunchSpec, opts: SubmissionOptions): Slur
 
   return {
     name: `chd-${spec.jobId}`.slice(0, 200),
-    comment: formatComment({ jobId: spec.jobId, timeLimitSeconds: spec.timeLimitSeconds, nonce: opts.nonce }),
+    comment: formatComment({ jobId: spec.jobId, timeLimitSeconds: spec.timeLimitSeconds, nonce: opts.nonce, ...(spec.attempt !== undefined ? { attempt: spec.attempt } : {}) }),
     partition: opts.partition,
     account: opts.account,
     nodeList: placement.map((a) => a.node),
