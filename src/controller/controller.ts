@@ -116,8 +116,10 @@ export class Controller {
     const jobs = await store.jobs.listByStates(['pending', 'starting', 'running', 'preempted']);
     for (const j of jobs) {
       if (j.state === 'pending') this.pending.set(j.id, j);
-      else if (j.state === 'running' || (j.state === 'starting' && j.executorHandle)) this.setActive(j);
-      else if (j.state === 'starting') await this.recoverStarting(j);
+      else if (j.state === 'running' || (j.state === 'starting' && j.executorHandle)) {
+        this.setActive(j);
+        await this.recoverIntents(j);
+      } else if (j.state === 'starting') await this.recoverStarting(j);
       else await this.requeue(j, clock(), 'requeued after preemption');
     }
     this.o.log.info({ pending: this.pending.size, running: this.active.size }, 'controller recovered jobs');
@@ -125,6 +127,31 @@ export class Controller {
     this.timer = setInterval(() => this.wake(), this.intervalMs);
     this.timer.unref();
     this.wake();
+  }
+
+  /**
+   * Stop requests for a running job outlive the server through the events written when they were made
+   * (preemptJob's "preempting (…)", the job service's "cancel requested by …"), so that its exit is still
+   * recorded as `preempted` (and requeued) or `cancelled`. Only requests since the job's last state change
+   * count. The stop is sent again (cancel is idempotent): the server may have died before sending it.
+   */
+  private async recoverIntents(j: JobRecord): Promise<void> {
+    const events = await this.o.store.events.list(j.id);
+    let since = 0;
+    for (let i = events.length - 1; i >= 0; i--) {
+      if (events[i]!.kind === 'state') {
+        since = i + 1;
+        break;
+      }
+    }
+    const infos = events.slice(since).filter((e) => e.kind === 'info');
+    const preempting = infos.some((e) => e.message.startsWith(PREEMPTING));
+    const cancelled = infos.some((e) => e.message.startsWith(CANCEL_REQUESTED));
+    if (preempting) this.preempting.add(j.id);
+    if (cancelled) this.cancelRequested.add(j.id); // a user's cancel wins over a preemption (recordExit)
+    if ((preempting || cancelled) && j.executorHandle) {
+      await this.o.executor.cancel(j.executorHandle).catch((err) => this.o.log.error({ jobId: j.id, err }, 'could not resend a stop request after a restart'));
+    }
   }
 
   /**
@@ -372,7 +399,7 @@ export class Controller {
     if (!job) return false;
     const { store, executor } = this.o;
     const attempt = job.attempt + 1;
-    const starting: JobRecord = {
+    let starting: JobRecord = {
       ...job, state: jobState.start(job.state), placement: d.placement, acceleratorType: d.acceleratorType,
       attempt, executor: executor.name, executorHandle: null, pendingReason: null, pendingMessage: null,
       estimatedStart: null, updatedAt: now,
@@ -389,7 +416,8 @@ export class Controller {
           executor: executor.name, pendingReason: null, pendingMessage: null, estimatedStart: null,
         }, { expectState: 'pending' });
         if (ok) {
-          await this.o.accounting?.hold(tx, starting, now);
+          const charged = await this.o.accounting?.hold(tx, starting, now);
+          if (charged?.allocationId && charged.allocationId !== starting.allocationId) starting = { ...starting, allocationId: charged.allocationId };
           const where = d.placement.map((p) => `${p.node}[${p.devices.join(',')}]`).join(' ');
           await tx.events.append({ jobId: job.id, at: now, kind: 'state', fromState: 'pending', toState: 'starting', message: `placed on ${where}` });
         }
@@ -410,6 +438,7 @@ export class Controller {
       this.unsetActive(job.id); // cancelled meanwhile
       return false;
     }
+    if (this.active.get(job.id) !== starting) this.setActive(starting); // with the allocation hold() charged it to
     let handle: string | undefined;
     try {
       // The job's own directory (logs, and the default working directory); a working directory the user
@@ -467,7 +496,7 @@ export class Controller {
     this.preempting.add(job.id);
     await this.o.store.events.append({
       jobId: job.id, at: this.o.clock(), kind: 'info', fromState: null, toState: null,
-      message: `preempting (${d.reason}) for job ${d.forJob}`,
+      message: `${PREEMPTING}${d.reason}) for job ${d.forJob}`,
     });
     await this.o.executor.cancel(job.executorHandle);
   }
@@ -538,6 +567,10 @@ export class Controller {
     for (const p of changed) if (this.pending.has(p.jobId)) this.explained.set(p.jobId, p);
   }
 }
+
+/** Message prefixes of the 'info' events that record stop requests (read back by recoverIntents). */
+const PREEMPTING = 'preempting (';
+const CANCEL_REQUESTED = 'cancel requested by ';
 
 const dirnameOf = (p: string) => p.slice(0, Math.max(1, p.lastIndexOf('/')));
 
