@@ -364,7 +364,7 @@ export class Controller {
 
   private async recordExit(job: JobRecord, obs: Exclude<Observation, { state: 'running' }>, now: number): Promise<void> {
     {
-      const out = outcomeOf(obs, this.preempting.has(job.id) && !this.cancelRequested.has(job.id), now);
+      const out = outcomeOf(obs, this.preempting.has(job.id) && !this.cancelRequested.has(job.id), now, job.startedAt);
       const endedAt = out.endedAt ?? now;
       const to = out.state === 'preempted' ? jobState.preempt(job.state)
         : out.state === 'cancelled' ? jobState.cancel(job.state)

@@ -13,9 +13,15 @@ export interface Outcome {
   failureReason: string | null;
 }
 
-export function outcomeOf(o: Exclude<Observation, { state: 'running' }>, wasPreempting: boolean, now: number): Outcome {
+/**
+ * `startedAt`: when the attempt's usage began. A lost job ends at the executor's last evidence that it was
+ * alive (`lastSeenAt`), never before `startedAt` nor after `now`; only without evidence at `now`, when it
+ * was noticed (which, after a host reboot or a long outage, would charge the whole outage).
+ */
+export function outcomeOf(o: Exclude<Observation, { state: 'running' }>, wasPreempting: boolean, now: number, startedAt?: number | null): Outcome {
   if (o.state === 'lost') {
-    return { state: 'failed', exitCode: null, signal: null, endedAt: now, failureReason: `lost by the executor: ${o.detail}` };
+    const endedAt = o.lastSeenAt === undefined ? now : Math.min(now, Math.max(o.lastSeenAt, startedAt ?? -Infinity));
+    return { state: 'failed', exitCode: null, signal: null, endedAt, failureReason: `lost by the executor: ${o.detail}` };
   }
   const base = { exitCode: o.exitCode, signal: o.signal, endedAt: o.endedAt };
   if (wasPreempting) return { ...base, state: 'preempted', failureReason: null };

@@ -86,7 +86,17 @@ export type Observation =
       cancelled: boolean;
     }
   /** The executor has no trace of the job (its supervisor vanished, Slurm forgot it). */
-  | { handle: ExecutorHandle; state: 'lost'; detail: string };
+  | {
+      handle: ExecutorHandle;
+      state: 'lost';
+      detail: string;
+      /**
+       * The latest time (ms since the epoch) the executor has evidence the job was still alive (its last
+       * output, a mark left while it was seen running, capped at the host's boot when it rebooted since);
+       * absent without evidence. The controller ends a lost job's usage there, not when it noticed.
+       */
+      lastSeenAt?: number | undefined;
+    };
 
 export interface LogOptions {
   stream: 'stdout' | 'stderr';

@@ -4,8 +4,9 @@
  *
  *   status file present                         -> exited (or lost, if the script never ran)
  *   no status, supervisor alive (same start time) -> running
- *   no status, supervisor gone or pid reused      -> lost
+ *   no status, supervisor gone or pid reused      -> lost, with the last evidence of life (lastSeenAt)
  */
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExecutorHandle, Observation } from '../types.ts';
 import { findProcessByArguments, hasArguments, isSameProcessAlive, procStat } from './proc.ts';
@@ -54,11 +55,66 @@ function fromStatus(handle: ExecutorHandle, record: LaunchRecord, text: string):
       // Cancelled before the supervisor launched the script.
       return { ...base, exitCode: null, signal: null, timedOut: false, cancelled: true };
     case 'no_working_directory':
-      return { handle, state: 'lost', detail: 'the job never started: its working directory vanished before the script could run' };
+      return { handle, state: 'lost', lastSeenAt: status.endedAt, detail: 'the job never started: its working directory vanished before the script could run' };
   }
 }
 
+/**
+ * While a run is seen running, observe() leaves a mark (the mtime of `<run dir>/seen`) at most this often,
+ * so that a run whose supervisor vanishes (a host reboot, a kill -9) has evidence of when it was last
+ * alive even if it writes no output.
+ */
+const SEEN_MARK_EVERY_MS = 30_000;
+/** Run directory -> when this process last marked it seen (Date.now()). Entries go when the run ends. */
+const lastMarked = new Map<string, number>();
+
+async function markSeen(dir: string): Promise<void> {
+  const now = Date.now();
+  if (now - (lastMarked.get(dir) ?? -Infinity) < SEEN_MARK_EVERY_MS) return;
+  lastMarked.set(dir, now);
+  await writeFile(join(dir, 'seen'), '').catch(() => lastMarked.delete(dir));
+}
+
+/** This host's boot time, ms since the epoch (/proc/stat btime), or null when unknown. */
+async function bootTime(): Promise<number | null> {
+  try {
+    const m = /^btime (\d+)$/m.exec(await readFile('/proc/stat', 'utf8'));
+    return m ? Number(m[1]) * 1000 : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The latest evidence that a run whose supervisor is gone was alive: the newest mtime among its logs, the
+ * `seen` mark, `pgid` and `launch.json`, at least its start. No process
+ * survives a reboot, so when the host booted after the run started, the evidence is capped at the boot.
+ */
+export async function lastSeenAt(dir: string, record: LaunchRecord): Promise<number> {
+  let latest = record.startedAt;
+  // Files the run itself or an observer of its life wrote (not `cancel`: the server writes it, alive or not).
+  const paths = [record.stdoutPath, record.stderrPath, ...['seen', 'pgid', 'launch.json'].map((f) => join(dir, f))];
+  for (const p of paths) {
+    const st = await stat(p).catch(() => null);
+    if (st?.isFile()) latest = Math.max(latest, st.mtimeMs);
+  }
+  const boot = await bootTime();
+  if (boot !== null && boot > record.startedAt) latest = Math.min(latest, boot);
+  return Math.round(latest);
+}
+
 export async function observeOne(stateDir: string, handle: ExecutorHandle): Promise<Observation> {
+  const o = await observeRun(stateDir, handle);
+  const runId = runIdOf(handle);
+  if (runId !== null) {
+    const dir = runDir(stateDir, runId);
+    if (o.state === 'running') await markSeen(dir);
+    else lastMarked.delete(dir);
+  }
+  return o;
+}
+
+async function observeRun(stateDir: string, handle: ExecutorHandle): Promise<Observation> {
   const run = await resolveRun(stateDir, handle);
   if ('lost' in run) return { handle, state: 'lost', detail: run.lost };
   const { dir, record } = run;
@@ -75,6 +131,7 @@ export async function observeOne(stateDir: string, handle: ExecutorHandle): Prom
   return {
     handle,
     state: 'lost',
+    lastSeenAt: await lastSeenAt(dir, record),
     detail: record.supervisorPid === null
       ? 'the server stopped while starting the job and its supervisor is gone: the job may never have run'
       : `the supervisor (pid ${record.supervisorPid}) is gone and recorded no exit status; the job's end is unknown`,
