@@ -63,8 +63,21 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   await mkdir(home, { recursive: true, mode: 0o700 });
   const log = pino({ level: opts.logLevel ?? process.env.CHEOMDAN_LOG_LEVEL ?? 'warn' });
   const store = await openStore({ url: opts.databaseUrl, sqlitePath: join(home, 'cheomdan.db') });
+  // What has been started, stopped in reverse order by close() and when the start fails part-way (so no
+  // controller tick or accounting sweep outlives the store).
+  const started: { what: string; stop: () => Promise<void> | void }[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const s of started.splice(0).reverse()) {
+      try {
+        await s.stop();
+      } catch (err) {
+        log.error({ err }, `stopping ${s.what} failed`);
+      }
+    }
+  };
   try {
     const { executor, inventory: clusterInventory } = await createExecutor(opts.executor ?? process.env.CHEOMDAN_EXECUTOR ?? 'local', { home });
+    started.push({ what: 'the executor', stop: () => executor.close() });
     // Where the nodes come from: an inventory file when given; else the cluster's own view (Slurm); else
     // this host, probed.
     const inventory: Inventory = opts.inventoryPath
@@ -129,6 +142,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     }
 
     await accounting.start();
+    started.push({
+      what: 'accounting',
+      stop: async () => {
+        accounting.stop();
+        await accounting.enforcement.settled(); // a cache refresh in flight still reads the store
+      },
+    });
+    started.push({ what: 'the controller', stop: () => controller.stop() });
     await controller.start();
     // A cluster that knows its nodes (Slurm) is read again periodically, so nodes going down, draining or
     // resuming there reach the scheduler; states an operator set here are laid over it again.
@@ -147,6 +168,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         }, opts.inventoryRefreshMs ?? 10_000)
       : undefined;
     refresh?.unref();
+    if (refresh) started.push({ what: 'the inventory refresh', stop: () => clearInterval(refresh) });
     const startedAt = Date.now();
     const app = await buildApp({
       identity, jobs, metrics, changes, accounting, audit: new AuditService(ctx),
@@ -154,13 +176,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       health: () => ({ store: store.dialect, executor: executor.name, startedAt, version: API_VERSION }),
       logger: log.level === 'silent' ? false : { level: log.level },
     });
+    started.push({ what: 'the HTTP server', stop: () => app.close() });
     let address: string;
     try {
       address = await app.listen({ host: opts.host, port: opts.port });
     } catch (e) {
-      await controller.stop();
-      accounting.stop();
-      await executor.close();
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'EADDRINUSE') {
         throw new CheomdanError('invalid_config', `port ${opts.port} on ${opts.host} is in use; stop the other server or pick another port with --port or PORT`, { cause: e });
@@ -172,15 +192,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       app,
       firstStart,
       async close() {
-        if (refresh) clearInterval(refresh);
-        await app.close();
-        await controller.stop();
-        accounting.stop();
-        await executor.close();
+        await stopAll();
         await store.close();
       },
     };
   } catch (e) {
+    await stopAll();
     await store.close();
     throw e;
   }
