@@ -6,7 +6,9 @@
  *   - settling twice changes nothing (idempotent per attempt);
  *   - the ledger always sums to zero, nothing stays held once every job is settled, and after expiry
  *     awarded = spent + expired (no SU created or lost across holds, settlements and expiry);
- *   - a hold the balance cannot cover is refused with insufficient_balance and writes nothing.
+ *   - a hold the balance cannot cover is refused with insufficient_balance and writes nothing;
+ *   - an attempt with nothing held (a rate of 0 at its start) is still settled: recorded, and charged if the
+ *     rate rose while it ran.
  */
 import fc from 'fast-check';
 import pino from 'pino';
@@ -175,5 +177,27 @@ describeStore('accounting hooks', (t) => {
     const opsJob = await mk({ tenant: ops, project: opsProject, user: seed.user });
     await t.store.transaction((tx) => acc.hold(tx, opsJob, t.now));
     expect(await t.store.ledger.list({ jobId: opsJob.id })).toEqual([]);
+  });
+
+  it('a job started at a rate of 0 holds nothing but is still settled: its device time recorded, a later rate charged', async () => {
+    const { acc, allocations } = setup();
+    const seed = await seedTenant(t.store);
+    t.now += 2000 * H;
+    const FREE = 'nvidia-l40s-48gb';
+    await t.store.rates.create({ resource: 'device', acceleratorType: FREE, value: 0, effectiveFrom: t.now, note: 'free tier', createdBy: null });
+    await t.store.rates.create({ resource: 'device', acceleratorType: FREE, value: 3_600_000, effectiveFrom: t.now + 4000, note: '', createdBy: null }); // 1 SU/device-second from 4 s on
+    const { allocation: al } = await allocations.create(operator(), { tenant: seed.tenant.id, name: 'free', serviceUnits: 100, acceleratorTypes: [FREE], concurrentLimit: 1, endsAt: new Date(t.now + 1000 * H).toISOString(), firstTranchePct: 100, progressReportMonths: [], discountPct: 0, fairShareWeight: 1 });
+    const rec = await t.store.jobs.insert(aNewJob(seed).with({ state: 'pending', allocationId: asAllocationId(al.id), request: { tasks: 1, devicesPerTask: 1, acceleratorTypes: [asAcceleratorType(FREE)], cpusPerTask: 1, memoryMbPerTask: 1, timeLimitSeconds: 60 } }).build());
+    const job: JobRecord = { ...rec, attempt: 1, acceleratorType: asAcceleratorType(FREE), placement: [{ node: asNodeName('gpu-001'), devices: [0], tasks: 1, cpus: 1, memoryMb: 1 }] };
+    expect(await t.store.transaction((tx) => acc.hold(tx, job, t.now))).toEqual({ allocationId: al.id });
+    expect(await t.store.ledger.list({ jobId: job.id })).toEqual([]); // nothing to hold
+    await t.store.usage.open([{ jobId: job.id, attempt: 1, node: asNodeName('gpu-001'), deviceIdx: 0, acceleratorType: asAcceleratorType(FREE), startedAt: t.now }]);
+    await t.store.usage.close(job.id, 1, t.now + 6000);
+    await t.store.transaction((tx) => acc.settle(tx, job, t.now + 6000));
+    await t.store.transaction((tx) => acc.settle(tx, job, t.now + 9000)); // a repeat adds nothing
+    const txns = await t.store.ledger.list({ jobId: job.id });
+    expect(txns.map((x) => [x.kind, x.allocationId, x.amount, x.deviceMs])).toEqual([['settle', al.id, 2000, 6000]]); // 2 s at 1 SU/s
+    expect(await t.store.ledger.balance(allocationAccount(al.id, 'available'))).toBe(98_000);
+    await acc.settled();
   });
 });

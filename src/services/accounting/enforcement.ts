@@ -15,7 +15,7 @@
  * Test hook: CHEOMDAN_TEST_SETTLE_DELAY_MS=N sleeps N ms inside the settlement's transaction, after its
  * entries are written and before the commit, so a crash test can kill -9 the server inside that window.
  */
-import { allocationAccount, hold as holdPosting, settle as settlePosting } from '../../core/accounting/ledger.ts';
+import { allocationAccount, CENTER_ISSUED, hold as holdPosting, settle as settlePosting } from '../../core/accounting/ledger.ts';
 import { chargeFor, rateAt, worstCase, type MeteredInterval, type Rate } from '../../core/accounting/rates.ts';
 import { formatSu, type MilliSu } from '../../core/accounting/units.ts';
 import { CheomdanError } from '../../core/errors.ts';
@@ -70,7 +70,8 @@ export class AccountingService implements AccountingHooks {
   /** Allocations whose hold was refused, with the balance then: blocked until that balance changes. */
   private readonly refused = new Map<string, MilliSu>();
   private refreshing: Promise<void> | undefined;
-  private dirty: Set<string> | 'all' = new Set();
+  private dirtyIds = new Set<string>();
+  private dirtyAll = false;
   private usageReadAt = -Infinity;
   private memo: { key: string; value: Pick<ClusterSnapshot, 'quotas' | 'usage' | 'blockedAllocations'> } | undefined;
   private version = 0;
@@ -79,11 +80,16 @@ export class AccountingService implements AccountingHooks {
 
   // --- the controller's hooks ------------------------------------------------------------------------------
 
-  async hold(tx: Store, job: JobRecord, now: number): Promise<void> {
-    if (this.mode === 'off') return;
+  /**
+   * Holds the job's worst case against its allocation. Returns the allocation charged (the job's own, or the
+   * default one chosen here for a job that had none), null when nothing is charged (accounting off, or the
+   * operations tenant with no allocation): the controller keeps it on its in-memory job.
+   */
+  async hold(tx: Store, job: JobRecord, now: number): Promise<{ allocationId: AllocationId | null }> {
+    if (this.mode === 'off') return { allocationId: job.allocationId };
     let allocationId: string | null = job.allocationId;
     if (!allocationId) {
-      if (await this.exempt(tx, job.tenantId)) return;
+      if (await this.exempt(tx, job.tenantId)) return { allocationId: null };
       // Submitted while accounting was off: charged from now on to the organization's default allocation.
       const usable = (await tx.allocations.list({ tenantId: job.tenantId }))
         .filter((a) => (a.projectId === null || a.projectId === job.projectId) && allocationBlock(a, 1, now) === null && allows(a, job.acceleratorType))
@@ -107,12 +113,20 @@ export class AccountingService implements AccountingHooks {
     }
     const rates = (await tx.rates.list()).map(rateOf);
     const cost = this.startCost(job, rates, now);
+    if (cost.unrated) {
+      // Not a balance problem: the allocation stays usable for jobs on rated types (nothing marked refused).
+      throw new CheomdanError('insufficient_balance', `no rate is set for ${cost.unrated}, so a job on it cannot be charged to allocation ${al.id}; it waits until an operator sets one (\`cheomdan rates set\`)`, {
+        extra: { reason: 'allocation_inactive' },
+      });
+    }
     if (cost.amount > available) {
       this.markRefused(al.id, available);
       throw new CheomdanError('insufficient_balance', `allocation ${al.id} has ${formatSu(available)} available; this job may cost up to ${formatSu(cost.amount)} (${cost.how})`, {
         extra: { reason: 'allocation_exhausted', availableSu: available / 1000, costSu: cost.amount / 1000 },
       });
     }
+    // A zero cost (a rate of 0 in force) posts no hold; settle() still records the attempt, from the job's
+    // allocation, at the rates in force while it ran.
     if (cost.amount > 0) {
       await post(tx, holdPosting(al.id, cost.amount), {
         idemKey: `hold:${job.id}:${job.attempt}`, at: now, allocationId: al.id, programId: al.programId, tenantId: job.tenantId,
@@ -121,13 +135,31 @@ export class AccountingService implements AccountingHooks {
       });
     }
     this.scheduleRefresh(al.id);
+    return { allocationId: al.id as AllocationId };
   }
 
+  /**
+   * Settles an attempt: charges its metered usage at the rates in force while it ran, from its hold (the
+   * rest released), and records it in the ledger (device time, rates) for reports and fair share. An
+   * attempt with no hold that ran is recorded too (accounting enforced): charged to the job's allocation
+   * when it has one (a rate of 0 when it started: nothing was held), else — the operations tenant, exempt —
+   * recorded with no charge. Idempotent per attempt.
+   */
   async settle(tx: Store, job: JobRecord, endedAt: number): Promise<void> {
     const held = await tx.ledger.byKey(`hold:${job.id}:${job.attempt}`);
-    if (!held || !held.allocationId) return;
+    if (!held?.allocationId && this.mode === 'off') return; // off: holds that exist are settled, nothing else recorded
     if (await tx.ledger.byKey(`settle:${job.id}:${job.attempt}`) || await tx.ledger.byKey(`release:${job.id}:${job.attempt}`)) return;
     const rows = (await tx.usage.listByJob(job.id)).filter((r) => r.attempt === job.attempt);
+    if (!held?.allocationId && rows.length === 0) return; // nothing held and nothing ran (a failed start)
+    let allocationId: string | null = held?.allocationId ?? null;
+    let programId: string | null = held?.programId ?? null;
+    if (!allocationId) {
+      allocationId = job.allocationId ?? (await tx.jobs.get(job.id))?.allocationId ?? null;
+      programId = allocationId ? (await tx.allocations.get(allocationId))?.programId ?? null : null;
+    }
+    // On PostgreSQL, the cache refresh after this settlement waits for this lock, so it reads the balance
+    // after the commit (scheduleRefresh).
+    if (allocationId) await tx.allocations.lock(allocationId);
     const cpusOn = new Map((job.placement ?? []).map((p) => [p.node as string, p.cpus]));
     const intervals: MeteredInterval[] = rows.map((r) => ({
       acceleratorType: r.acceleratorType, device: r.deviceIdx >= 0, cpus: cpusOn.get(r.node) ?? job.request.cpusPerTask,
@@ -135,27 +167,36 @@ export class AccountingService implements AccountingHooks {
     }));
     const rates = (await tx.rates.list()).map(rateOf);
     const charge = chargeFor(intervals, rates);
-    const { settle, release } = settlePosting(held.allocationId, held.amount, charge.amount);
     const meta = {
-      at: endedAt, allocationId: held.allocationId, programId: held.programId, tenantId: job.tenantId, projectId: job.projectId,
-      jobId: job.id, attempt: job.attempt, acceleratorType: job.acceleratorType ?? held.acceleratorType,
+      at: endedAt, allocationId, programId, tenantId: job.tenantId, projectId: job.projectId,
+      jobId: job.id, attempt: job.attempt, acceleratorType: job.acceleratorType ?? held?.acceleratorType ?? null,
       actorUserId: job.userId, // the user whose job it was: usage per user
     };
-    const settled = await post(tx, settle, {
-      ...meta, idemKey: `settle:${job.id}:${job.attempt}`, amount: charge.amount, deviceMs: charge.deviceMs, cpuMs: charge.cpuMs,
-      rateIds: charge.rateIds, memo: charge.unratedMs > 0 ? `${charge.unratedMs} ms had no rate in force` : '',
-    });
-    // A zero charge still records the attempt (device time and rates) so reports see it.
-    if (!settled && charge.amount === 0) {
-      await tx.ledger.post({ ...meta, kind: 'settle', idemKey: `settle:${job.id}:${job.attempt}`, amount: 0, deviceMs: charge.deviceMs, cpuMs: charge.cpuMs, rateIds: charge.rateIds, entries: [{ account: allocationAccount(held.allocationId, 'spent'), amount: 0 }, { account: allocationAccount(held.allocationId, 'held'), amount: 0 }] });
+    const unrated = charge.unratedMs > 0 ? `${charge.unratedMs} ms had no rate in force` : '';
+    const usage = { idemKey: `settle:${job.id}:${job.attempt}`, deviceMs: charge.deviceMs, cpuMs: charge.cpuMs, rateIds: charge.rateIds };
+    if (!allocationId) {
+      // No allocation (the operations tenant, exempt; or a job started while accounting was off): not charged,
+      // but its usage is recorded (reports, fair share).
+      await tx.ledger.post({
+        ...meta, ...usage, kind: 'settle', amount: 0, memo: ['not charged: the job has no allocation', unrated].filter(Boolean).join('; '),
+        entries: [{ account: CENTER_ISSUED, amount: 0 }],
+      });
+    } else {
+      const heldAmount = held?.amount ?? 0;
+      const { settle, release } = settlePosting(allocationId, heldAmount, charge.amount);
+      const settled = await post(tx, settle, { ...meta, ...usage, amount: charge.amount, memo: unrated });
+      // A zero charge still records the attempt (device time and rates) so reports see it.
+      if (!settled && charge.amount === 0) {
+        await tx.ledger.post({ ...meta, ...usage, kind: 'settle', amount: 0, memo: unrated, entries: [{ account: allocationAccount(allocationId, 'spent'), amount: 0 }, { account: allocationAccount(allocationId, 'held'), amount: 0 }] });
+      }
+      await post(tx, release, { ...meta, idemKey: `release:${job.id}:${job.attempt}`, amount: heldAmount - Math.min(heldAmount, charge.amount) });
     }
-    await post(tx, release, { ...meta, idemKey: `release:${job.id}:${job.attempt}`, amount: held.amount - Math.min(held.amount, charge.amount) });
     const delay = Number(process.env.CHEOMDAN_TEST_SETTLE_DELAY_MS ?? 0);
     if (delay > 0) {
       process.stderr.write(`cheomdan: settling ${job.id} attempt ${job.attempt} (test delay ${delay} ms)\n`);
       await new Promise((r) => setTimeout(r, delay));
     }
-    this.scheduleRefresh(held.allocationId);
+    if (allocationId) this.scheduleRefresh(allocationId);
   }
 
   snapshotInputs(now: number): Pick<ClusterSnapshot, 'quotas' | 'usage' | 'blockedAllocations'> {
@@ -229,7 +270,8 @@ export class AccountingService implements AccountingHooks {
         problems.push(describeBlock(al, now));
         continue;
       }
-      const req = narrow(al, request);
+      const narrowed = narrow(al, request);
+      const req = typeof narrowed === 'string' ? narrowed : narrowToRated(narrowed, rates, now);
       if (typeof req === 'string') {
         problems.push(req);
         continue;
@@ -272,17 +314,22 @@ export class AccountingService implements AccountingHooks {
     return { amount: worstCase(req.timeLimitSeconds, devices, rate), how: `${hours} h × ${devices} devices × ${formatSu(rate)}/device-hour` };
   }
 
-  /** Cost at start: the placement is known, so is the accelerator type. */
-  private startCost(job: JobRecord, rates: readonly Rate[], now: number): { amount: MilliSu; how: string } {
+  /**
+   * Cost at start: the placement is known, so is the accelerator type. `unrated` names what has no rate in
+   * force (the job cannot be charged: the hold is refused).
+   */
+  private startCost(job: JobRecord, rates: readonly Rate[], now: number): { amount: MilliSu; how: string; unrated?: string } {
     const devices = (job.placement ?? []).reduce((s, p) => s + p.devices.length, 0);
     const hours = (job.request.timeLimitSeconds / 3600).toLocaleString('en-US', { maximumFractionDigits: 3 });
     if (devices === 0) {
       const cpus = (job.placement ?? []).reduce((s, p) => s + p.cpus, 0) || job.request.tasks * job.request.cpusPerTask;
       const r = rateAt(rates, 'cpu', null, now);
-      return { amount: r ? worstCase(job.request.timeLimitSeconds, cpus, r.value) : 0, how: `${hours} h × ${cpus} CPUs × ${formatSu(r?.value ?? 0)}/CPU-hour` };
+      if (!r) return { amount: 0, how: '', unrated: 'CPU-hours' };
+      return { amount: worstCase(job.request.timeLimitSeconds, cpus, r.value), how: `${hours} h × ${cpus} CPUs × ${formatSu(r.value)}/CPU-hour` };
     }
     const r = rateAt(rates, 'device', job.acceleratorType, now);
-    return { amount: r ? worstCase(job.request.timeLimitSeconds, devices, r.value) : 0, how: `${hours} h × ${devices} devices × ${formatSu(r?.value ?? 0)}/device-hour` };
+    if (!r) return { amount: 0, how: '', unrated: `accelerator type ${job.acceleratorType ?? '(unknown)'}` };
+    return { amount: worstCase(job.request.timeLimitSeconds, devices, r.value), how: `${hours} h × ${devices} devices × ${formatSu(r.value)}/device-hour` };
   }
 
   private async exempt(store: Store, tenantId: string): Promise<boolean> {
@@ -298,22 +345,30 @@ export class AccountingService implements AccountingHooks {
   }
 
   /**
-   * Re-reads, after the caller's transaction has committed: the balances of `allocationId` (a hold or
-   * settlement touched only that one), or everything (an allocation was created or changed state). Refreshes
-   * coalesce; fair-share usage is re-read at most once a minute.
+   * Re-reads the balances of `allocationId` (a hold or settlement touched only that one), or everything (an
+   * allocation was created or changed state); refreshes coalesce; fair-share usage is re-read at most once a
+   * minute. May be called inside the transaction that made the change (hold, settle): the re-read waits
+   * until that transaction has ended. On PostgreSQL the refresh reads through its own connection, so it
+   * first takes the allocation's row lock, which hold and settle hold until their commit (or rollback); a
+   * read before the commit would keep the old balance — e.g. an allocation refused earlier would stay
+   * `allocation_exhausted` after a settlement freed SUs. On SQLite reads outside a transaction already wait
+   * for it (one connection).
    */
   scheduleRefresh(allocationId?: string | null): void {
-    if (allocationId && this.dirty !== 'all') this.dirty.add(allocationId);
-    else this.dirty = 'all';
+    if (allocationId) this.dirtyIds.add(allocationId);
+    else this.dirtyAll = true;
     if (this.refreshing) return;
     this.refreshing = (async () => {
       try {
-        while (this.dirty === 'all' || this.dirty.size > 0) {
+        while (this.dirtyAll || this.dirtyIds.size > 0) {
           await new Promise((r) => setTimeout(r, 0));
-          const what = this.dirty;
-          this.dirty = new Set();
-          if (what === 'all') await this.refresh();
-          else await this.refreshBalances([...what]);
+          const all = this.dirtyAll;
+          const ids = [...this.dirtyIds];
+          this.dirtyAll = false;
+          this.dirtyIds = new Set();
+          await this.afterWriters(ids);
+          if (all) await this.refresh();
+          else await this.refreshBalances(ids);
         }
       } catch (e) {
         this.ctx.log.error({ err: e }, 'accounting: refreshing the allocation cache failed');
@@ -321,6 +376,13 @@ export class AccountingService implements AccountingHooks {
         this.refreshing = undefined;
       }
     })();
+  }
+
+  /** Waits until no transaction holds these allocations' row locks (PostgreSQL): their writes are committed. */
+  private async afterWriters(ids: readonly string[]): Promise<void> {
+    const { store } = this.ctx;
+    if (store.dialect !== 'postgres') return;
+    for (const id of ids) await store.transaction((tx) => tx.allocations.lock(id)); // one at a time: never holds one lock while waiting for another
   }
 
   /** Waits for a scheduled refresh (tests, and callers that must see their change in the next cycle). */
@@ -392,4 +454,14 @@ function narrow(al: AllocationRecord, req: ResourceRequest): ResourceRequest | s
   const ok = req.acceleratorTypes.filter((t) => al.acceleratorTypes.includes(t));
   if (ok.length === 0) return `allocation ${al.id} allows only ${al.acceleratorTypes.join(', ')}`;
   return { ...req, acceleratorTypes: ok };
+}
+
+/**
+ * A job that accepts any accelerator type, with no type-less device rate in force, is limited to the types
+ * that have a rate: placed on one without, it could not be charged (its start would be refused).
+ */
+function narrowToRated(req: ResourceRequest, rates: readonly Rate[], now: number): ResourceRequest {
+  if (req.tasks * req.devicesPerTask === 0 || req.acceleratorTypes.length > 0 || rateAt(rates, 'device', null, now)) return req;
+  const rated = [...new Set(rates.filter((r) => r.resource === 'device' && r.acceleratorType !== null && r.effectiveFrom <= now).map((r) => r.acceleratorType!))];
+  return rated.length > 0 ? { ...req, acceleratorTypes: rated.map((t) => t as AcceleratorTypeId) } : req;
 }

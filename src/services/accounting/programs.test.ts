@@ -1,6 +1,7 @@
 /**
  * Programs and applications against a real store (both dialects): concurrent approvals never award more than
- * the budget; the application state machine refuses transitions from the wrong state.
+ * the budget; the application state machine refuses transitions from the wrong state; a review is not saved
+ * on an application decided or withdrawn since it was read.
  */
 import pino from 'pino';
 import { expect, it } from 'vitest';
@@ -12,11 +13,12 @@ import { IdentityService } from '../identity.ts';
 import { AllocationService } from './allocations.ts';
 import { AccountingService } from './enforcement.ts';
 import { ProgramService } from './programs.ts';
+import type { Store } from '../../store/index.ts';
 
 describeStore('programs and applications', (t) => {
-  const setup = () => {
+  const setup = (store: Store = t.store) => {
     const ctx: ServiceContext = {
-      store: t.store, clock: () => t.now, ids: uid, log: pino({ level: 'silent' }),
+      store, clock: () => t.now, ids: uid, log: pino({ level: 'silent' }),
       config: { home: '/tmp', defaultPartition: 'gpu', logsDir: '/tmp', defaultTimeLimitSeconds: 3600 },
     };
     const identity = new IdentityService(ctx);
@@ -65,5 +67,47 @@ describeStore('programs and applications', (t) => {
     expect(after).toMatchObject({ state: 'rejected', decisionReason: 'out of scope', decidedBy: 'usr_op' });
     const audit = await t.store.audit.list({ subject: a.id });
     expect(audit.map((x) => x.action)).toEqual(expect.arrayContaining(['application.create', 'application.submit', 'application.reject']));
+  });
+
+  it('a review is not saved on an application that changed after it was read (conflict)', async () => {
+    const programs = setup();
+    const { program: p } = await program(programs, 100);
+    const reviewerSeed = await seedTenant(t.store);
+    const reviewer = actorFor(reviewerSeed.user);
+    await programs.addReviewer(operator, p.id, reviewerSeed.user.email);
+    // A store whose next transaction first lets `meanwhile` run (another request, committed in between).
+    let meanwhile: (() => Promise<unknown>) | undefined;
+    const racing = new Proxy(t.store, {
+      get(target, key) {
+        if (key === 'transaction') {
+          return async (fn: (tx: Store) => Promise<unknown>) => {
+            const m = meanwhile;
+            meanwhile = undefined;
+            if (m) await m();
+            return target.transaction(fn);
+          };
+        }
+        return Reflect.get(target, key, target);
+      },
+    });
+    const scoring = setup(racing);
+    for (const from of ['submitted', 'under_review'] as const) {
+      const owner = actorFor((await seedTenant(t.store)).user);
+      const a = await programs.apply(owner, { program: p.id, title: 't', description: 'd', accelerators: [{ type: 'nvidia-h100-sxm-80gb', count: 1 }], durationDays: 10, serviceUnits: 5, expectedOutputs: [], submit: true });
+      if (from === 'under_review') {
+        const other = await seedTenant(t.store);
+        await programs.addReviewer(operator, p.id, other.user.email);
+        await programs.score(actorFor(other.user), a.id, { scores: { merit: 5 }, comment: '' });
+      }
+      expect((await t.store.applications.get(a.id))!.state).toBe(from);
+      const before = await t.store.reviews.list(a.id);
+      const scoredBefore = (await t.store.audit.list({ subject: a.id })).filter((x) => x.action === 'application.score').length;
+      // rejected by an operator (still submitted when read) / withdrawn by its owner (under review when read)
+      meanwhile = () => (from === 'submitted' ? programs.reject(operator, a.id, 'out of scope') : programs.withdraw(owner, a.id));
+      await expect(scoring.score(reviewer, a.id, { scores: { merit: 9 }, comment: 'late' })).rejects.toMatchObject({ code: 'conflict' });
+      expect(await t.store.reviews.list(a.id)).toEqual(before);
+      expect((await t.store.applications.get(a.id))!.state).toBe(from === 'submitted' ? 'rejected' : 'withdrawn');
+      expect((await t.store.audit.list({ subject: a.id })).filter((x) => x.action === 'application.score')).toHaveLength(scoredBefore);
+    }
   });
 });

@@ -158,12 +158,20 @@ export class ProgramService {
     for (const c of p.criteria) if (input.scores[c.key] === undefined) problems.push({ path: `scores.${c.key}`, message: `missing a score for "${c.name}" (0–10)` });
     for (const k of Object.keys(input.scores)) if (!p.criteria.some((c) => c.key === k)) problems.push({ path: `scores.${k}`, message: `no criterion "${k}"; the criteria are ${p.criteria.map((c) => c.key).join(', ')}` });
     if (problems.length > 0) throw new CheomdanError('validation_failed', `score every criterion of the program, and only those: ${problems.map((x) => x.message).join('; ')}`, { errors: problems });
-    if (a.state !== 'submitted' && a.state !== 'under_review') throw new CheomdanError('conflict', `application ${id} is ${a.state}; only submitted applications are scored`);
     const now = this.ctx.clock();
     const review: ReviewRecord = { applicationId: id, reviewerId: actor.user.id, scores: input.scores, comment: input.comment, createdAt: now };
     await this.ctx.store.transaction(async (tx) => {
+      // Checked and written in this transaction: the application may have been withdrawn, rejected or approved
+      // since it was read above. The guarded update (on the state read here) fails if it changes before the
+      // commit; on PostgreSQL it also waits for a concurrent decision's transaction to end.
+      const cur = await tx.applications.get(id);
+      if (!cur || (cur.state !== 'submitted' && cur.state !== 'under_review')) {
+        throw new CheomdanError('conflict', `application ${id} is ${cur?.state ?? 'gone'}; only submitted applications are scored`);
+      }
+      if (!(await tx.applications.update({ ...cur, state: 'under_review', updatedAt: now }, cur.state))) {
+        throw new CheomdanError('conflict', `application ${id} changed meanwhile; read it again`);
+      }
       await tx.reviews.upsert(review);
-      if (a.state === 'submitted') await tx.applications.update({ ...a, state: 'under_review', updatedAt: now }, 'submitted');
       await tx.audit.append({ at: now, actorUserId: actor.user.id, action: 'application.score', subject: id, detail: { scores: input.scores, weighted: weightedScore(p, input.scores) } });
     });
     return (await this.ctx.store.applications.get(id))!;
