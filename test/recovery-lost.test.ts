@@ -26,7 +26,7 @@ afterAll(async () => {
       // gone
     }
   }
-  if (home) await rm(home, { recursive: true, force: true });
+  if (home) await rm(home, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
 });
 
 const serve = async () => {

@@ -27,11 +27,14 @@ afterAll(async () => {
     const store = await openStore({ sqlitePath: join(home, 'cheomdan.db') }).catch(() => undefined);
     // stop whatever runs are left
     for (const j of (await store?.jobs.listByStates(['running', 'starting', 'pending'])) ?? []) {
-      for (const h of await e.lookup!(j.id)) await e.cancel(h).catch(() => undefined);
+      for (const h of await e.lookup!(j.id)) {
+        await e.cancel(h).catch(() => undefined);
+        await waitFor(async () => (await e.observe([h]))[0]!.state, (st) => st !== 'running', 10_000).catch(() => undefined);
+      }
     }
     await store?.close();
     for (const x of [...executors, e]) await x.close();
-    await rm(home, { recursive: true, force: true });
+    await rm(home, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   }
 });
 

@@ -12,7 +12,7 @@ import { client, DEMO_INVENTORY, waitForJob } from './helpers/server.ts';
 
 let home: string;
 afterAll(async () => {
-  if (home) await rm(home, { recursive: true, force: true });
+  if (home) await rm(home, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
 });
 
 describe('startServer cleanup', () => {
