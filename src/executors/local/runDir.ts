@@ -4,12 +4,15 @@
  * after a kill -9) can observe, cancel and read the logs of a job another instance started.
  *
  *   script.sh    the job's script (run by /bin/bash)
- *   launch.json  written by the server at start, before the supervisor is spawned (limits, log paths) and
+ *   launch.json  written by the server at start, before the supervisor is spawned (limits, log paths, the
+ *                attempt of LaunchSpec.attempt, which lookup(jobId, attempt) matches) and
  *                again right after (adding the supervisor's pid and start time); a crash in between leaves
  *                a record without a pid, and the supervisor is then found by its command line (proc.ts)
  *   pgid         written by the supervisor: the job's process group (the `timeout` process's pid)
  *   cancel       written by the server before it signals the job (so the status can say "cancelled")
  *   status       written by the supervisor, atomically, when the job has ended (supervisor.ts)
+ *   seen         touched by observe() while the run is running (at most every 30 s): evidence of when it was
+ *                last alive, should its supervisor vanish without a status (observe.ts, lastSeenAt)
  *
  * The handle is `local:<runId>`: relative to stateDir, so moving the state directory keeps handles valid,
  * and validated against a strict pattern, so a handle can never name a path outside `runs/`.
