@@ -1,15 +1,13 @@
 /** Jobs: submission, the job resource, events, logs. */
 import { z } from 'zod';
 import { JOB_STATES } from '../core/jobState.ts';
+import { PENDING_REASONS as SCHEDULER_PENDING_REASONS } from '../scheduler/types.ts';
 import { PageQuery, Timestamp } from './common.ts';
 
 export const JobState = z.enum(JOB_STATES);
 
-export const PENDING_REASONS = [
-  'priority', 'resources', 'quota', 'reservation', 'reservation_not_active', 'partition_too_small',
-  'no_such_accelerator', 'nodes_unavailable', 'preemption_backoff', 'allocation_exhausted', 'allocation_inactive',
-  'start_failed', 'not_yet_scheduled',
-] as const;
+/** The scheduler's reasons, plus the controller's own: a failed start, and "not scheduled yet". */
+export const PENDING_REASONS = [...SCHEDULER_PENDING_REASONS, 'start_failed', 'not_yet_scheduled'] as const;
 export const PendingReason = z.enum(PENDING_REASONS);
 
 const MAX_TIME_LIMIT = 30 * 24 * 3600;

@@ -23,6 +23,7 @@
  * noticed.
  */
 import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { coerceError, isCheomdanError } from '../core/errors.ts';
 import * as jobState from '../core/jobState.ts';
@@ -443,8 +444,8 @@ export class Controller {
     try {
       // The job's own directory (logs, and the default working directory); a working directory the user
       // named must already exist — the server does not create directories where users point it.
-      await mkdir(dirnameOf(job.stdoutPath), { recursive: true });
-      await mkdir(dirnameOf(job.stderrPath), { recursive: true });
+      await mkdir(dirname(job.stdoutPath), { recursive: true });
+      await mkdir(dirname(job.stderrPath), { recursive: true });
       handle = await executor.start({
         jobId: job.id as never, script: job.script, workingDirectory: job.workingDirectory,
         environment: job.environment, placement: d.placement, acceleratorType: d.acceleratorType,
@@ -572,7 +573,6 @@ export class Controller {
 const PREEMPTING = 'preempting (';
 const CANCEL_REQUESTED = 'cancel requested by ';
 
-const dirnameOf = (p: string) => p.slice(0, Math.max(1, p.lastIndexOf('/')));
 
 /** One usage row per device of the placement (device -1 for a node without devices). */
 function usageRows(job: JobRecord, startedAt: number) {

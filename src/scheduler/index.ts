@@ -1,5 +1,6 @@
 /** The scheduler's public surface: a pure function of a snapshot, its policies, and its answers. */
 export type * from './types.ts';
+export { PENDING_REASONS } from './types.ts';
 export { cycle } from './cycle.ts';
 export { priorityBreakdown } from './context.ts';
 export { checkFeasibility, feasibility, findPlacement, type PlaceOptions, type PlaceResult } from './placement.ts';

@@ -91,21 +91,29 @@ export interface ClusterSnapshot {
   index?: CapacityIndex | undefined;
 }
 
-/** Why a job is still pending. Machine-readable; `message` on the explanation is for people. */
-export type PendingReason =
-  | 'priority'              // behind a job of higher priority (head-of-line blocking, or backfill would delay it)
-  | 'resources'             // not enough free devices/CPUs/memory of an acceptable type right now
-  | 'quota'                 // would exceed the tenant's quota (guarantee + borrowing limit)
-  | 'reservation'           // the capacity it needs is held by a reservation for another tenant
-  | 'reservation_not_active'// the job belongs to a reservation that has not started yet
-  | 'partition_too_small'   // can never fit: larger than its partition
-  | 'no_such_accelerator'   // can never fit: no node of the partition has an acceptable type
-  | 'nodes_unavailable'     // would fit, but nodes that could hold it are down or draining
-  | 'preemption_backoff'    // recently preempted too often; waiting out the bound
-  | 'preempting'            // running jobs are being preempted for it; it starts when they have stopped
-  | 'reservation_unknown'   // names a reservation that does not exist or has ended
-  | 'allocation_exhausted'
-  | 'allocation_inactive';
+/**
+ * Why a job is still pending. Machine-readable; `message` on the explanation is for people. This is the one
+ * list: the contract's enum is built from it, so the API never refuses a reason the scheduler gives.
+ *   priority                behind a job of higher priority (head-of-line blocking, or backfill would delay it)
+ *   resources               not enough free devices/CPUs/memory of an acceptable type right now
+ *   quota                   would exceed the tenant's quota (guarantee + borrowing limit)
+ *   reservation             the capacity it needs is held by a reservation for another tenant
+ *   reservation_not_active  the job belongs to a reservation that has not started yet
+ *   partition_too_small     can never fit: larger than its partition
+ *   no_such_accelerator     can never fit: no node of the partition has an acceptable type
+ *   nodes_unavailable       would fit, but nodes that could hold it are down or draining
+ *   preemption_backoff      recently preempted too often; waiting out the bound
+ *   preempting              running jobs are being preempted for it; it starts when they have stopped
+ *   reservation_unknown     names a reservation that does not exist or has ended
+ *   allocation_exhausted    its allocation cannot cover it
+ *   allocation_inactive     its allocation is suspended or expired
+ */
+export const PENDING_REASONS = [
+  'priority', 'resources', 'quota', 'reservation', 'reservation_not_active', 'partition_too_small',
+  'no_such_accelerator', 'nodes_unavailable', 'preemption_backoff', 'preempting', 'reservation_unknown',
+  'allocation_exhausted', 'allocation_inactive',
+] as const;
+export type PendingReason = (typeof PENDING_REASONS)[number];
 
 export interface PendingExplanation {
   jobId: JobId;

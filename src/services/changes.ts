@@ -4,6 +4,8 @@
  * one batch per `flushMs`, so a burst of thousands of submissions costs one message per subscriber.
  * In-process only: with several API replicas each serves the changes its own controller and API made.
  */
+import type { Actor } from './actor.ts';
+
 export interface JobChange {
   jobId: string;
   tenantId: string;
@@ -31,6 +33,14 @@ export class ChangeFeed {
   subscribe(fn: ChangeListener): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
+  }
+
+  /** Only the changes `actor` may see (tenant isolation): operators all, tenant users their own tenant's. */
+  subscribeFor(actor: Actor, fn: ChangeListener): () => void {
+    return this.subscribe((batch) => {
+      const visible = actor.isOperator ? batch : batch.filter((c) => c.tenantId === actor.tenantId);
+      if (visible.length > 0) fn(visible);
+    });
   }
 
   private flush(): void {

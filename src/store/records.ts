@@ -12,13 +12,15 @@ import type {
 import type { InventoryNode, NodeState } from '../core/inventory.ts';
 import type { JobState } from '../core/jobState.ts';
 import type { Placement, ResourceRequest } from '../core/resources.ts';
+import { SECTORS, TENANT_KINDS, USER_ROLES } from '../contract/identity.ts';
+
+// The contract's lists are the one definition; the store re-exports them for its own callers.
+export { SECTORS, TENANT_KINDS, USER_ROLES };
 
 /** Epoch milliseconds. */
 export type Millis = number;
 
-export const TENANT_KINDS = ['startup', 'enterprise', 'university', 'research_institute', 'public'] as const;
 export type TenantKind = (typeof TENANT_KINDS)[number];
-export const SECTORS = ['healthcare', 'automotive', 'energy', 'other'] as const;
 export type Sector = (typeof SECTORS)[number];
 
 export interface TenantRecord {
@@ -31,7 +33,6 @@ export interface TenantRecord {
 }
 export type NewTenant = Omit<TenantRecord, 'createdAt'> & { createdAt?: Millis };
 
-export const USER_ROLES = ['operator', 'owner', 'member'] as const;
 export type UserRole = (typeof USER_ROLES)[number];
 
 export interface UserRecord {

@@ -32,9 +32,9 @@ export type ApplicationState = Application['state'];
 export type AuditEntry = z.infer<typeof C.AuditEntry>;
 export type AuditPage = z.infer<typeof C.AuditPage>;
 
-/** What GET /v1/stream sends as `event: jobs` (src/api/routes/stream.ts). */
-export const JobChangeBatch = z.array(z.object({ id: z.string(), state: C.JobState }));
-export type JobChange = z.infer<typeof JobChangeBatch>[number];
+/** What GET /v1/stream sends as `event: jobs` (src/api/routes/stream.ts): the contract's schema. */
+export const JobChangeBatch = C.JobChangeBatch;
+export type JobChange = C.JobChangeBatch[number];
 
 const list = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });
 

@@ -13,9 +13,7 @@ export const streamRoutes = (feed: ChangeFeed): FastifyPluginAsync => async (app
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     res.write(': connected\n\n');
-    const unsubscribe = feed.subscribe((batch) => {
-      const visible = actor.isOperator ? batch : batch.filter((c) => c.tenantId === actor.tenantId);
-      if (visible.length === 0) return;
+    const unsubscribe = feed.subscribeFor(actor, (visible) => {
       res.write(`event: jobs\ndata: ${JSON.stringify(visible.map((c) => ({ id: c.jobId, state: c.state })))}\n\n`);
     });
     const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);

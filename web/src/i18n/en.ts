@@ -77,6 +77,8 @@ export const en = {
   'reason.allocation_inactive': 'The allocation is not active',
   'reason.start_failed': 'The last start failed; it will be retried',
   'reason.not_yet_scheduled': 'Waiting for the next scheduling cycle',
+  'reason.preempting': 'Running jobs are being stopped to make room for it',
+  'reason.reservation_unknown': 'It names a reservation that does not exist or has ended',
 
   'time.now': 'now',
   'time.unknown': 'unknown',

@@ -79,6 +79,8 @@ export const ko: Record<MessageKey, string> = {
   'reason.allocation_inactive': '할당이 활성 상태가 아닙니다',
   'reason.start_failed': '마지막 시작에 실패하여 다시 시도할 예정입니다',
   'reason.not_yet_scheduled': '다음 스케줄링 주기를 기다리고 있습니다',
+  'reason.preempting': '이 작업을 위해 실행 중인 작업을 중지하고 있습니다',
+  'reason.reservation_unknown': '없거나 이미 끝난 예약을 지정했습니다',
 
   'time.now': '지금',
   'time.unknown': '알 수 없음',
