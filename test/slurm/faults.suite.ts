@@ -9,7 +9,7 @@ import {
   FailoverSlurmClient, slurmInventory, type SlurmClientEvent, type SlurmExecutor, type SlurmObservation,
 } from '../../src/executors/slurm/index.ts';
 import { clusterScript, JOB_USER, nodeStateOf, scontrol, type SlurmTestCluster } from './cluster.ts';
-import { aJob, executorFor, read, waitExit } from './helpers.ts';
+import { aJob, executorFor, read, until, waitExit } from './helpers.ts';
 
 export function faultSuite(cluster: () => SlurmTestCluster) {
   describe.sequential('Slurm executor under faults', () => {
@@ -28,14 +28,17 @@ export function faultSuite(cluster: () => SlurmTestCluster) {
       const spec = aJob(c, 'ctld').on('node1', [0]).on('node2', [0])
         .script('echo "before $CHEOMDAN_NODE"; sleep 8; echo "after $CHEOMDAN_NODE"').build();
       const h = await ex.start(spec);
+      // mid-job means both tasks already run. A restart while srun is still creating its step (which a loaded
+      // CI machine hit) is survived too, but srun then retries the step for about 70 s before the tasks start
+      await until(() => read(spec.stdoutPath).split('\n').filter((l) => l.startsWith('before')).length === 2, 30_000, 'both tasks to print');
       const [before] = await ex.observe([h]);
       clusterScript('restart-controller');
       const [during] = await ex.observe([h]);
       expect(during).toMatchObject({ state: 'running', startedAt: before?.state === 'running' ? before.startedAt : -1 });
-      const o = await waitExit(ex, h, 30_000);
+      const o = await waitExit(ex, h, 60_000);
       expect(o).toMatchObject({ state: 'exited', exitCode: 0, cancelled: false });
       expect(read(spec.stdoutPath).split('\n').filter(Boolean).sort()).toEqual(['after node1', 'after node2', 'before node1', 'before node2']);
-    }, 60_000);
+    }, 120_000);
 
     it('while slurmctld is down: observe fails (it does not call jobs lost); a submit retries with backoff until it is back', async () => {
       const events: SlurmClientEvent[] = [];

@@ -60,9 +60,27 @@ export async function waitFor(
   for (;;) {
     const [o] = await ex.observe([handle]);
     if (o && pred(o)) return o;
-    if (Date.now() > until) throw new Error(`timed out waiting on job ${handle}; last: ${JSON.stringify(o)}`);
+    if (Date.now() > until) {
+      throw new Error(`timed out waiting on job ${handle}; last: ${JSON.stringify(o)}\n${slurmctldLogTail(handle)}`);
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** Polls a condition (e.g. a log line written) every 200 ms until it holds; throws after timeoutMs. */
+export async function until(cond: () => boolean, timeoutMs: number, what = 'a condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** What slurmctld logged about a job (and its restarts), so a timeout in CI says why. */
+function slurmctldLogTail(handle: ExecutorHandle): string {
+  const lines = read('/var/log/slurm/slurmctld.log').split('\n');
+  const about = lines.filter((l) => l.includes(`JobId=${handle}`) || l.includes('started on cluster')).slice(-20);
+  return about.length ? `slurmctld.log:\n${about.join('\n')}` : '';
 }
 
 export const waitExit = (ex: Executor, h: ExecutorHandle, timeoutMs?: number) =>
