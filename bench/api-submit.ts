@@ -5,7 +5,8 @@
  *   (c) where a Slurm test cluster runs (scripts/slurm-test-cluster.sh), `sbatch` of the same trivial job,
  *       measured the same way, and the ratio.
  *
- * Usage: node --import tsx bench/api-submit.ts [--seconds=10] [--concurrency=32] [--rate=2500] [--latency-jobs=100]
+ * Usage: node --import tsx bench/api-submit.ts [--seconds=10] [--concurrency=32] [--rate=2500] [--tick-ms=1] [--latency-jobs=100]
+ *        [--server-prof=DIR]   (a CPU profile of each server process, for chrome://inspect or speedscope)
  *
  * (a) drains every node first, so submitted jobs stay pending (with a reason, as the controller explains
  * them): the measure is the submission path — auth, validation, feasibility, insert + event in one
@@ -15,6 +16,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -26,6 +28,10 @@ const CONCURRENCY = arg('concurrency', 32);
 const LATENCY_JOBS = arg('latency-jobs', 100);
 /** Submissions per second for an open-loop run; 0: closed loop at `concurrency` (throughput). */
 const RATE = arg('rate', 0);
+/** Open loop: requests due are sent every this many ms (1: a steady stream; 10: bursts of rate/100). */
+const TICK_MS = arg('tick-ms', 1);
+/** `--server-prof=DIR`: the server runs with `--cpu-prof` and writes its profile there when it stops. */
+const SERVER_PROF = process.argv.find((a) => a.startsWith('--server-prof='))?.split('=')[1];
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 const summary = (xs: number[]) => {
@@ -55,7 +61,8 @@ function request(url: string, method: string, token: string, body?: unknown): Pr
 }
 
 async function startServer(home: string, port: number) {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/cheomdan.js'), 'serve', '--home', home, '--port', String(port), '--inventory', join(ROOT, 'examples/inventories/demo.yaml')], {
+  const prof = SERVER_PROF ? ['--cpu-prof', `--cpu-prof-dir=${resolve(SERVER_PROF)}`] : [];
+  const child = spawn(process.execPath, [...prof, join(ROOT, 'bin/cheomdan.js'), 'serve', '--home', home, '--port', String(port), '--inventory', join(ROOT, 'examples/inventories/demo.yaml')], {
     stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, CHEOMDAN_LOG_LEVEL: 'warn' },
   });
   const url = `http://127.0.0.1:${port}`;
@@ -86,35 +93,87 @@ async function submissions(url: string, token: string) {
     return { latencies, errors, seconds };
   };
   /**
-   * Open loop at a fixed rate: requests are sent on schedule (in batches every 10 ms) whether or not
+   * Open loop at a fixed rate: requests are sent on schedule (those due, every TICK_MS) whether or not
    * earlier ones have answered, so the latency includes any queueing the server causes — the way to
    * check "sustains N/s with p99 < X" (a closed loop at saturation measures throughput instead).
    */
   const runAtRate = async (seconds: number, rate: number) => {
-    const latencies: number[] = [];
+    // The load generator shares the 2 cores with the server: it keeps its own work small (one serialised
+    // body, responses drained unparsed, no per-request promise kept) so its pauses do not pass for the server's.
+    const body = Buffer.from(JSON.stringify(job));
+    const latencies = new Float64Array(Math.ceil(seconds * rate) + 1);
+    let done = 0;
     let errors = 0;
-    const inflight: Promise<void>[] = [];
+    let outstanding = 0;
+    let allSent = false;
+    let finished: () => void = () => {};
+    const over = new Promise<void>((res) => { finished = res; });
+    const send = () => {
+      const t = performance.now();
+      outstanding++;
+      const req = http.request(url + '/v1/jobs', {
+        method: 'POST', agent,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': body.length },
+      }, (r) => {
+        r.resume();
+        r.on('end', () => {
+          latencies[done++] = performance.now() - t;
+          if (r.statusCode !== 201) errors++;
+          if (--outstanding === 0 && allSent) finished();
+        });
+      });
+      req.on('error', () => { errors++; if (--outstanding === 0 && allSent) finished(); });
+      req.end(body);
+    };
     const t0 = performance.now();
     let sent = 0;
     while (performance.now() - t0 < seconds * 1000) {
       const due = Math.floor(((performance.now() - t0) / 1000) * rate);
-      for (; sent < due; sent++) {
-        const t = performance.now();
-        inflight.push(request(url + '/v1/jobs', 'POST', token, job).then((r) => {
-          latencies.push(performance.now() - t);
-          if (r.status !== 201) errors++;
-        }));
-      }
-      await new Promise((res) => setTimeout(res, 10));
+      for (; sent < due; sent++) send();
+      await new Promise((res) => setTimeout(res, TICK_MS));
     }
-    await Promise.all(inflight);
-    return { latencies, errors, seconds };
+    allSent = true;
+    if (outstanding > 0) await over;
+    return { latencies: Array.from(latencies.subarray(0, done)), errors, seconds };
   };
   await run(2); // warm-up
+  const before = await scrape(url, token); // also resets the event-loop delay histogram (prom-client)
   const r = RATE > 0 ? await runAtRate(SECONDS, RATE) : await run(SECONDS);
+  const server = serverStats(before, await scrape(url, token));
   for (const n of nodes) await request(`${url}/v1/nodes/${n.name}`, 'PATCH', token, { state: 'up' });
   // Let the queue drain out of the way of the latency measurement: cancel everything still pending.
-  return { ...summary(r.latencies), perSecond: r.latencies.length / r.seconds, errors: r.errors };
+  return { ...summary(r.latencies), perSecond: r.latencies.length / r.seconds, errors: r.errors, server };
+}
+
+/** The server's Prometheus metrics as name{labels} → value. */
+async function scrape(url: string, token: string): Promise<Map<string, number>> {
+  const text = (await request(url + '/metrics', 'GET', token)).body as string;
+  const out = new Map<string, number>();
+  for (const m of text.matchAll(/^(cheomdan_\S+?(?:\{[^}]*\})?) (\S+)$/gm)) out.set(m[1]!, Number(m[2]));
+  return out;
+}
+
+/**
+ * Where a tail comes from, between two scrapes: the server's event-loop delay and GC (prom-client's
+ * default metrics) and the server-side time of the submissions (histogram buckets).
+ */
+function serverStats(before: Map<string, number>, after: Map<string, number>) {
+  const delta = (k: string) => (after.get(k) ?? 0) - (before.get(k) ?? 0);
+  const kinds = ['minor', 'major', 'incremental', 'weakcb'];
+  const gc = kinds.map((k) => {
+    const n = delta(`cheomdan_nodejs_gc_duration_seconds_count{kind="${k}"}`);
+    const sum = delta(`cheomdan_nodejs_gc_duration_seconds_sum{kind="${k}"}`);
+    return n > 0 ? `${k} ${n}× ${ms((sum / n) * 1000)} ms` : '';
+  }).filter(Boolean).join(', ');
+  const bucket = (le: string) => delta(`cheomdan_http_request_duration_seconds_bucket{le="${le}",method="POST",route="/v1/jobs",status="201"}`);
+  const all = bucket('+Inf');
+  return {
+    lagP99Ms: (after.get('cheomdan_nodejs_eventloop_lag_p99_seconds') ?? NaN) * 1000,
+    lagMaxMs: (after.get('cheomdan_nodejs_eventloop_lag_max_seconds') ?? NaN) * 1000,
+    gc,
+    over10: 100 * (1 - bucket('0.01') / all),
+    over20: 100 * (1 - bucket('0.02') / all),
+  };
 }
 
 /** Submit → running: the job's first action writes the time it began executing. */
@@ -170,12 +229,20 @@ const home = mkdtempSync(join(tmpdir(), 'bench-api-'));
 const port = 20000 + Math.floor(Math.random() * 20000);
 const server = await startServer(home, port);
 try {
-  console.log(RATE > 0 ? `(a) submissions: ${SECONDS}s, open loop at ${RATE}/s …` : `(a) submissions: ${SECONDS}s at concurrency ${CONCURRENCY} …`);
+  console.log(RATE > 0 ? `(a) submissions: ${SECONDS}s, open loop at ${RATE}/s (sent every ${TICK_MS} ms) …` : `(a) submissions: ${SECONDS}s at concurrency ${CONCURRENCY} …`);
+  const clientLoop = monitorEventLoopDelay({ resolution: 1 });
+  clientLoop.enable();
   const a = await submissions(server.url, server.token);
+  clientLoop.disable();
   console.log(`    ${Math.round(a.perSecond)} submissions/s; latency p50 ${ms(a.p50)} ms, p90 ${ms(a.p90)} ms, p99 ${ms(a.p99)} ms, max ${ms(a.max)} ms; ${a.n} requests, ${a.errors} errors`);
+  const st = a.server;
+  console.log(`    server, during the measured run: event-loop delay p99 ${ms(st.lagP99Ms)} ms, max ${ms(st.lagMaxMs)} ms; GC ${st.gc}`);
+  console.log(`    server-side time (Fastify onRequest → onResponse) of POST /v1/jobs: ${ms(st.over10)}% over 10 ms, ${ms(st.over20)}% over 20 ms`);
+  console.log(`    client: event-loop delay p99 ${ms(clientLoop.percentile(99) / 1e6)} ms, max ${ms(clientLoop.max / 1e6)} ms`);
   // Restart on a fresh home so (b) is not measured behind tens of thousands of queued jobs.
   server.child.kill('SIGTERM');
   await new Promise((r) => server.child.once('exit', r));
+  if (LATENCY_JOBS <= 0) process.exit(0);
   const home2 = mkdtempSync(join(tmpdir(), 'bench-api-'));
   const s2 = await startServer(home2, port + 1);
   try {

@@ -35,7 +35,7 @@ import type { JobPatch, JobRecord } from '../store/records.ts';
 import type { Store } from '../store/index.ts';
 import type { AccountingHooks } from './hooks.ts';
 import { outcomeOf } from './outcome.ts';
-import { buildSnapshot, runningSnapshot, toSeconds } from './snapshot.ts';
+import { buildSnapshot, PendingJobs, runningSnapshot, toSeconds } from './snapshot.ts';
 import { CapacityIndex } from '../scheduler/index.ts';
 
 export interface Scheduler {
@@ -64,11 +64,11 @@ export interface ControllerOptions {
 }
 
 /**
- * Pending explanations persisted per tick. 128 updates + events take ~5 ms on SQLite here; a burst of
- * thousands of submissions is explained over a few ticks instead of in one long transaction that every
- * submission would queue behind (bench/RESULTS.md, API submissions).
+ * Pending explanations persisted per tick. 48 updates + events take 2–5 ms on SQLite here (128 took up to
+ * 30 ms on a busy server); a burst of thousands of submissions is explained over many ticks instead of in
+ * one long transaction that every submission would queue behind (bench/RESULTS.md, API submissions).
  */
-const EXPLAIN_WRITES_PER_TICK = 128;
+const EXPLAIN_WRITES_PER_TICK = 48;
 
 /**
  * An explaining cycle runs at most once per this many times its own duration (so explaining takes ≤ 0.5%
@@ -82,7 +82,7 @@ const EXPLAIN_EVERY_FACTOR = 200;
 const ESTIMATE_SLACK_MS = 30_000;
 
 export class Controller {
-  private readonly pending = new Map<string, JobRecord>();
+  private readonly pending = new PendingJobs();
   private readonly active = new Map<string, JobRecord>();
   /**
    * The scheduler's free-capacity index, kept across ticks and updated as jobs start and stop (rebuilding
@@ -116,7 +116,7 @@ export class Controller {
     const { store, clock } = this.o;
     const jobs = await store.jobs.listByStates(['pending', 'starting', 'running', 'preempted']);
     for (const j of jobs) {
-      if (j.state === 'pending') this.pending.set(j.id, j);
+      if (j.state === 'pending') this.pending.set(j);
       else if (j.state === 'running' || (j.state === 'starting' && j.executorHandle)) {
         this.setActive(j);
         await this.recoverIntents(j);
@@ -210,7 +210,7 @@ export class Controller {
    * spend the whole CPU re-planning it (each tick serves every submission that arrived meanwhile).
    */
   wake(job?: JobRecord): void {
-    if (job && job.state === 'pending') this.pending.set(job.id, job);
+    if (job && job.state === 'pending') this.pending.set(job);
     if (this.stopped) return;
     if (this.ticking || this.deferred) {
       this.again = true;
@@ -293,7 +293,7 @@ export class Controller {
     const t0 = performance.now();
     const now = this.o.clock();
     await this.collect(now);
-    const base = buildSnapshot(this.nodes, this.pending.values(), this.active.values());
+    const base = buildSnapshot(this.nodes, this.pending.snapshots(), this.active.values());
     this.index ??= CapacityIndex.build(this.nodes, base.running);
     const snapshot = { ...base, index: this.index, ...this.o.accounting?.snapshotInputs(now) };
     // Explanations are for people: with a long queue they cost most of a tick, so they are refreshed at
@@ -429,7 +429,7 @@ export class Controller {
       // rolled back, so the job is still pending; it stays so with the reason, and no start attempt counts.
       this.unsetActive(job.id);
       if (!isCheomdanError(e) || e.code !== 'insufficient_balance') {
-        this.pending.set(job.id, job); // nothing was persisted: still pending, tried again next tick
+        this.pending.set(job); // nothing was persisted: still pending, tried again next tick
         throw e;
       }
       await this.leaveBlocked(job, e.extra.reason === 'allocation_inactive' ? 'allocation_inactive' : 'allocation_exhausted', e.message, now);
@@ -521,7 +521,7 @@ export class Controller {
       return true;
     });
     if (!requeued) return;
-    if (!cancelled) this.pending.set(job.id, { ...job, ...patch, updatedAt: now });
+    if (!cancelled) this.pending.set({ ...job, ...patch, updatedAt: now });
     this.changed(job, to);
   }
 
@@ -532,7 +532,7 @@ export class Controller {
     if (job.pendingReason !== reason) {
       await this.o.store.events.append({ jobId: job.id, at: now, kind: 'reason', fromState: null, toState: null, message: `${reason}: ${message}` });
     }
-    this.pending.set(job.id, { ...job, pendingReason: reason, pendingMessage: message, estimatedStart: null });
+    this.pending.set({ ...job, pendingReason: reason, pendingMessage: message, estimatedStart: null });
     this.explained.set(job.id, { jobId: job.id, reason, message, estimatedStart: null });
   }
 
@@ -562,7 +562,7 @@ export class Controller {
         if (!prev || prev.reason !== p.reason) {
           await tx.events.append({ jobId: p.jobId, at: now, kind: 'reason', fromState: null, toState: null, message: `${p.reason}: ${p.message}` });
         }
-        this.pending.set(p.jobId, { ...job, pendingReason: p.reason, pendingMessage: p.message, estimatedStart });
+        this.pending.set({ ...job, pendingReason: p.reason, pendingMessage: p.message, estimatedStart });
       }
     });
     for (const p of changed) if (this.pending.has(p.jobId)) this.explained.set(p.jobId, p);

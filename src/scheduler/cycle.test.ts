@@ -218,6 +218,33 @@ describe('cycle', () => {
     });
   }
 
+  it('makes the same decisions without explanations, for every case and policy', () => {
+    const policies = ['fifo', 'fifo-backfill', 'sjf', 'srtf', 'las', 'multifactor'];
+    const decide = (snap: ClusterSnapshot, order: string, explain: 'all' | 'none', now: number) =>
+      cycle(snap, makePolicy({ order: order as PolicyConfig['order'], explain }), now).decisions;
+    for (const c of Object.values(cases)) {
+      const order = typeof c.policy === 'string' ? c.policy : c.policy.order;
+      for (const o of new Set([order, ...policies])) {
+        const policy = typeof c.policy === 'string' || o !== order ? { order: o } : c.policy;
+        const both = (['all', 'none'] as const).map((explain) => cycle(c.snapshot, makePolicy({ ...policy, explain } as PolicyConfig), c.now ?? 0).decisions);
+        expect(both[1]).toEqual(both[0]);
+      }
+    }
+    // A full partition beside an open one (the decisions-only cycle skips the full one's jobs), and a
+    // CPU-only job in a partition without free devices (it may still start).
+    const nodes = aCluster().nodes(1, { partition: 'full' }).nodes(2, { partition: 'open' }).nodes(1, { partition: 'cpu', gpus: 0 }).build();
+    const running = [aJob('r').partition('full').gpus(8).runningOn(0, [['n000', [0, 1, 2, 3, 4, 5, 6, 7]]]).buildRunning()];
+    let k = 0;
+    const pending = Array.from({ length: 60 }, (_, i) => aJob(`p${i}`)
+      .partition(['full', 'open', 'cpu'][i % 3]!).gpus(i % 3 === 2 ? 0 : 1 + ((i * 7) % 8)).limit(100 + ((i * 37) % 900))
+      .submittedAt(k++).priority(i % 5).build());
+    for (const o of policies) {
+      const snap = { nodes, running, pending };
+      expect(decide(snap, o, 'none', 50)).toEqual(decide(snap, o, 'all', 50));
+      expect(decide(snap, o, 'none', 50).length).toBeGreaterThan(0);
+    }
+  });
+
   it('estimates the start of a blocked job from time limits', () => {
     const r = cycle({
       nodes: aCluster().nodes(1).build(),

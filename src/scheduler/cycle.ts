@@ -60,8 +60,20 @@ interface PartitionState {
 const devicesOf = (j: PendingJobSnapshot) => j.request.tasks * j.request.devicesPerTask;
 
 /** Jobs beyond the scan depth carry their priority only; `priorityBreakdown` gives the factors on demand. */
-const NO_FACTORS: Readonly<Record<string, number>> = Object.freeze({});
 const BEYOND_DEPTH_MESSAGE = 'waiting behind jobs of higher priority; not examined this cycle (beyond the scan depth)';
+
+/** The pending jobs of partitions where something may start (the whole array when that is all of them). */
+function startable(pending: readonly PendingJobSnapshot[], closed: (partition: string) => boolean): readonly PendingJobSnapshot[] {
+  const isClosed = new Map<string, boolean>();
+  const closedOf = (p: string) => {
+    let c = isClosed.get(p);
+    if (c === undefined) isClosed.set(p, (c = closed(p)));
+    return c;
+  };
+  let anyClosed = false;
+  for (const j of pending) if (closedOf(j.partition)) { anyClosed = true; break; }
+  return anyClosed ? pending.filter((j) => !closedOf(j.partition)) : pending;
+}
 
 export function cycle(snapshot: ClusterSnapshot, policy: Policy, now: Seconds): CycleResult {
   // 1. Snapshot.
@@ -74,21 +86,20 @@ export function cycle(snapshot: ClusterSnapshot, policy: Policy, now: Seconds): 
 
   // 2. Order: rank everything, sort only the jobs this cycle will examine.
   const order = policy.order;
-  const pendingIn = snapshot.pending;
-  const ranks = new Float64Array(pendingIn.length);
   // Partitions with a CPU-only job pending: a partition without free devices may still start one.
   const cpuOnly = new Set<string>();
-  for (let i = 0; i < pendingIn.length; i++) {
-    const j = pendingIn[i]!;
-    ranks[i] = order.rank(j, ctx);
-    if (j.request.devicesPerTask === 0) cpuOnly.add(j.partition);
-  }
+  for (const j of snapshot.pending) if (j.request.devicesPerTask === 0) cpuOnly.add(j.partition);
   const canPreempt = policy.preemption.byPriority || (policy.preemption.reclaim && (snapshot.quotas?.length ?? 0) > 0);
   const noFreeDevices = (p: string) => {
     if (canPreempt || cpuOnly.has(p)) return false;
     for (const g of index.groupsOf(p)) if (g.freeUp > 0) return false;
     return true;
   };
+  // Decisions only: the jobs of a partition where nothing can start are not even ranked. A full cluster
+  // with a long queue is the usual state of a busy center, and this makes its cycle a scan, not a sort.
+  const pendingIn = explainAll ? snapshot.pending : startable(snapshot.pending, noFreeDevices);
+  const ranks = new Float64Array(pendingIn.length);
+  for (let i = 0; i < pendingIn.length; i++) ranks[i] = order.rank(pendingIn[i]!, ctx);
   const queue = new LazyQueue(pendingIn, ranks);
   const entries: Ranked[] = [];
   const preemptRank = order.preemptRank ?? order.rank;
@@ -283,15 +294,15 @@ export function cycle(snapshot: ClusterSnapshot, policy: Policy, now: Seconds): 
       const { reason, message } = explainMessage(d);
       pending.push({ jobId: e.job.id, reason, message, estimatedStart: estimates.get(i) ?? null });
     }
-    // Beyond the scan depth: a cheap reason, the same for all; the breakdown on demand (priorityBreakdown).
-    for (const e of queue.remaining()) {
-      priorities.push({ jobId: e.job.id, priority: -e.rank, factors: NO_FACTORS });
-      const blocked = e.job.allocation !== undefined ? snapshot.blockedAllocations?.[e.job.allocation] : undefined;
+    // Beyond the scan depth: a cheap reason, the same for all; no priority entry (with a long queue these
+    // are most jobs, and the breakdown is given on demand by priorityBreakdown).
+    for (const job of queue.remaining()) {
+      const blocked = job.allocation !== undefined ? snapshot.blockedAllocations?.[job.allocation] : undefined;
       if (blocked) {
-        const { reason, message } = explainMessage({ reason: blocked, allocation: e.job.allocation! });
-        pending.push({ jobId: e.job.id, reason, message, estimatedStart: null });
+        const { reason, message } = explainMessage({ reason: blocked, allocation: job.allocation! });
+        pending.push({ jobId: job.id, reason, message, estimatedStart: null });
       } else {
-        pending.push({ jobId: e.job.id, reason: 'priority', message: BEYOND_DEPTH_MESSAGE, estimatedStart: null });
+        pending.push({ jobId: job.id, reason: 'priority', message: BEYOND_DEPTH_MESSAGE, estimatedStart: null });
       }
     }
   }

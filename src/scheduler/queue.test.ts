@@ -29,7 +29,7 @@ describe('LazyQueue', () => {
     q.close('a');
     expect(q.next()!.job.id).toBe('b1');
     expect(q.next()).toBeUndefined();
-    expect(q.remaining().map((r) => r.job.id)).toEqual(['a2']);
+    expect(q.remaining().map((j) => j.id)).toEqual(['a2']);
     expect(q.popped('a')).toBe(1);
   });
 });

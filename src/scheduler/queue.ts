@@ -104,11 +104,11 @@ export class LazyQueue {
   }
 
   /** Every job never popped, in input order. */
-  remaining(): Ranked[] {
+  remaining(): PendingJobSnapshot[] {
     const left = new Uint8Array(this.pending.length);
     for (const q of this.heaps) for (let k = 0; k < q.size; k++) left[q.h[k]!] = 1;
-    const out: Ranked[] = [];
-    for (let i = 0; i < this.pending.length; i++) if (left[i]) out.push({ job: this.pending[i]!, rank: this.ranks[i]! });
+    const out: PendingJobSnapshot[] = [];
+    for (let i = 0; i < this.pending.length; i++) if (left[i]) out.push(this.pending[i]!);
     return out;
   }
 }

@@ -147,6 +147,7 @@ export interface CycleResult {
    */
   decisions: readonly Decision[];
   pending: readonly PendingExplanation[];
+  /** The jobs examined this cycle (within the scan depth), with their factors; the rest on demand. */
   priorities: readonly PriorityBreakdown[];
 }
 

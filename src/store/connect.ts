@@ -18,7 +18,9 @@
  * milliseconds and counters fit in 2^53), instead of pg's default strings; no global type parser is touched.
  */
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, type DatabaseConnection } from 'kysely';
 import pg from 'pg';
@@ -32,7 +34,7 @@ const STATEMENT_CACHE_SIZE = 500;
 type SqliteStatement = ReturnType<BetterSqlite3.Database['prepare']>;
 
 /** The slice of better-sqlite3 that Kysely's SqliteDialect uses, with `prepare` cached. */
-function cachingDatabase(raw: BetterSqlite3.Database): { prepare(sql: string): SqliteStatement; close(): void } {
+function cachingDatabase(raw: BetterSqlite3.Database, onClose: () => void): { prepare(sql: string): SqliteStatement; close(): void } {
   const cache = new Map<string, SqliteStatement>();
   return {
     prepare(sqlText) {
@@ -46,6 +48,7 @@ function cachingDatabase(raw: BetterSqlite3.Database): { prepare(sql: string): S
     },
     close() {
       cache.clear();
+      onClose();
       raw.close();
     },
   };
@@ -69,12 +72,50 @@ export function openSqlite(path: string, cacheStatements = true): Kysely<Databas
   raw.pragma('synchronous = NORMAL');
   raw.pragma('foreign_keys = ON');
   raw.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+  const checkpointer = path === ':memory:' ? undefined : startCheckpointer(raw, path);
+  const stop = () => void checkpointer?.terminate();
   return new Kysely<Database>({
     dialect: new ImmediateSqliteDialect({
-      database: cacheStatements ? (cachingDatabase(raw) as unknown as BetterSqlite3.Database) : raw,
+      database: cacheStatements ? (cachingDatabase(raw, stop) as unknown as BetterSqlite3.Database) : raw,
     }),
   });
 }
+
+/** How often the background thread checkpoints the WAL into the database file (ms). */
+const CHECKPOINT_EVERY_MS = 500;
+/** The writer's own automatic checkpoint, a backstop should the thread fall behind (pages of 4 KiB). */
+const WRITER_AUTOCHECKPOINT_PAGES = 16_384;
+
+/**
+ * Checkpoints the WAL from a worker thread with its own connection. SQLite's default runs the checkpoint
+ * inside whichever COMMIT crosses 1,000 WAL pages, so one submission in a few hundred waited for the
+ * database file to be written and synced while the event loop stood still (bench/RESULTS.md, API
+ * submissions). A PASSIVE checkpoint never blocks the writer; the writer keeps a large automatic
+ * checkpoint as a backstop, so the WAL stays bounded even without the thread.
+ */
+function startCheckpointer(raw: BetterSqlite3.Database, path: string): Worker {
+  raw.pragma(`wal_autocheckpoint = ${WRITER_AUTOCHECKPOINT_PAGES}`);
+  const worker = new Worker(CHECKPOINTER_SOURCE, {
+    eval: true,
+    workerData: { module: createRequire(import.meta.url).resolve('better-sqlite3'), path, everyMs: CHECKPOINT_EVERY_MS, busyMs: SQLITE_BUSY_TIMEOUT_MS },
+  });
+  worker.unref();
+  // A failed checkpoint thread costs latency, never data: the writer's own checkpoint takes over.
+  worker.on('error', () => {
+    if (raw.open) raw.pragma('wal_autocheckpoint = 1000');
+  });
+  return worker;
+}
+
+const CHECKPOINTER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const Database = require(workerData.module);
+const db = new Database(workerData.path);
+db.pragma('busy_timeout = ' + workerData.busyMs);
+setInterval(() => {
+  try { db.pragma('wal_checkpoint(PASSIVE)'); } catch { /* busy or closing: the next round tries again */ }
+}, workerData.everyMs);
+`;
 
 const INT8_OID = 20;
 const pgTypes = {
