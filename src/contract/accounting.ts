@@ -101,12 +101,18 @@ export const ReviewCreate = z.object({
   comment: z.string().max(10_000).default(''),
 }).strict();
 
+/** Storage granted with an allocation, in TB (to the GB), charged per TB-month at the storage rate. */
+export const StorageTb = z.number().min(0).max(1_000_000)
+  .refine((x) => Math.abs(Math.round(x * 1000) - x * 1000) < 1e-6, 'give storage in TB with at most 3 decimals (1 GB)')
+  .describe('Storage granted, TB (1 TB = 1,000 GB); charged per TB-month at the storage rate in force');
+
 export const ApplicationApprove = z.object({
   serviceUnits: ServiceUnits.optional().describe('Award (at most what was asked); default: all of it'),
   reason: z.string().min(1).max(2000),
   startsAt: Instant.optional(),
   concurrentLimit: z.number().int().min(1).max(100_000).optional(),
   fairShareWeight: z.number().int().min(1).max(1000).optional(),
+  storageTb: StorageTb.optional(),
 }).strict();
 export const ApplicationReject = z.object({ reason: z.string().min(1, 'say why').max(2000) }).strict();
 
@@ -124,6 +130,7 @@ export const AllocationCreate = z.object({
   progressReportMonths: z.array(z.number().int().min(1).max(120)).max(24).default([]),
   discountPct: z.number().int().min(0).max(100).default(0),
   fairShareWeight: z.number().int().min(1).max(1000).default(1),
+  storageTb: StorageTb.optional(),
 }).strict();
 export type AllocationCreate = z.infer<typeof AllocationCreate>;
 
@@ -134,7 +141,7 @@ export const Balance = z.object({
 export const Allocation = z.object({
   id: z.string(), tenant: z.string(), project: z.string().nullable(), program: z.string().nullable(), application: z.string().nullable(),
   name: z.string(), serviceUnits: z.number(), acceleratorTypes: z.array(z.string()), concurrentLimit: z.number(),
-  startsAt: Timestamp, endsAt: Timestamp, discountPct: z.number(), fairShareWeight: z.number(),
+  startsAt: Timestamp, endsAt: Timestamp, discountPct: z.number(), fairShareWeight: z.number(), storageTb: z.number(),
   state: z.enum(['active', 'suspended', 'expired', 'exhausted', 'not_started']), stateReason: z.string().nullable(),
   tranches: z.array(z.object({ serviceUnits: z.number(), condition: z.enum(['award', 'progress_report']), releasedAt: Timestamp.nullable() })),
   reportSchedule: z.array(z.object({ kind: z.enum(['progress', 'final']), dueAt: Timestamp })),

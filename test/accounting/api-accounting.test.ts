@@ -341,3 +341,20 @@ describe('ledger, reports and isolation', () => {
     expect(ledger[0].memo).toBe('reclaimed: project ended early');
   });
 });
+
+describe('storage', () => {
+  it('an operator grants storage with an allocation; bad storage is refused and changes nothing', async () => {
+    const body = { tenant: 'review-board', name: 'storage grant', serviceUnits: 10, concurrentLimit: 1, endsAt: inDays(90) };
+    const before = await state();
+    for (const storageTb of [-1, 0.0001, 'ten', 2_000_000]) {
+      const bad = await admin.post('/v1/allocations', { ...body, storageTb });
+      expect(bad.status).toBe(400);
+      expect(JSON.stringify(bad.body.errors)).toMatch(/storageTb/);
+    }
+    expect(await state()).toEqual(before);
+    const ok = await admin.post('/v1/allocations', { ...body, storageTb: 10.5 });
+    expect(ok.status).toBe(201);
+    expect(ok.body.storageTb).toBe(10.5);
+    expect((await reviewer.get(`/v1/allocations/${ok.body.id}`)).body.storageTb).toBe(10.5);
+  });
+});

@@ -108,4 +108,17 @@ describe('cheomdan programs and allocations', { timeout: 120_000 }, () => {
     // a 90-day allocation: the month-1 progress report falls inside it (months 3 and 9 do not), then the final one
     expect(sched.stdout.split(/\r?\n/).slice(1).filter(Boolean).map((l) => l.split(',').slice(3, 6).join(','))).toEqual([expect.stringMatching(/^progress,.*,upcoming$/), expect.stringMatching(/^final,.*,upcoming$/)]);
   });
+
+  it('an operator grants storage with an allocation; a malformed amount is refused before anything is sent', async () => {
+    const args = ['allocations', 'create', '--tenant', 'nipa-review', '--name', 'storage', '--su', '5', '--ends', '2030-01-01', '--limit', '1'];
+    const bad = await cli(s.adminToken, [...args, '--storage-tb', '0.0001']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/storage in TB with at most 3 decimals/);
+    const noTenant = await cli(s.adminToken, args.filter((_, i) => i !== 2 && i !== 3));
+    expect(noTenant.code).toBe(2);
+    expect(noTenant.stderr).toMatch(/say which tenant gets the allocation: --tenant/);
+    const ok = await cli(s.adminToken, [...args, '--storage-tb', '10']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/allocation al_\S+: 5 SU and 10 TB of storage for /);
+  });
 });

@@ -121,8 +121,14 @@ describe('portal: programs, applications, allocations', () => {
     await page.getByLabel('Allocation', { exact: true }).fill('Pilot credit');
     await page.getByLabel('Award (SU)').fill('500');
     await page.getByLabel('Ends').fill(new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10));
+    // Storage in TB: a malformed amount is caught by the shared schema before anything is sent.
+    await page.getByLabel('Storage, TB (charged per TB-month)').fill('0.0001');
+    await page.getByRole('button', { name: 'Grant an allocation' }).click();
+    await expect.poll(() => page.locator('#gf-storageTb-error').innerText()).toContain('at most 3 decimals');
+    await page.getByLabel('Storage, TB (charged per TB-month)').fill('10');
     await page.getByRole('button', { name: 'Grant an allocation' }).click();
     await page.getByTestId('allocations-table').getByText('Pilot credit').waitFor();
+    await page.getByTestId('allocations-table').getByText(/10 TB storage/).waitFor();
     await screenshot(page, 'allocations-operator');
     await logout();
   });

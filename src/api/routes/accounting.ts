@@ -56,7 +56,7 @@ function presentAllocation(v: AllocationView, now: number): z.infer<typeof Alloc
   return {
     id: a.id, tenant: a.tenantId, project: a.projectId, program: a.programId, application: a.applicationId, name: a.name,
     serviceUnits: su(a.awardedMsu), acceleratorTypes: a.acceleratorTypes, concurrentLimit: a.concurrentLimit,
-    startsAt: iso(a.startsAt), endsAt: iso(a.endsAt), discountPct: a.discountPct, fairShareWeight: a.fairShareWeight,
+    startsAt: iso(a.startsAt), endsAt: iso(a.endsAt), discountPct: a.discountPct, fairShareWeight: a.fairShareWeight, storageTb: a.storageGb / 1000,
     state, stateReason: a.stateReason,
     tranches: a.tranches.map((t) => ({ serviceUnits: su(t.amountMsu), condition: t.condition, releasedAt: isoOrNull(t.releasedAt) })),
     reportSchedule: a.reportSchedule.map((d) => ({ kind: d.kind, dueAt: iso(d.dueAt) })),

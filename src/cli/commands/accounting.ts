@@ -18,6 +18,7 @@ import {
   Allocation, AllocationReport, Application, LedgerTransaction, Output, Program, Rate, UsageReport, USAGE_DIMENSIONS,
 } from '../../contract/accounting.ts';
 import { toCsv } from '../../core/accounting/report.ts';
+import { UsageError } from '../config.ts';
 import type { Cli } from '../context.ts';
 import { formatTime, table } from '../format.ts';
 
@@ -27,6 +28,10 @@ const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
 const amount = (s: string) => {
   if (!/^-?\d+(\.\d{1,3})?$/.test(s)) throw new InvalidArgumentError('give an amount of SU, e.g. 1500 or 12.5');
   return s;
+};
+const terabytes = (s: string) => {
+  if (!/^\d+(\.\d{1,3})?$/.test(s)) throw new InvalidArgumentError('give storage in TB with at most 3 decimals, e.g. 10 or 0.5');
+  return Number(s);
 };
 const int = (s: string) => {
   if (!/^\d+$/.test(s)) throw new InvalidArgumentError('give a whole number');
@@ -196,17 +201,22 @@ export function registerAccounting(program: Command, cli: Cli): void {
     cli.out(as.length === 0 ? 'no allocations' : allocationsTable(as));
   });
   allocations.command('create').description('Grant an allocation directly (operators)')
-    .requiredOption('--tenant <tenant>').requiredOption('--name <name>').requiredOption('--su <amount>', 'service units', amount)
+    .option('--tenant <tenant>', 'the tenant granted the allocation (required)').requiredOption('--name <name>').requiredOption('--su <amount>', 'service units', amount)
     .requiredOption('--ends <date>', 'end of the allocation period').requiredOption('--limit <devices>', 'devices at once', int)
     .option('--types <list>', 'allowed accelerator types', list, []).option('--project <project>').option('--program <program>', "draw from this program's budget")
     .option('--starts <date>').option('--first-tranche <pct>', '% released now', int, 100).option('--weight <n>', 'fair-share weight', int, 1)
+    .option('--storage-tb <tb>', 'storage granted, TB (charged per TB-month at the storage rate)', terabytes)
     .action(async (f) => {
+      // `allocations --tenant` (the list's filter) parses the flag wherever it stands, so the grantee may
+      // arrive on the parent command.
+      const tenant = f.tenant ?? allocations.opts().tenant;
+      if (!tenant) throw new UsageError("say which tenant gets the allocation: --tenant <slug or id>");
       const a = await send('/v1/allocations', Allocation, {
-        tenant: f.tenant, name: f.name, serviceUnits: f.su, endsAt: f.ends, concurrentLimit: f.limit, acceleratorTypes: f.types,
+        tenant, name: f.name, serviceUnits: f.su, endsAt: f.ends, concurrentLimit: f.limit, acceleratorTypes: f.types,
         ...(f.project ? { project: f.project } : {}), ...(f.program ? { program: f.program } : {}), ...(f.starts ? { startsAt: f.starts } : {}),
-        firstTranchePct: f.firstTranche, fairShareWeight: f.weight,
+        firstTranchePct: f.firstTranche, fairShareWeight: f.weight, ...(f.storageTb !== undefined ? { storageTb: f.storageTb } : {}),
       });
-      print(a, `allocation ${a.id}: ${su(a.serviceUnits)} for ${a.tenant}`);
+      print(a, `allocation ${a.id}: ${su(a.serviceUnits)}${a.storageTb > 0 ? ` and ${a.storageTb} TB of storage` : ''} for ${a.tenant}`);
     });
   allocations.command('show').argument('<allocation>').action(async (id: string) => {
     const a = await get(`/v1/allocations/${enc(id)}`, Allocation);

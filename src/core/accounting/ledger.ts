@@ -19,7 +19,8 @@
  *     settle + release of an attempt empty exactly what its hold put in `held`.
  *
  * Transaction kinds: budget (center → program), award (program|center → committed), tranche
- * (committed → available), hold (available → held), settle (held [+ available for an overrun] → spent),
+ * (committed → available), hold (available → held), settle (held [+ available for an overrun] → spent;
+ * storage: available → spent, once a month),
  * release (held → available), adjustment (center ↔ available, by an operator with a reason),
  * expiry (available + committed → expired).
  */
@@ -102,6 +103,10 @@ export function settle(allocationId: string, held: MilliSu, charge: MilliSu): { 
     release: rest > 0 ? posting('release', move(allocationAccount(allocationId, 'held'), allocationAccount(allocationId, 'available'), rest)) : null,
   };
 }
+
+/** Storage held for a month (or part of one): charged straight from `available`, like an overrun. */
+export const chargeStorage = (allocationId: string, amount: MilliSu) =>
+  amount > 0 ? posting('settle', move(allocationAccount(allocationId, 'available'), allocationAccount(allocationId, 'spent'), amount)) : null;
 
 /** An operator's correction: positive adds SUs to the allocation, negative takes them back. */
 export const adjust = (allocationId: string, amount: MilliSu) =>

@@ -1,7 +1,7 @@
 /** Rates and charges: the charge equals device-time × the rate in force when it ran, exactly. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { chargeFor, rateAt, worstCase, type MeteredInterval, type Rate } from './rates.ts';
+import { chargeFor, monthOf, rateAt, storageCharge, worstCase, type MeteredInterval, type Rate } from './rates.ts';
 import { formatSu, suToMilli } from './units.ts';
 
 const H = 3_600_000;
@@ -89,5 +89,37 @@ describe('rates', () => {
     expect(() => suToMilli('1.2345')).toThrow(/at most 3 decimals/);
     expect(() => suToMilli('abc')).toThrow();
     expect(formatSu(1_234_500)).toBe('1,234.5 SU');
+  });
+});
+
+describe('storage charges', () => {
+  const nov = Date.UTC(2026, 10, 1); // 30 days
+  const dec = Date.UTC(2026, 11, 1);
+  const storage = (id: number, suPerTbMonth: number, from: number): Rate => ({ id, resource: 'storage', acceleratorType: null, value: suPerTbMonth * 1000, effectiveFrom: from });
+
+  it('knows calendar months', () => {
+    expect(monthOf(Date.UTC(2026, 10, 25, 13))).toEqual({ start: nov, end: dec, key: '2026-11' });
+    expect(monthOf(Date.UTC(2026, 11, 31, 23, 59)).key).toBe('2026-12');
+    expect(monthOf(Date.UTC(2028, 1, 10)).end - Date.UTC(2028, 1, 1)).toBe(29 * 86_400_000); // a leap February
+  });
+
+  it('charges a whole month at the rate: 10 TB × 100 SU per TB-month = 1,000 SU', () => {
+    expect(storageCharge(10_000, nov, dec, [storage(1, 100, 0)])).toEqual({ amount: 1_000_000, unratedMs: 0, rateIds: [1] });
+  });
+
+  it('prorates a partial month by its days, and splits at a rate change', () => {
+    const day = 86_400_000;
+    // 15 of November's 30 days at 100 SU, 5 days at 200 SU, for 3 TB: 150 + 100 = 250 SU
+    const rates = [storage(1, 100, 0), storage(2, 200, nov + 15 * day)];
+    expect(storageCharge(3000, nov, nov + 20 * day, rates)).toEqual({ amount: 250_000, unratedMs: 0, rateIds: [1, 2] });
+  });
+
+  it('charges nothing while no storage rate is in force, and says for how long', () => {
+    const c = storageCharge(1000, nov, dec, [storage(1, 30, nov + 10 * 86_400_000)]);
+    expect(c).toEqual({ amount: 20_000, unratedMs: 10 * 86_400_000, rateIds: [1] });
+  });
+
+  it('refuses an interval that crosses a month end (each month is charged on its own)', () => {
+    expect(() => storageCharge(1000, nov, dec + 1, [storage(1, 1, 0)])).toThrow(/crosses the end of 2026-11/);
   });
 });

@@ -111,3 +111,39 @@ export function worstCase(timeLimitSeconds: number, units: number, rate: number,
   const num = BigInt(timeLimitSeconds) * 1000n * BigInt(units) * BigInt(rate) * BigInt(multiplierPermille);
   return toSafe(divCeil(num, BigInt(MS_PER_HOUR) * 1000n), 'the cost');
 }
+
+/** The calendar month (UTC) that contains `t`: [start, end) in ms, and its key `YYYY-MM`. */
+export function monthOf(t: number): { start: number; end: number; key: string } {
+  const d = new Date(t);
+  const y = d.getUTCFullYear();
+  const m = d.getUTCMonth();
+  return { start: Date.UTC(y, m, 1), end: Date.UTC(y, m + 1, 1), key: `${y}-${String(m + 1).padStart(2, '0')}` };
+}
+
+/**
+ * The storage charge for `storageGb` GB held over [from, to), which lie in one calendar month: a TB-month
+ * is 1,000 GB for that whole month, so each millisecond costs rate × GB / (1,000 × the month's length).
+ * Split at rate changes like chargeFor; rounded once, half up. Unrated time is reported, not charged.
+ */
+export function storageCharge(storageGb: number, from: number, to: number, rates: readonly Rate[]): { amount: MilliSu; unratedMs: number; rateIds: number[] } {
+  const month = monthOf(from);
+  if (to <= from || storageGb <= 0) return { amount: 0, unratedMs: 0, rateIds: [] };
+  if (to > month.end) throw new Error(`storageCharge: [${from}, ${to}) crosses the end of ${month.key}`);
+  const cuts = [from];
+  for (const r of rates) if (r.resource === 'storage' && r.effectiveFrom > from && r.effectiveFrom < to) cuts.push(r.effectiveFrom);
+  cuts.sort((a, b) => a - b);
+  cuts.push(to);
+  let sum = 0n;
+  let unratedMs = 0;
+  const used = new Set<number>();
+  for (let i = 0; i + 1 < cuts.length; i++) {
+    const ms = cuts[i + 1]! - cuts[i]!;
+    if (ms <= 0) continue;
+    const rate = rateAt(rates, 'storage', null, cuts[i]!);
+    if (!rate) { unratedMs += ms; continue; }
+    used.add(rate.id);
+    sum += BigInt(ms) * BigInt(storageGb) * BigInt(rate.value);
+  }
+  const amount = divRoundHalfUp(sum, 1000n * BigInt(month.end - month.start));
+  return { amount: toSafe(amount, 'the storage charge'), unratedMs, rateIds: [...used].sort((a, b) => a - b) };
+}

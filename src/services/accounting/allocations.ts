@@ -12,6 +12,7 @@
  */
 import { findAcceleratorType, ACCELERATOR_CATALOG } from '../../core/accelerators.ts';
 import * as L from '../../core/accounting/ledger.ts';
+import { monthOf, storageCharge } from '../../core/accounting/rates.ts';
 import { formatSu, suToMilli } from '../../core/accounting/units.ts';
 import { CheomdanError } from '../../core/errors.ts';
 import { asTenantId, type UserId } from '../../core/ids.ts';
@@ -23,7 +24,7 @@ import type {
 import { assertVisible, requireOperator, type Actor } from '../actor.ts';
 import type { ServiceContext } from '../context.ts';
 import type { IdentityService } from '../identity.ts';
-import type { AccountingService } from './enforcement.ts';
+import { rateOf, type AccountingService } from './enforcement.ts';
 import { post } from './posting.ts';
 
 const DAY = 86_400_000;
@@ -84,7 +85,8 @@ export class AllocationService {
       name: input.name, awardedMsu: amount, acceleratorTypes: [...new Set(input.acceleratorTypes.map((t, i) => acceleratorId(t, `acceleratorTypes[${i}]`)))],
       concurrentLimit: input.concurrentLimit, startsAt, endsAt, tranches: tranchesFor(amount, input.firstTranchePct, now),
       reportSchedule: scheduleFor(startsAt, endsAt, input.progressReportMonths), discountPct: input.discountPct,
-      fairShareWeight: input.fairShareWeight, state: 'active', stateReason: null, createdBy: actor.user.id, createdAt: now, updatedAt: now,
+      fairShareWeight: input.fairShareWeight, storageGb: Math.round((input.storageTb ?? 0) * 1000), state: 'active', stateReason: null,
+      createdBy: actor.user.id, createdAt: now, updatedAt: now,
     };
     await this.ctx.store.transaction(async (tx) => {
       if (program) {
@@ -164,6 +166,7 @@ export class AllocationService {
 
   private async expireIn(tx: Store, al: AllocationRecord, now: number, by: string | null, reason: string): Promise<AllocationRecord> {
     if (al.state === 'expired') throw new CheomdanError('conflict', `allocation ${al.id} has expired already`);
+    await this.chargeStorageIn(tx, al, now, true);
     const b = L.allocationBalance(al.id, await tx.ledger.balancesOf(L.allocationAccounts([al.id])));
     if (b.held > 0) {
       throw new CheomdanError('conflict', `jobs hold ${formatSu(b.held)} on allocation ${al.id}; suspend it and expire it once they end`);
@@ -177,10 +180,45 @@ export class AllocationService {
     return next;
   }
 
-  /** Expires every allocation whose end has passed and on which no job holds SUs; returns how many. */
+  /**
+   * Storage charges due on `al` up to `until`: each calendar month (UTC) of its period once that month has
+   * ended, one settle transaction per month keyed by it (so a repeated sweep or a restart charges nothing
+   * twice), at the storage rates in force during the month. `final` (the allocation expires now) also
+   * charges the month in progress, up to `until`.
+   */
+  private async chargeStorageIn(tx: Store, al: AllocationRecord, until: number, final: boolean): Promise<number> {
+    let posted = 0;
+    if (al.storageGb <= 0) return posted;
+    const stop = Math.min(until, al.endsAt);
+    const rates = (await tx.rates.list()).map(rateOf);
+    for (let m = monthOf(al.startsAt); m.start < stop; m = monthOf(m.end)) {
+      const to = Math.min(m.end, al.endsAt, until);
+      if (!final && to < Math.min(m.end, al.endsAt)) break; // the month (or the period's last part) is not over
+      const from = Math.max(m.start, al.startsAt);
+      const c = storageCharge(al.storageGb, from, to, rates);
+      posted += (await post(tx, L.chargeStorage(al.id, c.amount), {
+        idemKey: `storage:${al.id}:${m.key}`, at: to, allocationId: al.id, programId: al.programId, tenantId: al.tenantId,
+        projectId: al.projectId, acceleratorType: 'storage', rateIds: c.rateIds,
+        memo: `storage ${al.storageGb / 1000} TB, ${m.key}${to < m.end ? ` to ${new Date(to).toISOString()}` : ''}${c.unratedMs > 0 ? `; ${Math.round(c.unratedMs / 3_600_000)} h without a storage rate` : ''}`,
+      })) === null ? 0 : 1;
+    }
+    return posted;
+  }
+
+  /**
+   * Charges the storage of every allocation for the months that have ended, and expires every allocation
+   * whose end has passed and on which no job holds SUs; returns how many expired.
+   */
   async sweep(now = this.ctx.clock()): Promise<number> {
     let n = 0;
+    let charged = 0;
     for (const a of await this.ctx.store.allocations.list()) {
+      if (a.state !== 'expired' && a.storageGb > 0) {
+        charged += await this.ctx.store.transaction(async (tx) => {
+          const al = await tx.allocations.lock(a.id);
+          return al && al.state !== 'expired' ? this.chargeStorageIn(tx, al, now, false) : 0;
+        });
+      }
       if (a.state === 'expired' || a.endsAt > now) continue;
       try {
         await this.ctx.store.transaction(async (tx) => {
@@ -192,7 +230,7 @@ export class AllocationService {
         if (!(e instanceof CheomdanError && e.code === 'conflict')) throw e; // jobs still hold SUs: next sweep
       }
     }
-    if (n > 0) this.enforcement.scheduleRefresh();
+    if (n > 0 || charged > 0) this.enforcement.scheduleRefresh();
     return n;
   }
 

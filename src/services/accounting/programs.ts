@@ -195,7 +195,8 @@ export class ProgramService {
       name: `${p.name}: ${a.title}`, awardedMsu: amount, acceleratorTypes: [...new Set(a.request.accelerators.map((x) => x.type))],
       concurrentLimit: input.concurrentLimit ?? a.request.accelerators.reduce((s, x) => s + x.count, 0), startsAt, endsAt,
       tranches: tranchesFor(amount, p.allocationTerms.firstTranchePct, now), reportSchedule: scheduleFor(startsAt, endsAt, p.allocationTerms.progressReportMonths),
-      discountPct: p.allocationTerms.discountPct, fairShareWeight: input.fairShareWeight ?? 1, state: 'active', stateReason: null,
+      discountPct: p.allocationTerms.discountPct, fairShareWeight: input.fairShareWeight ?? 1,
+      storageGb: Math.round((input.storageTb ?? 0) * 1000), state: 'active', stateReason: null,
       createdBy: actor.user.id, createdAt: now, updatedAt: now,
     };
     const decided = await this.ctx.store.transaction(async (tx) => {

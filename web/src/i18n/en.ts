@@ -329,6 +329,8 @@ export const en = {
   'alloc.concurrent': 'Most devices at once',
   'alloc.ends': 'Ends',
   'alloc.types': 'Accelerator types (comma-separated; empty: any)',
+  'alloc.storageGranted': '{tb} TB storage',
+  'alloc.storageTb': 'Storage, TB (charged per TB-month)',
   'alloc.resume': 'Resume',
   'alloc.state.active': 'Active',
   'alloc.state.suspended': 'Suspended',

@@ -331,6 +331,8 @@ export const ko: Record<MessageKey, string> = {
   'alloc.concurrent': '동시에 쓸 수 있는 최대 장치 수',
   'alloc.ends': '종료일',
   'alloc.types': '가속기 종류(쉼표로 구분, 비우면 제한 없음)',
+  'alloc.storageGranted': '스토리지 {tb} TB',
+  'alloc.storageTb': '스토리지(TB, TB-월 단위 과금)',
   'alloc.resume': '재개',
   'alloc.state.active': '사용 중',
   'alloc.state.suspended': '일시 중지됨',

@@ -132,7 +132,7 @@ export function AllocationsPage() {
                   <th scope="row">{a.name}<div className="muted small mono">{a.id}</div>{a.application ? <a className="small" href={href('applications', a.application)}>{t('alloc.fromApplication')}</a> : null}</th>
                   {s.isOperator ? <td>{s.tenantName(a.tenant)}</td> : null}
                   <td><AllocationState a={a} /></td>
-                  <td style={{ minWidth: '10rem' }}><BalanceBar a={a} /><div className="muted small">{t('alloc.awarded', { n: amount(a.balance.awarded) })}{a.balance.held > 0 ? ` · ${t('alloc.held', { n: amount(a.balance.held) })}` : ''}</div></td>
+                  <td style={{ minWidth: '10rem' }}><BalanceBar a={a} /><div className="muted small">{t('alloc.awarded', { n: amount(a.balance.awarded) })}{a.balance.held > 0 ? ` · ${t('alloc.held', { n: amount(a.balance.held) })}` : ''}{a.storageTb > 0 ? ` · ${t('alloc.storageGranted', { tb: String(a.storageTb) })}` : ''}</div></td>
                   <td className="num">{amount(a.balance.available)}</td>
                   <td className="num">{amount(a.balance.spent)}</td>
                   <td className="num">{burn.perDay > 0 ? amount(burn.perDay) : '—'}{burn.runsOutAt && burn.runsOutAt < Date.parse(a.endsAt) ? <div className="warn small">{t('alloc.runsOut', { when: dateTime(burn.runsOutAt) })}</div> : null}</td>
@@ -161,7 +161,7 @@ function GrantForm({ onDone }: { onDone(): void }) {
   const { t } = useI18n();
   const s = useSession();
   const inDays = (d: number) => new Date(Date.now() + d * 86_400_000).toISOString().slice(0, 10);
-  const [f, setF] = useState({ tenant: '', name: '', serviceUnits: '1000', concurrentLimit: '8', endsAt: inDays(90), acceleratorTypes: '' });
+  const [f, setF] = useState({ tenant: '', name: '', serviceUnits: '1000', concurrentLimit: '8', endsAt: inDays(90), acceleratorTypes: '', storageTb: '' });
   const [errors, setErrors] = useState<Errors>({});
   const [problem, setProblem] = useState<unknown>(undefined);
   async function submit(e: FormEvent) {
@@ -170,6 +170,7 @@ function GrantForm({ onDone }: { onDone(): void }) {
     const body = {
       tenant: f.tenant, name: f.name.trim(), serviceUnits: f.serviceUnits.trim(), concurrentLimit: Number(f.concurrentLimit), endsAt: f.endsAt,
       acceleratorTypes: f.acceleratorTypes.split(',').map((x) => x.trim()).filter(Boolean),
+      ...(f.storageTb.trim() ? { storageTb: Number(f.storageTb) } : {}),
     };
     const parsed = AllocationCreate.safeParse(body);
     if (!parsed.success) {
@@ -206,6 +207,7 @@ function GrantForm({ onDone }: { onDone(): void }) {
         {input('concurrentLimit', t('alloc.concurrent'), { type: 'number', min: 1 })}
         {input('endsAt', t('alloc.ends'), { type: 'date' })}
         {input('acceleratorTypes', t('alloc.types'), { className: 'mono', placeholder: 'nvidia-h100-sxm-80gb' })}
+        {input('storageTb', t('alloc.storageTb'), { inputMode: 'decimal', placeholder: '10' })}
       </div>
       <ErrorBox error={problem} />
       <button type="submit" className="btn btn-primary">{t('alloc.grant')}</button>

@@ -9,7 +9,7 @@ describeStore('accounting store', (t) => {
     id: uid('al'), tenantId, projectId: null, programId: null, applicationId: null, name: 'grant', awardedMsu: 1_000_000,
     acceleratorTypes: ['nvidia-h100-sxm-80gb'], concurrentLimit: 8, startsAt: 0, endsAt: 10 ** 13,
     tranches: [{ amountMsu: 1_000_000, condition: 'award', releasedAt: 0 }], reportSchedule: [], discountPct: 0,
-    fairShareWeight: 2, state: 'active', stateReason: null, createdBy: null, createdAt: t.now, updatedAt: t.now, ...over,
+    fairShareWeight: 2, storageGb: 0, state: 'active', stateReason: null, createdBy: null, createdAt: t.now, updatedAt: t.now, ...over,
   });
 
   it('programs: create, get by id or slug, duplicate slug is a conflict, reviewers', async () => {

@@ -9,7 +9,7 @@ const toRecord = (r: Selectable<AllocationsTable>): AllocationRecord => ({
   name: r.name, awardedMsu: Number(r.awarded_msu), acceleratorTypes: parseJson(r.accelerator_types, 'allocations.accelerator_types'),
   concurrentLimit: Number(r.concurrent_limit), startsAt: Number(r.starts_at), endsAt: Number(r.ends_at),
   tranches: parseJson(r.tranches, 'allocations.tranches'), reportSchedule: parseJson(r.report_schedule, 'allocations.report_schedule'),
-  discountPct: Number(r.discount_pct), fairShareWeight: Number(r.fair_share_weight), state: r.state as AllocationState,
+  discountPct: Number(r.discount_pct), fairShareWeight: Number(r.fair_share_weight), storageGb: Number(r.storage_gb), state: r.state as AllocationState,
   stateReason: r.state_reason, createdBy: r.created_by, createdAt: Number(r.created_at), updatedAt: Number(r.updated_at),
 });
 
@@ -17,7 +17,7 @@ const toRow = (a: AllocationRecord): Selectable<AllocationsTable> => ({
   id: a.id, tenant_id: a.tenantId, project_id: a.projectId, program_id: a.programId, application_id: a.applicationId,
   name: a.name, awarded_msu: a.awardedMsu, accelerator_types: JSON.stringify(a.acceleratorTypes), concurrent_limit: a.concurrentLimit,
   starts_at: a.startsAt, ends_at: a.endsAt, tranches: JSON.stringify(a.tranches), report_schedule: JSON.stringify(a.reportSchedule),
-  discount_pct: a.discountPct, fair_share_weight: a.fairShareWeight, state: a.state, state_reason: a.stateReason,
+  discount_pct: a.discountPct, fair_share_weight: a.fairShareWeight, storage_gb: a.storageGb, state: a.state, state_reason: a.stateReason,
   created_by: a.createdBy, created_at: a.createdAt, updated_at: a.updatedAt,
 });
 

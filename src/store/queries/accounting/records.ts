@@ -25,7 +25,7 @@ export interface ReviewsTable { application_id: string; reviewer_id: string; sco
 export interface AllocationsTable {
   id: string; tenant_id: string; project_id: string | null; program_id: string | null; application_id: string | null;
   name: string; awarded_msu: number; accelerator_types: string; concurrent_limit: number; starts_at: number; ends_at: number;
-  tranches: string; report_schedule: string; discount_pct: number; fair_share_weight: number; state: string;
+  tranches: string; report_schedule: string; discount_pct: number; fair_share_weight: number; storage_gb: number; state: string;
   state_reason: string | null; created_by: string | null; created_at: number; updated_at: number;
 }
 export interface RatesTable {
@@ -130,6 +130,8 @@ export interface AllocationRecord {
   id: string; tenantId: string; projectId: string | null; programId: string | null; applicationId: string | null;
   name: string; awardedMsu: number; acceleratorTypes: string[]; concurrentLimit: number; startsAt: Millis; endsAt: Millis;
   tranches: Tranche[]; reportSchedule: ReportDue[]; discountPct: number; fairShareWeight: number;
+  /** Storage granted, in GB (1 TB = 1,000 GB), charged per TB-month; 0: none. */
+  storageGb: number;
   state: AllocationState; stateReason: string | null; createdBy: string | null; createdAt: Millis; updatedAt: Millis;
 }
 
