@@ -93,6 +93,8 @@ describe('cheomdan programs and allocations', { timeout: 120_000 }, () => {
     await waitFor(() => owner.get(`/v1/ledger?job=${jobId}`), (r) => r.body.items.some((t: { kind: string }) => t.kind === 'release'), 20_000, 'the settlement');
     const ledger = await cli(ownerToken, ['ledger', '--job', jobId]);
     expect(ledger.stdout).toMatch(/hold[\s\S]*settle[\s\S]*release/);
+    const show = await cli(ownerToken, ['job', 'show', jobId]);
+    expect(show.stdout).toMatch(new RegExp(`allocation\\s+${allocationId}`));
     // 0.05 − ~0.01 left: a 5 s job (0.05 SU) cannot be covered
     const refused = await cli(ownerToken, ['submit', '--gpus-per-task', '1', '--time', '0:0:5', '--', 'true']);
     expect(refused.code).toBe(1);

@@ -158,6 +158,7 @@ describe('portal: programs, applications, allocations', () => {
     await page.locator('.title-row [data-state=succeeded]').waitFor({ timeout: 30_000 });
     await expect.poll(() => page.getByTestId('logs').innerText()).toContain('charged-run');
     await expect.poll(() => page.getByTestId('charge').innerText(), { timeout: 15_000 }).toMatch(/SU charged for/);
+    await page.getByText('Charged to').waitFor(); // the allocation the job was charged to, named on the job
     await screenshot(page, 'job-charged');
 
     await page.goto(`${s.url}/#/allocations`);

@@ -104,6 +104,7 @@ export function showJob(j: Job, now: number): string {
     ['project', j.project],
     ['user', j.user],
     ['partition', j.partition],
+    ...(j.allocation ? [['allocation', j.allocation] as [string, string]] : []),
     ['request', describeRequest(j.request)],
     ['priority', String(j.priority)],
     ['submitted', `${formatTime(j.submittedAt)} (${relativeTime(j.submittedAt, now)})`],

@@ -155,6 +155,7 @@ export const en = {
   'job.usage': 'Usage',
   'job.usageValue': '{hours} device-hours on {devices} device(s)',
   'job.usageNone': 'No usage: the job has not run.',
+  'job.allocation': 'Charged to',
   'job.charge': 'Charge',
   'job.chargeMissing': 'Charges in service units appear once allocations and rates are enabled on this server.',
   'job.script': 'Script',

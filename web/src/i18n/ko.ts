@@ -157,6 +157,7 @@ export const ko: Record<MessageKey, string> = {
   'job.usage': '사용량',
   'job.usageValue': '장치 {devices}개에서 {hours} 장치-시간',
   'job.usageNone': '실행되지 않아 사용량이 없습니다.',
+  'job.allocation': '과금 할당',
   'job.charge': '요금',
   'job.chargeMissing': '이 서버에서 할당과 요율이 활성화되면 서비스 단위(SU) 요금이 표시됩니다.',
   'job.script': '스크립트',

@@ -146,6 +146,7 @@ function Facts({ job: j, ledger }: { job: Job; ledger: { items: LedgerTransactio
   if (j.failureReason) rows.push([t('job.failure'), j.failureReason]);
   if (j.placement) rows.push([t('job.placement'), j.placement.map((p) => `${p.node} [${p.devices.join(',')}]`).join('; ')]);
   rows.push([t('job.usage'), j.startedAt && devices > 0 ? t('job.usageValue', { hours: number((devices * ranSeconds) / 3600, 3), devices }) : j.startedAt ? duration(ranSeconds) : t('job.usageNone')]);
+  if (j.allocation) rows.push([t('job.allocation'), <a className="mono" href="#/allocations">{j.allocation}</a>]);
   rows.push([t('job.charge'), <Charge ledger={ledger} />]);
   rows.push([t('job.workdir'), <span className="mono">{j.workingDirectory}</span>]);
   return (
