@@ -17,9 +17,11 @@ import type { Metrics } from './metrics.ts';
 import { sendProblem } from './problems.ts';
 import { identityRoutes } from './routes/identity.ts';
 import { inventoryRoutes } from './routes/inventory.ts';
+import { reservationRoutes } from './routes/reservations.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { accountingRoutes } from './routes/accounting.ts';
 import type { Accounting } from '../services/accounting/index.ts';
+import type { ReservationService } from '../services/reservations.ts';
 import { systemRoutes, type HealthInfo } from './routes/system.ts';
 import { streamRoutes } from './routes/stream.ts';
 import { auditRoutes } from './routes/audit.ts';
@@ -39,6 +41,8 @@ export interface AppDeps {
   audit: AuditService;
   /** Programs and allocations (issue 4); absent: those routes are not served. */
   accounting?: Accounting;
+  /** Reservations of nodes; absent: those routes are not served. */
+  reservations?: ReservationService;
   logger?: FastifyServerOptions['logger'];
 }
 
@@ -95,6 +99,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     await v1.register(jobRoutes(deps));
     if (deps.accounting) await v1.register(accountingRoutes(deps.accounting));
     await v1.register(inventoryRoutes(deps));
+    if (deps.reservations) await v1.register(reservationRoutes(deps.reservations, Date.now));
     await v1.register(streamRoutes(deps.changes));
     await v1.register(auditRoutes(deps.audit));
   }, { prefix: '/v1' });

@@ -54,6 +54,7 @@ export const presentJob = (j: JobRecord): Job => ({
   acceleratorType: j.acceleratorType,
   attempt: j.attempt,
   allocation: j.allocationId,
+  reservation: j.reservationId,
   failureReason: j.failureReason,
   warnings: j.warnings,
   workingDirectory: j.workingDirectory,

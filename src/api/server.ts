@@ -27,6 +27,7 @@ import { NodeService } from '../services/nodes.ts';
 import { ChangeFeed } from '../services/changes.ts';
 import { AuditService } from '../services/audit.ts';
 import { createAccounting, parseAccountingMode, type AccountingMode } from '../services/accounting/index.ts';
+import { ReservationService } from '../services/reservations.ts';
 import { API_VERSION, buildApp, type App } from './app.ts';
 import { createMetrics } from './metrics.ts';
 
@@ -106,8 +107,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         return out;
       },
     });
+    let nodeNames: () => readonly string[] = () => inventory.nodes.map((n) => n.name);
+    let replan = () => {};
+    const reservations = new ReservationService(ctx, identity, () => nodeNames(), () => replan());
     const controller = new Controller({
       accounting: accounting.enforcement,
+      reservations: () => reservations.snapshots(),
       store, executor, scheduler, nodes: [...inventory.nodes], defaultPartition, clock: Date.now, log,
       intervalMs: opts.tickMs,
       onJobChange: (c) => changes.publish(c),
@@ -121,6 +126,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const nodeService = new NodeService(ctx, controller, inventory.capacityPrecision);
     await nodeService.adoptOverrides(storedNodes, inventory.nodes);
     nodesNow = () => controller.nodeList();
+    nodeNames = () => controller.nodeList().map((n) => n.name);
+    replan = () => controller.wake();
     const partitions = { names: inventory.partitions.map((p) => p.name), default: defaultPartition };
     const jobs = new JobService(ctx, identity, {
       wake: (job) => controller.wake(job),
@@ -130,7 +137,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       nodes: () => controller.nodeList(),
       feasibility: (r, p) => controller.feasibility(r, p),
       partitions: () => partitions,
-    }, changes, accounting.enforcement);
+    }, changes, accounting.enforcement, reservations);
 
     const boot = await identity.bootstrap();
     let firstStart: RunningServer['firstStart'] = null;
@@ -150,6 +157,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       },
     });
     started.push({ what: 'the controller', stop: () => controller.stop() });
+    await reservations.load();
     await controller.start();
     // A cluster that knows its nodes (Slurm) is read again periodically, so nodes going down, draining or
     // resuming there reach the scheduler; states an operator set here are laid over it again.
@@ -171,7 +179,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (refresh) started.push({ what: 'the inventory refresh', stop: () => clearInterval(refresh) });
     const startedAt = Date.now();
     const app = await buildApp({
-      identity, jobs, metrics, changes, accounting, audit: new AuditService(ctx),
+      identity, jobs, metrics, changes, accounting, reservations, audit: new AuditService(ctx),
       inventory: { nodes: () => nodeService.nodes(), capacity: () => nodeService.capacity(), setState: (a, n, s, r) => nodeService.setState(a, n, s, r) },
       health: () => ({ store: store.dialect, executor: executor.name, startedAt, version: API_VERSION }),
       logger: log.level === 'silent' ? false : { level: log.level },

@@ -14,7 +14,7 @@ function aJob(over: Partial<Job> = {}): Job {
     request: { tasks: 2, devicesPerTask: 4, acceleratorTypes: ['nvidia-h100-sxm-80gb'], cpusPerTask: 8, memoryMbPerTask: 32768, nodes: null, tasksPerNode: null, timeLimitSeconds: 7200 },
     priority: 0, submittedAt: '2026-11-25T10:00:00.000Z', startedAt: null, endedAt: null, exitCode: null, signal: null,
     pendingReason: 'resources', pendingMessage: 'waiting for 8 h100 devices', estimatedStart: '2026-11-25T12:00:00.000Z',
-    placement: null, acceleratorType: null, attempt: 0, allocation: null, failureReason: null, warnings: [], workingDirectory: '/home/kim', script: '#!/bin/bash\n',
+    placement: null, acceleratorType: null, attempt: 0, allocation: null, reservation: null, failureReason: null, warnings: [], workingDirectory: '/home/kim', script: '#!/bin/bash\n',
     ...over,
   };
 }

@@ -14,6 +14,7 @@ export interface SubmitFlags {
   name?: string | undefined;
   project?: string | undefined;
   allocation?: string | undefined;
+  reservation?: string | undefined;
   partition?: string | undefined;
   tasks?: string | undefined;
   gpusPerTask?: string | undefined;
@@ -32,7 +33,7 @@ export type SubmitFields = Omit<JobSubmit, 'command' | 'script'>;
 
 /** Which flag sets which field, to turn a server-side field error back into the flag the user typed. */
 export const FLAG_FOR_FIELD: Readonly<Record<string, string>> = {
-  name: '--name', project: '--project', allocation: '--allocation', partition: '--partition', tasks: '--tasks', devicesPerTask: '--gpus-per-task',
+  name: '--name', project: '--project', allocation: '--allocation', reservation: '--reservation', partition: '--partition', tasks: '--tasks', devicesPerTask: '--gpus-per-task',
   acceleratorTypes: '--accelerator', cpusPerTask: '--cpus-per-task', memoryMbPerTask: '--mem-per-task', nodes: '--nodes',
   tasksPerNode: '--tasks-per-node', timeLimitSeconds: '--time', priority: '--priority', environment: '--env',
   workingDirectory: '--chdir',
@@ -58,6 +59,7 @@ export function flagsToSubmit(f: SubmitFlags, cwd: string): { submit: SubmitFiel
   }
   if (f.project !== undefined) s.project = f.project;
   if (f.allocation !== undefined) s.allocation = f.allocation;
+  if (f.reservation !== undefined) s.reservation = f.reservation;
   if (f.partition !== undefined) s.partition = f.partition;
   const int = (flag: string, v: string | undefined, min: number, max: number) =>
     v === undefined ? undefined : integer(flag, v, min, max, errors);

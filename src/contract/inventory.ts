@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { PRECISIONS } from '../core/accelerators.ts';
 import type { Capacity as CoreCapacity } from '../core/capacity.ts';
 import { NODE_STATES } from '../core/inventory.ts';
+import { Instant } from './accounting.ts';
+import { Timestamp } from './common.ts';
 
 const peak = Object.fromEntries(PRECISIONS.map((p) => [p, z.number().nullable()])) as {
   [K in (typeof PRECISIONS)[number]]: z.ZodNullable<z.ZodNumber>;
@@ -79,3 +81,25 @@ export type Capacity = z.infer<typeof Capacity>;
 /** core/capacity.ts computes what this schema shows; the core may not import the contract, so check here. */
 type SameShape<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 export const capacityShapesMatch: SameShape<CoreCapacity, Capacity> = true;
+
+/**
+ * Reservations: whole nodes held for one organization during a window (a class, a demo, a deadline). Other
+ * organizations' jobs stay off those nodes whenever they would still run in the window; a job that names
+ * the reservation runs only there, from its start, and is charged at the reservation multiplier.
+ */
+export const ReservationCreate = z.object({
+  tenant: z.string().min(1).max(100).describe('Organization (slug or id) the nodes are held for'),
+  name: z.string().min(1).max(200),
+  nodes: z.array(z.string().min(1).max(200)).min(1, 'name at least one node').max(10_000),
+  startsAt: Instant,
+  endsAt: Instant,
+}).strict();
+export type ReservationCreate = z.infer<typeof ReservationCreate>;
+
+export const Reservation = z.object({
+  id: z.string(), tenant: z.string(), name: z.string(), nodes: z.array(z.string()),
+  startsAt: Timestamp, endsAt: Timestamp,
+  state: z.enum(['upcoming', 'active', 'ended', 'cancelled']),
+  cancelledAt: Timestamp.nullable(), createdAt: Timestamp,
+}).meta({ id: 'Reservation' });
+export type Reservation = z.infer<typeof Reservation>;

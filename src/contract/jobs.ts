@@ -48,6 +48,7 @@ export const JobSubmit = z
       .optional(),
     workingDirectory: z.string().startsWith('/', 'give an absolute path').optional(),
     allocation: z.string().min(1).max(100).optional().describe("Allocation to charge (id); default: the project's, else the organization's active one"),
+    reservation: z.string().min(1).max(100).optional().describe("Run on this reservation's nodes (id), within its window; charged at the reservation multiplier"),
   })
   .strict()
   .refine((b) => (b.command === undefined) !== (b.script === undefined), {
@@ -98,6 +99,7 @@ export const Job = z
     acceleratorType: z.string().nullable(),
     attempt: z.number().int(),
     allocation: z.string().nullable().describe('The allocation the job is charged to (null when accounting is off)'),
+    reservation: z.string().nullable().describe('The reservation the job runs in, if it named one'),
     failureReason: z.string().nullable(),
     warnings: z.array(z.string()),
     workingDirectory: z.string(),

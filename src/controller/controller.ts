@@ -30,7 +30,7 @@ import * as jobState from '../core/jobState.ts';
 import type { NodeState } from '../core/inventory.ts';
 import type { ResourceRequest } from '../core/resources.ts';
 import type { Executor, LogOptions, Observation } from '../executors/types.ts';
-import type { CycleResult, Decision, FeasibilityResult, NodeSnapshot, PendingExplanation } from '../scheduler/types.ts';
+import type { CycleResult, Decision, FeasibilityResult, NodeSnapshot, PendingExplanation, ReservationSnapshot } from '../scheduler/types.ts';
 import type { JobPatch, JobRecord } from '../store/records.ts';
 import type { Store } from '../store/index.ts';
 import type { AccountingHooks } from './hooks.ts';
@@ -59,6 +59,8 @@ export interface ControllerOptions {
   onCycle?: (info: { durationMs: number; started: number; pending: number; running: number }) => void;
   /** Allocation holds and settlements, quotas and fair share (issue 4); absent: nothing is charged. */
   accounting?: AccountingHooks;
+  /** Reservations in force or to come (services/reservations.ts); absent: none. */
+  reservations?: () => readonly ReservationSnapshot[];
   /** Called after a job's state change is persisted (live views). */
   onJobChange?: (change: { jobId: string; tenantId: string; state: string }) => void;
 }
@@ -295,7 +297,7 @@ export class Controller {
     await this.collect(now);
     const base = buildSnapshot(this.nodes, this.pending.snapshots(), this.active.values());
     this.index ??= CapacityIndex.build(this.nodes, base.running);
-    const snapshot = { ...base, index: this.index, ...this.o.accounting?.snapshotInputs(now) };
+    const snapshot = { ...base, index: this.index, reservations: this.o.reservations?.(), ...this.o.accounting?.snapshotInputs(now) };
     // Explanations are for people: with a long queue they cost most of a tick, so they are refreshed at
     // most every EXPLAIN_EVERY_FACTOR × (their last cost), capped at 5 s; with a short queue, every tick.
     const c0 = performance.now();

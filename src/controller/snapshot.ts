@@ -2,7 +2,7 @@
  * Builds the scheduler's snapshot from the controller's in-memory view of jobs and nodes. Pure: records in,
  * snapshot out (times converted from epoch milliseconds to seconds, as the scheduler counts them).
  */
-import type { JobId, PartitionName, ProjectId, TenantId, AcceleratorTypeId, AllocationId } from '../core/ids.ts';
+import type { JobId, PartitionName, ProjectId, TenantId, AcceleratorTypeId, AllocationId, ReservationId } from '../core/ids.ts';
 import type { ClusterSnapshot, NodeSnapshot, PendingJobSnapshot, RunningJobSnapshot } from '../scheduler/types.ts';
 import type { JobRecord } from '../store/records.ts';
 
@@ -48,7 +48,7 @@ export class PendingJobs {
 function sameForScheduling(a: JobRecord, b: JobRecord): boolean {
   return a.request === b.request && a.priority === b.priority && a.qos === b.qos && a.partition === b.partition
     && a.allocationId === b.allocationId && a.submittedAt === b.submittedAt && a.tenantId === b.tenantId
-    && a.projectId === b.projectId;
+    && a.projectId === b.projectId && a.reservationId === b.reservationId;
 }
 
 function toPendingSnapshot(j: JobRecord): PendingJobSnapshot {
@@ -62,6 +62,7 @@ function toPendingSnapshot(j: JobRecord): PendingJobSnapshot {
     submittedAt: toSeconds(j.submittedAt),
     priority: j.priority,
     qos: j.qos ?? undefined,
+    reservation: (j.reservationId ?? undefined) as ReservationId | undefined,
   };
 }
 

@@ -177,15 +177,16 @@ const cases: Record<string, Case> = {
     wantSubmit: {},
     wantErrors: ['jobs need a time limit'],
   },
-  'account, chdir, nice, export': {
+  'account, reservation, chdir, nice, export': {
     script: sh(
       '#SBATCH -A vision-lab',
+      '#SBATCH --reservation=rsv_class',
       '#SBATCH -D /data/vision',
       '#SBATCH --nice=10',
       '#SBATCH --export=ALL,OMP_NUM_THREADS=8,HOME',
       'x',
     ),
-    wantSubmit: { project: 'vision-lab', workingDirectory: '/data/vision', priority: -10, environment: { OMP_NUM_THREADS: '8' } },
+    wantSubmit: { project: 'vision-lab', reservation: 'rsv_class', workingDirectory: '/data/vision', priority: -10, environment: { OMP_NUM_THREADS: '8' } },
     wantWarnings: ['ignored: HOME in --export'],
   },
   'relative --chdir is an error': {

@@ -34,6 +34,7 @@ import type { FieldProblem } from './errors.ts';
 export interface SbatchSubmit {
   name?: string;
   project?: string;
+  reservation?: string;
   partition?: string;
   tasks?: number;
   devicesPerTask?: number;
@@ -243,6 +244,7 @@ interface Raw {
   nice?: number;
   stdout?: string;
   stderr?: string;
+  reservation?: string;
 }
 
 type Arg = 'required' | 'optional' | 'none';
@@ -462,7 +464,7 @@ const OPTIONS: Readonly<Record<string, OptionSpec>> = {
   qos: { short: 'q', ...ignored('QOS levels are not used; priority comes from fair share, --nice and the allocation') },
   exclusive: ignored('nodes are shared between jobs; ask for all of a node\'s devices to have it to yourself', 'optional'),
   oversubscribe: { short: 's', ...ignored('nodes are shared by default', 'none') },
-  reservation: ignored('reservations are granted by operators and apply without naming them'),
+  reservation: { arg: 'required', apply: (v, c) => void (c.raw.reservation = v) },
   nodelist: { short: 'w', ...ignored('the scheduler chooses the nodes') },
   exclude: { short: 'x', ...ignored('the scheduler chooses the nodes; ask an operator to drain a bad node') },
   nodefile: { short: 'F', ...ignored('the scheduler chooses the nodes') },
@@ -662,6 +664,7 @@ function resolve(raw: Raw, warnings: string[], errors: FieldProblem[]): SbatchSu
   const fail = (line: number | undefined, message: string) => errors.push({ path: line ? `script:${line}` : 'script', message });
   if (raw.name !== undefined) out.name = raw.name;
   if (raw.project !== undefined) out.project = raw.project;
+  if (raw.reservation !== undefined) out.reservation = raw.reservation;
   if (raw.partition !== undefined) out.partition = raw.partition;
   if (raw.time !== undefined) out.timeLimitSeconds = raw.time;
   if (raw.chdir !== undefined) out.workingDirectory = raw.chdir;

@@ -238,6 +238,17 @@ describe('cycle', () => {
     const pending = Array.from({ length: 60 }, (_, i) => aJob(`p${i}`)
       .partition(['full', 'open', 'cpu'][i % 3]!).gpus(i % 3 === 2 ? 0 : 1 + ((i * 7) % 8)).limit(100 + ((i * 37) % 900))
       .submittedAt(k++).priority(i % 5).build());
+    // Past the attempt budget, a job may still preempt (found by a review: decisions-only mode had stopped).
+    const preemptSnap = {
+      nodes: aCluster().nodes(1).build(),
+      running: [aJob('r1').gpus(6).runningOn(0, [['n000', [0, 1, 2, 3, 4, 5]]]).buildRunning()],
+      pending: [aJob('j1').gpus(1).priority(10).submittedAt(1).build(), aJob('j2').gpus(4).priority(5).submittedAt(2).build()],
+    };
+    for (const order of ['multifactor', 'las'] as const) {
+      const both = (['all', 'none'] as const).map((explain) => cycle(preemptSnap, makePolicy({ order, queueDepth: 1, preemption: { byPriority: true }, explain }), 1000).decisions);
+      expect(both[0]!.map((d) => d.jobId)).toEqual(['j1', 'r1', 'j2']);
+      expect(both[1]).toEqual(both[0]);
+    }
     for (const o of policies) {
       const snap = { nodes, running, pending };
       expect(decide(snap, o, 'none', 50)).toEqual(decide(snap, o, 'all', 50));

@@ -147,9 +147,10 @@ export function cycle(snapshot: ClusterSnapshot, policy: Policy, now: Seconds): 
     const { job, rank } = e;
     if (queue.popped(job.partition) >= policy.scanDepth) queue.close(job.partition);
     if (!explainAll) {
-      // Decisions only: once nothing more can start in a partition, stop taking its jobs at all.
+      // Decisions only: once nothing more can start in a partition, stop taking its jobs at all. (Past the
+      // attempt budget a later job may still preempt its way in, as the explaining cycle would let it.)
       const done = parts.get(job.partition);
-      if ((done && (done.strictBlocked || done.attempts >= policy.queueDepth)) || noFreeDevices(job.partition)) {
+      if ((done && (done.strictBlocked || (done.attempts >= policy.queueDepth && !canPreempt))) || noFreeDevices(job.partition)) {
         queue.close(job.partition);
         continue;
       }
@@ -164,7 +165,7 @@ export function cycle(snapshot: ClusterSnapshot, policy: Policy, now: Seconds): 
     if (!f.ok) { note({ reason: f.reason, message: f.message }); continue; }
     const view = reservations.viewFor(job);
     if (view.unknown) { note({ reason: 'reservation_unknown', job }); continue; }
-    if (view.notActive) { note({ reason: 'reservation_not_active', reservation: view.notActive }); continue; }
+    if (view.notActive) { note({ reason: 'reservation_not_active', reservation: view.notActive, opensIn: view.notActive.start - now }); continue; }
     const s = partition(job.partition);
     if (s.strictBlocked) {
       if (explainAll) s.waiting.push({ job, slot: i });

@@ -3,7 +3,7 @@
  * portal's badges); the message says what blocks the job and, where it helps, what the user can do.
  */
 import type { ResourceRequest } from '../core/resources.ts';
-import type { PendingJobSnapshot, PendingReason, ReservationSnapshot } from './types.ts';
+import type { PendingJobSnapshot, PendingReason, ReservationSnapshot, Seconds } from './types.ts';
 
 export function describeRequest(r: ResourceRequest): string {
   const n = r.tasks * r.devicesPerTask;
@@ -17,7 +17,7 @@ export type ExplainDetail =
   | { reason: 'resources'; job: PendingJobSnapshot; freeDevices: number; depth?: number | undefined }
   | { reason: 'quota'; job: PendingJobSnapshot; used: number; limit: number | null }
   | { reason: 'reservation'; job: PendingJobSnapshot }
-  | { reason: 'reservation_not_active'; reservation: ReservationSnapshot }
+  | { reason: 'reservation_not_active'; reservation: ReservationSnapshot; opensIn: Seconds }
   | { reason: 'reservation_unknown'; job: PendingJobSnapshot }
   | { reason: 'partition_too_small' | 'no_such_accelerator'; message: string }
   | { reason: 'nodes_unavailable'; job: PendingJobSnapshot; upDevices: number }
@@ -50,7 +50,7 @@ export function explainMessage(d: ExplainDetail): { reason: PendingReason; messa
     case 'reservation':
       return { reason: d.reason, message: `the capacity it needs is reserved for another tenant during its time limit` };
     case 'reservation_not_active':
-      return { reason: d.reason, message: `runs inside reservation ${d.reservation.id}, which starts at t=${d.reservation.start}` };
+      return { reason: d.reason, message: `runs inside reservation ${d.reservation.id}, which opens in ${inWords(d.opensIn)}` };
     case 'reservation_unknown':
       return { reason: d.reason, message: `names reservation ${d.job.reservation ?? '?'}, which does not exist or has ended` };
     case 'partition_too_small':
@@ -65,4 +65,15 @@ export function explainMessage(d: ExplainDetail): { reason: PendingReason; messa
     case 'allocation_inactive':
       return { reason: d.reason, message: `allocation ${d.allocation} is not active (not started, expired or suspended)` };
   }
+}
+
+/** A span of seconds for people: "2 d 3 h", "3 h 20 min", "5 min", "40 s". */
+export function inWords(seconds: Seconds): string {
+  const s = Math.max(0, Math.round(seconds));
+  const d = Math.floor(s / 86_400);
+  const h = Math.floor((s % 86_400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  if (d > 0) return h > 0 ? `${d} d ${h} h` : `${d} d`;
+  if (h > 0) return m > 0 ? `${h} h ${m} min` : `${h} h`;
+  return m > 0 ? `${m} min` : `${s} s`;
 }

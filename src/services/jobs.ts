@@ -21,6 +21,7 @@ import { assertVisible, tenantScope, type Actor } from './actor.ts';
 import type { ServiceContext } from './context.ts';
 import type { IdentityService } from './identity.ts';
 import type { JobControl } from './jobControl.ts';
+import type { ReservationService } from './reservations.ts';
 import type { ChangeFeed } from './changes.ts';
 import { GroupCommit } from './groupCommit.ts';
 
@@ -45,7 +46,9 @@ export class JobService {
     private readonly control: JobControl,
     private readonly changes?: ChangeFeed,
     /** Chooses the allocation a job is charged to and refuses one it cannot cover (services/accounting). */
-    private readonly accounting?: { checkSubmit(project: ProjectRecord, request: ResourceRequest, allocation: string | undefined): Promise<{ allocationId: string | null; request: ResourceRequest }> },
+    private readonly accounting?: { checkSubmit(project: ProjectRecord, request: ResourceRequest, allocation: string | undefined, reserved?: boolean): Promise<{ allocationId: string | null; request: ResourceRequest }> },
+    /** Checks the reservation a submission names (services/reservations.ts). */
+    private readonly reservations?: Pick<ReservationService, 'forJob'>,
   ) {
     this.inserts = new GroupCommit(ctx.store, async (tx, { job, event }) => {
       const inserted = await tx.jobs.insert(job);
@@ -94,8 +97,14 @@ export class JobService {
     if (!feasible.ok) {
       throw new CheomdanError('unschedulable', feasible.message, { extra: { reason: feasible.reason } });
     }
+    let reservationId: string | null = null;
+    if (merged.reservation !== undefined) {
+      if (!this.reservations) throw new CheomdanError('validation_failed', 'this server takes no reservations', { errors: [{ path: 'reservation', message: 'not supported here' }] });
+      const partitionOf = new Map(this.control.nodes().map((n) => [n.name as string, n.partition as string]));
+      reservationId = await this.reservations.forJob(actor, project.tenantId, merged.reservation, (n) => partitionOf.get(n), partition);
+    }
     const charged = this.accounting
-      ? await this.accounting.checkSubmit(project, asked, merged.allocation)
+      ? await this.accounting.checkSubmit(project, asked, merged.allocation, reservationId !== null)
       : { allocationId: null, request: asked };
     const request = charged.request;
 
@@ -126,7 +135,7 @@ export class JobService {
       estimatedStart: null, placement: null, acceleratorType: null, executor: null, executorHandle: null,
       stdoutPath: logPaths.stdout ? expand(logPaths.stdout, '-o') : join(jobDir, 'stdout.log'),
       stderrPath: logPaths.stderr ? expand(logPaths.stderr, '-e') : join(jobDir, 'stderr.log'),
-      warnings, attempt: 0, preemptionCount: 0, failureReason: null, allocationId: charged.allocationId as AllocationId | null, updatedAt: now,
+      warnings, attempt: 0, preemptionCount: 0, failureReason: null, allocationId: charged.allocationId as AllocationId | null, reservationId, updatedAt: now,
     };
     const stored = await this.inserts.submit({
       job, event: { jobId: id, at: now, kind: 'state', fromState: null, toState: 'pending', message: `submitted by ${actor.user.email}` },

@@ -34,7 +34,7 @@ const STATEMENT_CACHE_SIZE = 500;
 type SqliteStatement = ReturnType<BetterSqlite3.Database['prepare']>;
 
 /** The slice of better-sqlite3 that Kysely's SqliteDialect uses, with `prepare` cached. */
-function cachingDatabase(raw: BetterSqlite3.Database, onClose: () => void): { prepare(sql: string): SqliteStatement; close(): void } {
+function cachingDatabase(raw: BetterSqlite3.Database): { prepare(sql: string): SqliteStatement; close(): void } {
   const cache = new Map<string, SqliteStatement>();
   return {
     prepare(sqlText) {
@@ -48,7 +48,6 @@ function cachingDatabase(raw: BetterSqlite3.Database, onClose: () => void): { pr
     },
     close() {
       cache.clear();
-      onClose();
       raw.close();
     },
   };
@@ -74,9 +73,12 @@ export function openSqlite(path: string, cacheStatements = true): Kysely<Databas
   raw.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   const checkpointer = path === ':memory:' ? undefined : startCheckpointer(raw, path);
   const stop = () => void checkpointer?.terminate();
+  // Both paths stop the thread when Kysely closes the database.
+  const closeRaw = raw.close.bind(raw);
+  raw.close = () => { stop(); return closeRaw(); };
   return new Kysely<Database>({
     dialect: new ImmediateSqliteDialect({
-      database: cacheStatements ? (cachingDatabase(raw, stop) as unknown as BetterSqlite3.Database) : raw,
+      database: cacheStatements ? (cachingDatabase(raw) as unknown as BetterSqlite3.Database) : raw,
     }),
   });
 }
@@ -93,27 +95,42 @@ const WRITER_AUTOCHECKPOINT_PAGES = 16_384;
  * submissions). A PASSIVE checkpoint never blocks the writer; the writer keeps a large automatic
  * checkpoint as a backstop, so the WAL stays bounded even without the thread.
  */
-function startCheckpointer(raw: BetterSqlite3.Database, path: string): Worker {
-  raw.pragma(`wal_autocheckpoint = ${WRITER_AUTOCHECKPOINT_PAGES}`);
-  const worker = new Worker(CHECKPOINTER_SOURCE, {
-    eval: true,
-    workerData: { module: createRequire(import.meta.url).resolve('better-sqlite3'), path, everyMs: CHECKPOINT_EVERY_MS, busyMs: SQLITE_BUSY_TIMEOUT_MS },
-  });
-  worker.unref();
-  // A failed checkpoint thread costs latency, never data: the writer's own checkpoint takes over.
-  worker.on('error', () => {
+function startCheckpointer(raw: BetterSqlite3.Database, path: string): Worker | undefined {
+  // A checkpoint thread that cannot start, dies, or keeps failing costs latency, never data: the writer's
+  // own automatic checkpoint (SQLite's default, every 1,000 pages) takes over.
+  const fallBack = () => {
     if (raw.open) raw.pragma('wal_autocheckpoint = 1000');
-  });
+  };
+  let worker: Worker;
+  try {
+    worker = new Worker(CHECKPOINTER_SOURCE, {
+      eval: true,
+      workerData: { module: createRequire(import.meta.url).resolve('better-sqlite3'), path, everyMs: CHECKPOINT_EVERY_MS, busyMs: SQLITE_BUSY_TIMEOUT_MS },
+    });
+  } catch {
+    return undefined;
+  }
+  raw.pragma(`wal_autocheckpoint = ${WRITER_AUTOCHECKPOINT_PAGES}`);
+  worker.unref();
+  worker.on('error', fallBack);
+  worker.on('message', (m) => { if (m === 'failing') fallBack(); });
   return worker;
 }
 
 const CHECKPOINTER_SOURCE = `
-const { workerData } = require('node:worker_threads');
+const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.module);
 const db = new Database(workerData.path);
 db.pragma('busy_timeout = ' + workerData.busyMs);
-setInterval(() => {
-  try { db.pragma('wal_checkpoint(PASSIVE)'); } catch { /* busy or closing: the next round tries again */ }
+let failures = 0;
+const timer = setInterval(() => {
+  try {
+    db.pragma('wal_checkpoint(PASSIVE)');
+    failures = 0;
+  } catch {
+    // busy or closing: the next round tries again; after 10 failures in a row the writer takes over
+    if (++failures === 10) { parentPort.postMessage('failing'); clearInterval(timer); }
+  }
 }, workerData.everyMs);
 `;
 

@@ -16,6 +16,8 @@ async function openInChild(target: string): Promise<{ from: number; to: number }
 const TABLES = ['api_tokens', 'audit_log', 'devices', 'job_events', 'jobs', 'nodes', 'projects', 'schema_meta', 'tenants', 'usage', 'users',
   // 0002_accounting
   'allocation_reports', 'allocations', 'applications', 'ledger_entries', 'ledger_transactions', 'outputs', 'program_reviewers', 'programs', 'rates', 'reviews',
+  // 0005_reservations
+  'reservations',
 ].sort();
 
 for (const dialect of testDialects()) {

@@ -122,6 +122,8 @@ export interface JobRecord {
   preemptionCount: number;
   failureReason: string | null;
   allocationId: AllocationId | null;
+  /** The reservation the job named: it runs only on its nodes, charged at the reservation multiplier. */
+  reservationId: string | null;
   updatedAt: Millis;
 }
 
@@ -224,3 +226,16 @@ export interface AuditFilter {
 }
 
 export type { NodeState };
+
+/** Whole nodes held for one tenant during [startsAt, endsAt); cancelled reservations hold nothing. */
+export interface ReservationRecord {
+  id: string;
+  tenantId: TenantId;
+  name: string;
+  nodes: NodeName[];
+  startsAt: Millis;
+  endsAt: Millis;
+  cancelledAt: Millis | null;
+  createdBy: UserId | null;
+  createdAt: Millis;
+}

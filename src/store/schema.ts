@@ -104,7 +104,21 @@ export interface JobsTable {
   preemption_count: number;
   failure_reason: string | null;
   allocation_id: string | null;
+  reservation_id: string | null;
   updated_at: number;
+}
+
+export interface ReservationsTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  /** JSON array of node names. */
+  nodes: string;
+  starts_at: number;
+  ends_at: number;
+  cancelled_at: number | null;
+  created_by: string | null;
+  created_at: number;
 }
 
 export interface JobEventsTable {
@@ -148,4 +162,5 @@ export interface Database {
   job_events: JobEventsTable;
   usage: UsageTable;
   audit_log: AuditLogTable;
+  reservations: ReservationsTable;
 }

@@ -17,6 +17,7 @@ import { updateJob, type JobUpdateOptions } from './queries/jobs/update.ts';
 import * as nodes from './queries/nodes.ts';
 import * as projects from './queries/projects.ts';
 import * as tenants from './queries/tenants.ts';
+import * as reservations from './queries/reservations.ts';
 import * as tokens from './queries/tokens.ts';
 import * as usage from './queries/usage.ts';
 import * as users from './queries/users.ts';
@@ -24,7 +25,7 @@ import { bindAccounting, type AccountingStore } from './queries/accounting/index
 import type {
   ApiTokenRecord, AuditFilter, AuditRecord, JobEventRecord, JobListFilter, JobPage, JobPatch, JobRecord,
   NewApiToken, NewAudit, NewJob, NewJobEvent, NewNode, NewProject, NewTenant, NewUsage, NewUser, NodeRecord,
-  ProjectRecord, TenantRecord, UsageFilter, UsageRecord, UsageSum, UserRecord,
+  ProjectRecord, ReservationRecord, TenantRecord, UsageFilter, UsageRecord, UsageSum, UserRecord,
 } from './records.ts';
 import type { Database } from './schema.ts';
 import type { ProjectId } from '../core/ids.ts';
@@ -86,6 +87,12 @@ export interface Store extends AccountingStore {
   audit: {
     append(a: NewAudit): Promise<AuditRecord>;
     list(filter?: AuditFilter): Promise<AuditRecord[]>;
+  };
+  reservations: {
+    create(r: ReservationRecord): Promise<ReservationRecord>;
+    get(id: string): Promise<ReservationRecord | undefined>;
+    list(filter?: { tenantId?: TenantId; endingAfter?: number }): Promise<ReservationRecord[]>;
+    cancel(id: string, at: number): Promise<boolean>;
   };
   /**
    * Runs fn with a Store bound to one transaction. Inside a transaction, this runs fn in the same one
@@ -155,6 +162,12 @@ export function bindStore(db: Kysely<Database>, dialect: StoreDialect, clock: ()
     audit: {
       append: (a) => audit.appendAudit(ctx, a),
       list: (filter) => audit.listAudit(ctx, filter),
+    },
+    reservations: {
+      create: (r) => reservations.createReservation(ctx, r),
+      get: (id) => reservations.getReservation(ctx, id),
+      list: (filter) => reservations.listReservations(ctx, filter),
+      cancel: (id, at) => reservations.cancelReservation(ctx, id, at),
     },
     transaction: (fn) =>
       db.isTransaction ? fn(store) : db.transaction().execute((trx) => fn(bindStore(trx, dialect, clock))),

@@ -122,5 +122,10 @@ describe('cheomdan programs and allocations', { timeout: 120_000 }, () => {
     const ok = await cli(s.adminToken, [...args, '--storage-tb', '10']);
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/allocation al_\S+: 5 SU and 10 TB of storage for /);
+    // --program draws on the program's budget (the list's --program filter must not swallow it): the
+    // pilot has 100 SU less the 0.05 awarded, so 500 SU is refused, naming the program
+    const overBudget = await cli(s.adminToken, [...args, '--su', '500', '--program', 'nairr-pilot']);
+    expect(overBudget.code).toBe(1);
+    expect(overBudget.stderr).toMatch(/program nairr-pilot has 99\.95 SU left/);
   });
 });

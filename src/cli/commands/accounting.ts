@@ -207,13 +207,14 @@ export function registerAccounting(program: Command, cli: Cli): void {
     .option('--starts <date>').option('--first-tranche <pct>', '% released now', int, 100).option('--weight <n>', 'fair-share weight', int, 1)
     .option('--storage-tb <tb>', 'storage granted, TB (charged per TB-month at the storage rate)', terabytes)
     .action(async (f) => {
-      // `allocations --tenant` (the list's filter) parses the flag wherever it stands, so the grantee may
-      // arrive on the parent command.
+      // `allocations --tenant/--program` (the list's filters) parse those flags wherever they stand, so the
+      // grantee and the program may arrive on the parent command.
       const tenant = f.tenant ?? allocations.opts().tenant;
+      const programFlag = f.program ?? allocations.opts().program;
       if (!tenant) throw new UsageError("say which tenant gets the allocation: --tenant <slug or id>");
       const a = await send('/v1/allocations', Allocation, {
         tenant, name: f.name, serviceUnits: f.su, endsAt: f.ends, concurrentLimit: f.limit, acceleratorTypes: f.types,
-        ...(f.project ? { project: f.project } : {}), ...(f.program ? { program: f.program } : {}), ...(f.starts ? { startsAt: f.starts } : {}),
+        ...(f.project ? { project: f.project } : {}), ...(programFlag ? { program: programFlag } : {}), ...(f.starts ? { startsAt: f.starts } : {}),
         firstTranchePct: f.firstTranche, fairShareWeight: f.weight, ...(f.storageTb !== undefined ? { storageTb: f.storageTb } : {}),
       });
       print(a, `allocation ${a.id}: ${su(a.serviceUnits)}${a.storageTb > 0 ? ` and ${a.storageTb} TB of storage` : ''} for ${a.tenant}`);

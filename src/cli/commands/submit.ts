@@ -25,6 +25,7 @@ export function registerSubmit(program: Command, cli: Cli): void {
     .option('--name <name>', 'job name (#SBATCH -J)')
     .option('--project <project>', "project id or slug (default: your organization's first project)")
     .option('--allocation <allocation>', 'allocation id to charge (default: the project\'s, else the organization\'s, that can cover the job)')
+    .option('--reservation <reservation>', "run on this reservation's nodes, within its window (#SBATCH --reservation)")
     .option('--partition <partition>', 'partition (default: the default partition)')
     .option('-n, --tasks <n>', 'number of tasks (default 1)')
     .option('--gpus-per-task <n>', 'devices (GPUs or NPUs) per task')

@@ -60,6 +60,9 @@ export function scheduleFor(startsAt: number, endsAt: number, months: readonly n
 }
 
 export class AllocationService {
+  /** Per allocation, the end of the last whole month whose storage charge this process saw committed. */
+  private readonly storageChargedUntil = new Map<string, number>();
+
   constructor(
     private readonly ctx: ServiceContext,
     private readonly identity: IdentityService,
@@ -186,23 +189,31 @@ export class AllocationService {
    * twice), at the storage rates in force during the month. `final` (the allocation expires now) also
    * charges the month in progress, up to `until`.
    */
-  private async chargeStorageIn(tx: Store, al: AllocationRecord, until: number, final: boolean): Promise<number> {
+  private async chargeStorageIn(tx: Store, al: AllocationRecord, until: number, final: boolean): Promise<{ posted: number; through: number | null }> {
     let posted = 0;
-    if (al.storageGb <= 0) return posted;
+    let through: number | null = null;
+    if (al.storageGb <= 0) return { posted, through };
     const stop = Math.min(until, al.endsAt);
     const rates = (await tx.rates.list()).map(rateOf);
-    for (let m = monthOf(al.startsAt); m.start < stop; m = monthOf(m.end)) {
+    // Months charged already (in this process) are skipped without a query; after a restart the keys do it.
+    const first = Math.max(al.startsAt, this.storageChargedUntil.get(al.id) ?? -Infinity);
+    for (let m = monthOf(first); m.start < stop; m = monthOf(m.end)) {
       const to = Math.min(m.end, al.endsAt, until);
       if (!final && to < Math.min(m.end, al.endsAt)) break; // the month (or the period's last part) is not over
       const from = Math.max(m.start, al.startsAt);
       const c = storageCharge(al.storageGb, from, to, rates);
+      if (c.amount === 0 && c.unratedMs > 0) {
+        this.ctx.log.warn({ allocation: al.id, month: m.key }, 'storage: no storage rate was in force; nothing charged for this month (`cheomdan rates set --resource storage`)');
+      }
       posted += (await post(tx, L.chargeStorage(al.id, c.amount), {
-        idemKey: `storage:${al.id}:${m.key}`, at: to, allocationId: al.id, programId: al.programId, tenantId: al.tenantId,
+        // dated inside the month it pays for (reports group by the month of `at`)
+        idemKey: `storage:${al.id}:${m.key}`, at: to - 1, allocationId: al.id, programId: al.programId, tenantId: al.tenantId,
         projectId: al.projectId, acceleratorType: 'storage', rateIds: c.rateIds,
         memo: `storage ${al.storageGb / 1000} TB, ${m.key}${to < m.end ? ` to ${new Date(to).toISOString()}` : ''}${c.unratedMs > 0 ? `; ${Math.round(c.unratedMs / 3_600_000)} h without a storage rate` : ''}`,
       })) === null ? 0 : 1;
+      if (to === m.end) through = m.end;
     }
-    return posted;
+    return { posted, through };
   }
 
   /**
@@ -214,10 +225,12 @@ export class AllocationService {
     let charged = 0;
     for (const a of await this.ctx.store.allocations.list()) {
       if (a.state !== 'expired' && a.storageGb > 0) {
-        charged += await this.ctx.store.transaction(async (tx) => {
+        const r = await this.ctx.store.transaction(async (tx) => {
           const al = await tx.allocations.lock(a.id);
-          return al && al.state !== 'expired' ? this.chargeStorageIn(tx, al, now, false) : 0;
+          return al && al.state !== 'expired' ? this.chargeStorageIn(tx, al, now, false) : { posted: 0, through: null };
         });
+        charged += r.posted;
+        if (r.through !== null) this.storageChargedUntil.set(a.id, r.through); // committed: skip those months next time
       }
       if (a.state === 'expired' || a.endsAt > now) continue;
       try {

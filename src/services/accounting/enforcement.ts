@@ -45,6 +45,12 @@ const USAGE_WINDOW_MS = 4 * HALF_LIFE_MS;
 /** Fair-share usage is re-read at most this often (it moves slowly; balances are re-read on every change). */
 const USAGE_REFRESH_MS = 60_000;
 
+/** The reservation multiplier (thousandths) for a job in a reservation; 1× otherwise or when none is set. */
+function multiplier(rates: readonly Rate[], reserved: boolean, at: number): { permille: number; how: string } {
+  const r = reserved ? rateAt(rates, 'reservation_multiplier', null, at) : undefined;
+  return r && r.value !== 1000 ? { permille: r.value, how: ` × ${r.value / 1000} (reservation)` } : { permille: 1000, how: '' };
+}
+
 export const rateOf = (r: { id: number; resource: string; acceleratorType: string | null; value: number; effectiveFrom: number }): Rate =>
   ({ id: r.id, resource: r.resource as Rate['resource'], acceleratorType: r.acceleratorType, value: r.value, effectiveFrom: r.effectiveFrom });
 
@@ -166,7 +172,9 @@ export class AccountingService implements AccountingHooks {
       startedAt: r.startedAt, endedAt: Math.max(r.startedAt, r.endedAt ?? endedAt),
     }));
     const rates = (await tx.rates.list()).map(rateOf);
-    const charge = chargeFor(intervals, rates);
+    // A job in a reservation pays the multiplier in force when the attempt started (as its hold did).
+    const startedAt = intervals.reduce((t, iv) => Math.min(t, iv.startedAt), job.startedAt ?? endedAt);
+    const charge = chargeFor(intervals, rates, multiplier(rates, job.reservationId !== null, startedAt).permille);
     const meta = {
       at: endedAt, allocationId, programId, tenantId: job.tenantId, projectId: job.projectId,
       jobId: job.id, attempt: job.attempt, acceleratorType: job.acceleratorType ?? held?.acceleratorType ?? null,
@@ -236,7 +244,7 @@ export class AccountingService implements AccountingHooks {
    * Returns the allocation (null: none, allowed only for the operations tenant or with accounting off) and
    * the request, narrowed to the allocation's accelerator types when the job accepted any type.
    */
-  async checkSubmit(project: ProjectRecord, request: ResourceRequest, named: string | undefined): Promise<{ allocationId: string | null; request: ResourceRequest }> {
+  async checkSubmit(project: ProjectRecord, request: ResourceRequest, named: string | undefined, reserved = false): Promise<{ allocationId: string | null; request: ResourceRequest }> {
     const { store } = this.ctx;
     const now = this.ctx.clock();
     if (this.mode === 'off' && named === undefined) return { allocationId: null, request };
@@ -277,7 +285,7 @@ export class AccountingService implements AccountingHooks {
         continue;
       }
       const available = await store.ledger.balance(allocationAccount(al.id, 'available'));
-      const cost = this.submitCost(req, rates, now);
+      const cost = this.submitCost(req, rates, now, reserved);
       if (cost.amount <= available) return { allocationId: al.id, request: req };
       if (!best) best = { al, available, cost, req };
     }
@@ -290,14 +298,15 @@ export class AccountingService implements AccountingHooks {
   }
 
   /** Worst-case cost at submit: time limit × devices × the highest rate among the types the job may get. */
-  submitCost(req: ResourceRequest, rates: readonly Rate[], now: number): { amount: MilliSu; how: string } {
+  submitCost(req: ResourceRequest, rates: readonly Rate[], now: number, reserved = false): { amount: MilliSu; how: string } {
     const devices = req.tasks * req.devicesPerTask;
     const hours = (req.timeLimitSeconds / 3600).toLocaleString('en-US', { maximumFractionDigits: 3 });
+    const m = multiplier(rates, reserved, now);
     if (devices === 0) {
       const cpus = req.tasks * req.cpusPerTask;
       const r = rateAt(rates, 'cpu', null, now);
       if (!r) throw noRate('CPU-hours');
-      return { amount: worstCase(req.timeLimitSeconds, cpus, r.value), how: `${hours} h × ${cpus} CPUs × ${formatSu(r.value)}/CPU-hour` };
+      return { amount: worstCase(req.timeLimitSeconds, cpus, r.value, m.permille), how: `${hours} h × ${cpus} CPUs × ${formatSu(r.value)}/CPU-hour${m.how}` };
     }
     const types: (string | null)[] = req.acceleratorTypes.length > 0 ? [...req.acceleratorTypes]
       : [null, ...new Set(rates.filter((r) => r.resource === 'device' && r.acceleratorType !== null).map((r) => r.acceleratorType))];
@@ -311,7 +320,7 @@ export class AccountingService implements AccountingHooks {
       rate = Math.max(rate, r.value);
     }
     if (rate < 0) throw noRate('devices');
-    return { amount: worstCase(req.timeLimitSeconds, devices, rate), how: `${hours} h × ${devices} devices × ${formatSu(rate)}/device-hour` };
+    return { amount: worstCase(req.timeLimitSeconds, devices, rate, m.permille), how: `${hours} h × ${devices} devices × ${formatSu(rate)}/device-hour${m.how}` };
   }
 
   /**
@@ -321,15 +330,16 @@ export class AccountingService implements AccountingHooks {
   private startCost(job: JobRecord, rates: readonly Rate[], now: number): { amount: MilliSu; how: string; unrated?: string } {
     const devices = (job.placement ?? []).reduce((s, p) => s + p.devices.length, 0);
     const hours = (job.request.timeLimitSeconds / 3600).toLocaleString('en-US', { maximumFractionDigits: 3 });
+    const m = multiplier(rates, job.reservationId !== null, now);
     if (devices === 0) {
       const cpus = (job.placement ?? []).reduce((s, p) => s + p.cpus, 0) || job.request.tasks * job.request.cpusPerTask;
       const r = rateAt(rates, 'cpu', null, now);
       if (!r) return { amount: 0, how: '', unrated: 'CPU-hours' };
-      return { amount: worstCase(job.request.timeLimitSeconds, cpus, r.value), how: `${hours} h × ${cpus} CPUs × ${formatSu(r.value)}/CPU-hour` };
+      return { amount: worstCase(job.request.timeLimitSeconds, cpus, r.value, m.permille), how: `${hours} h × ${cpus} CPUs × ${formatSu(r.value)}/CPU-hour${m.how}` };
     }
     const r = rateAt(rates, 'device', job.acceleratorType, now);
     if (!r) return { amount: 0, how: '', unrated: `accelerator type ${job.acceleratorType ?? '(unknown)'}` };
-    return { amount: worstCase(job.request.timeLimitSeconds, devices, r.value), how: `${hours} h × ${devices} devices × ${formatSu(r.value)}/device-hour` };
+    return { amount: worstCase(job.request.timeLimitSeconds, devices, r.value, m.permille), how: `${hours} h × ${devices} devices × ${formatSu(r.value)}/device-hour${m.how}` };
   }
 
   private async exempt(store: Store, tenantId: string): Promise<boolean> {

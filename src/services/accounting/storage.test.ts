@@ -42,6 +42,8 @@ describeStore('storage charges', (t) => {
     await allocations.sweep(at('2026-12-01T00:00:01Z'));
     await allocations.sweep(at('2026-12-02T00:00:00Z')); // a second sweep charges nothing twice
     expect(await charges()).toEqual([[700_000, 'storage', 'storage 10 TB, 2026-11']]); // 21 of 30 days × 1,000 SU
+    // dated in the month it pays for, so a report of November counts it
+    expect(new Date((await t.store.ledger.list({ allocationId: al.id, kinds: ['settle'] }))[0]!.at).toISOString()).toBe('2026-11-30T23:59:59.999Z');
 
     await allocations.sweep(at('2027-01-05T00:00:00Z'));
     expect((await charges()).map((x) => x[0])).toEqual([700_000, 1_000_000]);

@@ -3,9 +3,10 @@ import { migration0001 } from './0001_initial.ts';
 import { migration0002 } from './0002_accounting.ts';
 import { migration0003 } from './0003_job_listing_indexes.ts';
 import { migration0004 } from './0004_allocation_storage.ts';
+import { migration0005 } from './0005_reservations.ts';
 import type { Migration } from './types.ts';
 
-export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004];
+export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005];
 
 /** The schema version this code writes and understands. */
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

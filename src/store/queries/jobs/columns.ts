@@ -47,6 +47,7 @@ export function rowToJob(r: Selectable<JobsTable>): JobRecord {
     preemptionCount: Number(r.preemption_count),
     failureReason: r.failure_reason,
     allocationId: r.allocation_id as AllocationId | null,
+    reservationId: r.reservation_id ?? null,
     updatedAt: Number(r.updated_at),
   };
 }
@@ -83,6 +84,7 @@ const PATCHABLE: { [K in Mutable]-?: [Column, (v: NonNullable<JobPatch[K]> | nul
   preemptionCount: ['preemption_count', (v) => v],
   failureReason: ['failure_reason', (v) => v],
   allocationId: ['allocation_id', (v) => v],
+  reservationId: ['reservation_id', (v) => v],
 };
 
 /** The row changes for a patch; `undefined` fields are left alone, `null` clears a nullable column. */

@@ -45,6 +45,7 @@ export async function insertJob(ctx: QueryContext, job: NewJob): Promise<JobReco
     preemptionCount: job.preemptionCount ?? 0,
     failureReason: job.failureReason ?? null,
     allocationId: job.allocationId ?? null,
+    reservationId: job.reservationId ?? null,
     updatedAt: now,
   };
   const row = {
@@ -80,6 +81,7 @@ export async function insertJob(ctx: QueryContext, job: NewJob): Promise<JobReco
     preemption_count: record.preemptionCount,
     failure_reason: record.failureReason,
     allocation_id: record.allocationId,
+    reservation_id: record.reservationId,
     updated_at: record.updatedAt,
   };
   const values = ctx.dialect === 'sqlite'
