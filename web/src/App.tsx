@@ -1,5 +1,5 @@
 /**
- * Routes: #/dashboard, #/jobs, #/jobs/:id, #/submit, #/cluster, #/queue, #/allocations, #/programs,
+ * Routes: #/dashboard, #/jobs, #/jobs/:id, #/submit, #/cluster, #/queue, #/reservations, #/allocations, #/programs,
  * #/applications(/new|/:id), #/usage, #/tenants, #/users, #/audit, #/account.
  */
 import { Loading, PageTitle } from './components/common.tsx';
@@ -8,6 +8,7 @@ import { useI18n } from './i18n/index.tsx';
 import { AccountPage } from './pages/Account.tsx';
 import { AuditPage } from './pages/Audit.tsx';
 import { AllocationsPage } from './pages/Allocations.tsx';
+import { ReservationsPage } from './pages/Reservations.tsx';
 import { ApplicationsPage } from './pages/Applications.tsx';
 import { ProgramsPage } from './pages/Programs.tsx';
 import { UsagePage } from './pages/Usage.tsx';
@@ -61,6 +62,8 @@ function Page({ route }: { route: Route }) {
       return <AccountPage />;
     case 'allocations':
       return <AllocationsPage />;
+    case 'reservations':
+      return <ReservationsPage />;
     case 'programs':
       return <ProgramsPage />;
     case 'applications':

@@ -19,6 +19,7 @@ export type User = z.infer<typeof C.User>;
 export type Project = z.infer<typeof C.Project>;
 export type ApiToken = z.infer<typeof C.ApiToken>;
 export type Whoami = z.infer<typeof C.Whoami>;
+export type Reservation = z.infer<typeof C.Reservation>;
 export type Problem = z.infer<typeof C.Problem>;
 export type JobStateName = z.infer<typeof C.JobState>;
 export type JobSubmitBody = z.input<typeof C.JobSubmit>;
@@ -206,6 +207,15 @@ export class ApiClient {
   }
   rejectApplication(id: string, reason: string) {
     return this.call('POST', `/v1/applications/${encodeURIComponent(id)}/reject`, A.Application, { reason });
+  }
+  reservations(q: { current?: boolean } = {}, signal?: AbortSignal) {
+    return this.call('GET', `/v1/reservations${q.current ? '?current=true' : ''}`, list(C.Reservation), undefined, signal);
+  }
+  createReservation(body: z.input<typeof C.ReservationCreate>) {
+    return this.call('POST', '/v1/reservations', C.Reservation, body);
+  }
+  cancelReservation(id: string) {
+    return this.call('POST', `/v1/reservations/${encodeURIComponent(id)}/cancel`, C.Reservation);
   }
   allocations(q: { tenant?: string; program?: string } = {}, signal?: AbortSignal) {
     const qs = new URLSearchParams(Object.entries(q).filter(([, v]) => v) as [string, string][]).toString();

@@ -16,6 +16,7 @@ const NAV: NavItem[] = [
   { to: 'submit', label: 'nav.submit' },
   { to: 'cluster', label: 'nav.cluster' },
   { to: 'queue', label: 'nav.queue', operatorOnly: true },
+  { to: 'reservations', label: 'nav.reservations' },
   { to: 'allocations', label: 'nav.allocations' },
   { to: 'programs', label: 'nav.programs' },
   { to: 'applications', label: 'nav.applications' },

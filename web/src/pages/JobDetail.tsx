@@ -147,6 +147,7 @@ function Facts({ job: j, ledger }: { job: Job; ledger: { items: LedgerTransactio
   if (j.placement) rows.push([t('job.placement'), j.placement.map((p) => `${p.node} [${p.devices.join(',')}]`).join('; ')]);
   rows.push([t('job.usage'), j.startedAt && devices > 0 ? t('job.usageValue', { hours: number((devices * ranSeconds) / 3600, 3), devices }) : j.startedAt ? duration(ranSeconds) : t('job.usageNone')]);
   if (j.allocation) rows.push([t('job.allocation'), <a className="mono" href="#/allocations">{j.allocation}</a>]);
+  if (j.reservation) rows.push([t('job.reservation'), <a className="mono" href="#/reservations">{j.reservation}</a>]);
   rows.push([t('job.charge'), <Charge ledger={ledger} />]);
   rows.push([t('job.workdir'), <span className="mono">{j.workingDirectory}</span>]);
   return (

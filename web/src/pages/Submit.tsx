@@ -62,6 +62,7 @@ interface Form {
   environment: string;
   workdir: string;
   allocation: string;
+  reservation: string;
 }
 
 const num = (s: string): number | string | undefined => (s.trim() === '' ? undefined : Number.isFinite(Number(s)) ? Number(s) : s);
@@ -91,6 +92,7 @@ function toBody(f: Form): { body: JobSubmitBody; envErrors: string[] } {
     environment: Object.keys(environment).length > 0 ? environment : undefined,
     workingDirectory: f.workdir.trim() || undefined,
     allocation: f.allocation || undefined,
+    reservation: f.reservation || undefined,
   };
   if (f.mode === 'command') {
     const argv = splitArgv(f.command);
@@ -106,7 +108,7 @@ function toBody(f: Form): { body: JobSubmitBody; envErrors: string[] } {
 const FIELD_OF: Record<string, string> = {
   name: 'name', project: 'project', partition: 'partition', acceleratorTypes: 'accelerator', tasks: 'tasks',
   devicesPerTask: 'devicesPerTask', cpusPerTask: 'cpusPerTask', memoryMbPerTask: 'memoryGb', timeLimitSeconds: 'time',
-  command: 'command', script: 'script', priority: 'priority', environment: 'environment', workingDirectory: 'workdir', allocation: 'allocation',
+  command: 'command', script: 'script', priority: 'priority', environment: 'environment', workingDirectory: 'workdir', allocation: 'allocation', reservation: 'reservation',
   nodes: 'tasks', tasksPerNode: 'tasks',
 };
 const fieldOf = (path: string) => FIELD_OF[path.replace(/^body\./, '').split(/[.[]/)[0]!] ?? '';
@@ -119,10 +121,11 @@ export function SubmitPage() {
   // Allocations and rates exist only where the allocation service runs; without them the estimate says so.
   const allocations = useLoad((signal) => s.api.allocations({}, signal).catch(() => null), [s.api]);
   const rates = useLoad((signal) => s.api.rates(signal).catch(() => null), [s.api]);
+  const reservations = useLoad((signal) => s.api.reservations({ current: true }, signal).catch(() => null), [s.api]);
   const [f, setF] = useState<Form>({
     name: '', project: '', partition: '', accelerator: '', tasks: '1', devicesPerTask: '1', cpusPerTask: '1', memoryGb: '4',
     hours: '1', minutes: '0', mode: 'command', command: '', script: '#!/bin/bash\n#SBATCH --job-name=train\n\necho "hello from $SLURM_JOB_ID"\n', priority: '',
-    environment: '', workdir: '', allocation: '',
+    environment: '', workdir: '', allocation: '', reservation: '',
   });
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [problem, setProblem] = useState<unknown>(undefined);
@@ -145,7 +148,10 @@ export function SubmitPage() {
   const chosen = f.allocation ? usable.find((a) => a.id === f.allocation) : [...usable].sort((a, b) => Date.parse(a.endsAt) - Date.parse(b.endsAt))[0];
   const cpus = (typeof body.tasks === 'number' ? body.tasks : 1) * (typeof body.cpusPerTask === 'number' ? body.cpusPerTask : 1);
   const rate = rates.data ? worstRate(rates.data.items, devices > 0 ? 'device' : 'cpu', f.accelerator) : null;
-  const cost = rate === null ? null : ((devices > 0 ? devices : cpus) * limit * rate) / 3600;
+  const ownReservations = (reservations.data?.items ?? []).filter((r) => !s.isOperator || r.tenant === s.me.tenant?.id);
+  // A job in a reservation pays the reservation multiplier (1× when none is set).
+  const multiplier = f.reservation ? rates.data?.items.find((r) => r.inForce && r.resource === 'reservation_multiplier')?.multiplier ?? 1 : 1;
+  const cost = rate === null ? null : ((devices > 0 ? devices : cpus) * limit * rate * multiplier) / 3600;
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -266,6 +272,14 @@ export function SubmitPage() {
                 <select id="allocation" value={f.allocation} onChange={(e) => set('allocation', e.target.value)} {...fieldAria('allocation', errors.allocation)}>
                   <option value="">{t('submit.allocationDefault')}</option>
                   {usable.map((a: Allocation) => <option key={a.id} value={a.id}>{a.name} — {amount(a.balance.available)} SU</option>)}
+                </select>
+              </Field>
+            ) : null}
+            {ownReservations.length > 0 ? (
+              <Field id="reservation" label={t('submit.reservation')} error={errors.reservation}>
+                <select id="reservation" value={f.reservation} onChange={(e) => set('reservation', e.target.value)} {...fieldAria('reservation', errors.reservation)}>
+                  <option value="">{t('submit.noReservation')}</option>
+                  {ownReservations.map((r) => <option key={r.id} value={r.id}>{r.name} — {r.nodes.join(', ')}</option>)}
                 </select>
               </Field>
             ) : null}
