@@ -74,6 +74,9 @@ describe('reservations', () => {
     expect((await other.get('/v1/reservations')).body.items).toEqual([]);
     expect((await other.get(`/v1/reservations/${rsv}`)).status).toBe(404);
     expect((await submit(other, { reservation: rsv })).status).toBe(404);
+    const tooLong = await submit(holder, { reservation: rsv, timeLimitSeconds: 3 * 3600 });
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.detail).toMatch(new RegExp(`the job's time limit \\(3 h\\) is longer than reservation ${rsv} has left \\([^)]+\\); a job in a reservation must end inside it`));
     const wrongPartition = await submit(holder, { reservation: rsv, partition: 'npu', devicesPerTask: 1, acceleratorTypes: ['furiosa-rngd'] });
     expect(wrongPartition.status).toBe(400);
     expect(wrongPartition.body.detail).toMatch(/none of them in partition "npu"/);

@@ -100,9 +100,25 @@ const cases: Record<string, Case> = {
     policy: 'fifo-backfill', now: 0,
     snapshot: {
       nodes: two, running: [], reservations: [aReservation('class', 'uni', 100, 200, ['n000'])],
-      pending: [aJob('s').gpus(1).tenant('uni').reservation('class').build()],
+      pending: [aJob('s').gpus(1).tenant('uni').reservation('class').limit(50).build()],
     },
     wantStarted: [], wantReasons: { s: 'reservation_not_active' },
+  },
+  'reservation: a job must end inside its reservation': {
+    policy: 'fifo-backfill', now: 150,
+    snapshot: {
+      nodes: two, running: [], reservations: [aReservation('class', 'uni', 100, 200, ['n000'])],
+      pending: [aJob('long').gpus(1).tenant('uni').reservation('class').limit(100).build(), aJob('fits').gpus(1).tenant('uni').reservation('class').limit(50).build()],
+    },
+    wantStarted: ['fits'], wantReasons: { long: 'reservation_too_short' },
+  },
+  'reservation: an upcoming one shorter than the time limit never holds the job': {
+    policy: 'fifo-backfill', now: 0,
+    snapshot: {
+      nodes: two, running: [], reservations: [aReservation('class', 'uni', 100, 200, ['n000'])],
+      pending: [aJob('s').gpus(1).tenant('uni').reservation('class').limit(101).build()],
+    },
+    wantStarted: [], wantReasons: { s: 'reservation_too_short' },
   },
   'las: a new job preempts one with much more attained service': {
     policy: 'las', now: 100_000,

@@ -165,6 +165,7 @@ export function cycle(snapshot: ClusterSnapshot, policy: Policy, now: Seconds): 
     if (!f.ok) { note({ reason: f.reason, message: f.message }); continue; }
     const view = reservations.viewFor(job);
     if (view.unknown) { note({ reason: 'reservation_unknown', job }); continue; }
+    if (view.tooShort) { note({ reason: 'reservation_too_short', reservation: view.tooShort, left: view.tooShort.end - Math.max(now, view.tooShort.start), job }); continue; }
     if (view.notActive) { note({ reason: 'reservation_not_active', reservation: view.notActive, opensIn: view.notActive.start - now }); continue; }
     const s = partition(job.partition);
     if (s.strictBlocked) {

@@ -18,6 +18,7 @@ export type ExplainDetail =
   | { reason: 'quota'; job: PendingJobSnapshot; used: number; limit: number | null }
   | { reason: 'reservation'; job: PendingJobSnapshot }
   | { reason: 'reservation_not_active'; reservation: ReservationSnapshot; opensIn: Seconds }
+  | { reason: 'reservation_too_short'; reservation: ReservationSnapshot; left: Seconds; job: PendingJobSnapshot }
   | { reason: 'reservation_unknown'; job: PendingJobSnapshot }
   | { reason: 'partition_too_small' | 'no_such_accelerator'; message: string }
   | { reason: 'nodes_unavailable'; job: PendingJobSnapshot; upDevices: number }
@@ -51,8 +52,13 @@ export function explainMessage(d: ExplainDetail): { reason: PendingReason; messa
       return { reason: d.reason, message: `the capacity it needs is reserved for another tenant during its time limit` };
     case 'reservation_not_active':
       return { reason: d.reason, message: `runs inside reservation ${d.reservation.id}, which opens in ${inWords(d.opensIn)}` };
+    case 'reservation_too_short':
+      return {
+        reason: d.reason,
+        message: `its time limit (${inWords(d.job.request.timeLimitSeconds)}) is longer than what reservation ${d.reservation.id} has left (${inWords(d.left)}); a job in a reservation must end inside it: cancel it and resubmit with a shorter time limit`,
+      };
     case 'reservation_unknown':
-      return { reason: d.reason, message: `names reservation ${d.job.reservation ?? '?'}, which does not exist or has ended` };
+      return { reason: d.reason, message: `names reservation ${d.job.reservation ?? '?'}, which does not exist, has ended or was cancelled; cancel the job and resubmit it without the reservation` };
     case 'partition_too_small':
     case 'no_such_accelerator':
       return { reason: d.reason, message: d.message };

@@ -14,4 +14,4 @@ export { forwardStarts, type Release, type Estimate } from './estimate.ts';
 export { Assumptions } from './assume.ts';
 export { MinHeap } from './heap.ts';
 export { lasQueue } from './policies/order-las.ts';
-export { explainMessage, describeRequest } from './explain.ts';
+export { explainMessage, describeRequest, inWords } from './explain.ts';

@@ -22,10 +22,12 @@ export interface JobReservationView {
   constrained: boolean;
   /** The job's own reservation exists but has not started. */
   notActive: ReservationSnapshot | undefined;
+  /** The job's own reservation cannot hold it for its whole time limit (it would outlast the window). */
+  tooShort: ReservationSnapshot | undefined;
   unknown: boolean;
 }
 
-const EMPTY: JobReservationView = { options: {}, masks: [], constrained: false, notActive: undefined, unknown: false };
+const EMPTY: JobReservationView = { options: {}, masks: [], constrained: false, notActive: undefined, tooShort: undefined, unknown: false };
 
 export class Reservations {
   private readonly list: readonly ReservationSnapshot[];
@@ -48,10 +50,13 @@ export class Reservations {
     const masks: JobReservationView['masks'] = [];
     let allowed: Set<number> | undefined;
     let notActive: ReservationSnapshot | undefined;
+    let tooShort: ReservationSnapshot | undefined;
     let unknown = false;
     if (job.reservation !== undefined) {
       const own = this.byId.get(job.reservation);
       if (!own || own.end <= this.now) unknown = true;
+      // A job in a reservation must end inside it: past its end the nodes may be another tenant's.
+      else if (Math.max(this.now, own.start) + job.request.timeLimitSeconds > own.end) tooShort = own;
       else if (own.start > this.now) notActive = own;
       else {
         allowed = new Set<number>();
@@ -77,7 +82,7 @@ export class Reservations {
     const constrained = excluded.size > 0 || masks.length > 0;
     return {
       options: { excludedNodes: excluded.size ? excluded : undefined, allowedNodes: allowed },
-      masks, constrained, notActive, unknown,
+      masks, constrained, notActive, tooShort, unknown,
     };
   }
 

@@ -105,13 +105,14 @@ export interface ClusterSnapshot {
  *   preemption_backoff      recently preempted too often; waiting out the bound
  *   preempting              running jobs are being preempted for it; it starts when they have stopped
  *   reservation_unknown     names a reservation that does not exist or has ended
+ *   reservation_too_short   its time limit outlasts what is left of its reservation (it must end inside it)
  *   allocation_exhausted    its allocation cannot cover it
  *   allocation_inactive     its allocation is suspended or expired
  */
 export const PENDING_REASONS = [
   'priority', 'resources', 'quota', 'reservation', 'reservation_not_active', 'partition_too_small',
   'no_such_accelerator', 'nodes_unavailable', 'preemption_backoff', 'preempting', 'reservation_unknown',
-  'allocation_exhausted', 'allocation_inactive',
+  'allocation_exhausted', 'allocation_inactive', 'reservation_too_short',
 ] as const;
 export type PendingReason = (typeof PENDING_REASONS)[number];
 

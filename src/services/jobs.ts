@@ -101,7 +101,7 @@ export class JobService {
     if (merged.reservation !== undefined) {
       if (!this.reservations) throw new CheomdanError('validation_failed', 'this server takes no reservations', { errors: [{ path: 'reservation', message: 'not supported here' }] });
       const partitionOf = new Map(this.control.nodes().map((n) => [n.name as string, n.partition as string]));
-      reservationId = await this.reservations.forJob(actor, project.tenantId, merged.reservation, (n) => partitionOf.get(n), partition);
+      reservationId = await this.reservations.forJob(actor, project.tenantId, merged.reservation, (n) => partitionOf.get(n), partition, asked.timeLimitSeconds);
     }
     const charged = this.accounting
       ? await this.accounting.checkSubmit(project, asked, merged.allocation, reservationId !== null)

@@ -9,6 +9,7 @@
 import { CheomdanError } from '../core/errors.ts';
 import { asNodeName, type NodeName, type ReservationId, type TenantId } from '../core/ids.ts';
 import type { ReservationCreate } from '../contract/inventory.ts';
+import { inWords } from '../scheduler/index.ts';
 import type { ReservationSnapshot } from '../scheduler/types.ts';
 import type { ReservationRecord } from '../store/records.ts';
 import { assertVisible, requireOperator, tenantScope, type Actor } from './actor.ts';
@@ -124,9 +125,10 @@ export class ReservationService {
 
   /**
    * The reservation a submission names: visible to the submitter, of the job's organization, not cancelled
-   * or over, holding a node of the job's partition. Returns its id.
+   * or over, holding a node of the job's partition, long enough for the job's time limit (a job in a
+   * reservation must end inside it). Returns its id.
    */
-  async forJob(actor: Actor, tenantId: string, id: string, partitionOf: (node: string) => string | undefined, partition: string): Promise<string> {
+  async forJob(actor: Actor, tenantId: string, id: string, partitionOf: (node: string) => string | undefined, partition: string, timeLimitSeconds: number): Promise<string> {
     const r = await this.ctx.store.reservations.get(id);
     if (!r || (!actor.isOperator && r.tenantId !== actor.tenantId)) {
       throw new CheomdanError('not_found', `no reservation "${id}"`, { errors: [{ path: 'reservation', message: 'unknown reservation' }] });
@@ -135,6 +137,10 @@ export class ReservationService {
     if (r.tenantId !== tenantId) throw bad(`reservation ${id} holds nodes for another organization than this job's`);
     const state = reservationState(r, this.ctx.clock());
     if (state === 'cancelled' || state === 'ended') throw bad(`reservation ${id} has ${state === 'ended' ? `ended (${iso(r.endsAt)})` : 'been cancelled'}`);
+    const left = r.endsAt - Math.max(this.ctx.clock(), r.startsAt);
+    if (timeLimitSeconds * 1000 > left) {
+      throw bad(`the job's time limit (${inWords(timeLimitSeconds)}) is longer than reservation ${id} has${state === 'active' ? ' left' : ''} (${inWords(left / 1000)}); a job in a reservation must end inside it: shorten its time limit`);
+    }
     if (!r.nodes.some((n) => partitionOf(n) === partition)) {
       throw bad(`reservation ${id} holds ${r.nodes.join(', ')}, none of them in partition "${partition}"; submit to their partition`);
     }

@@ -96,6 +96,7 @@ export const en = {
   'reason.not_yet_scheduled': 'Waiting for the next scheduling cycle',
   'reason.preempting': 'Running jobs are being stopped to make room for it',
   'reason.reservation_unknown': 'It names a reservation that does not exist or has ended',
+  'reason.reservation_too_short': 'Its time limit is longer than what is left of its reservation',
 
   'time.now': 'now',
   'time.unknown': 'unknown',
