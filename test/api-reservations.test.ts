@@ -45,9 +45,11 @@ describe('reservations', () => {
     const cases: [Record<string, unknown>, number, RegExp][] = [
       [{ ...ok, nodes: ['gpu-009'] }, 400, /no node "gpu-009" in the cluster/],
       [{ ...ok, nodes: [] }, 400, /at least one node/],
-      [{ ...ok, endsAt: at(-2) }, 400, /endsAt must be after startsAt/],
+
       [{ ...ok, startsAt: at(-120), endsAt: at(-60) }, 400, /ends in the past/],
       [{ ...ok, startsAt: 'tomorrow' }, 400, /ISO-8601/],
+      [{ ...ok, startsAt: '2030-03-02T09:00' }, 400, /give the time zone/],
+      [{ ...ok, endsAt: at(-30) }, 400, /endsAt \(.*\) must be after startsAt/],
       [{ ...ok, tenant: 'nobody' }, 404, /no tenant "nobody"/],
       [{ ...ok, surprise: 1 }, 400, /surprise/],
     ];
@@ -74,6 +76,9 @@ describe('reservations', () => {
     expect((await other.get('/v1/reservations')).body.items).toEqual([]);
     expect((await other.get(`/v1/reservations/${rsv}`)).status).toBe(404);
     expect((await submit(other, { reservation: rsv })).status).toBe(404);
+    const tooBig = await submit(holder, { reservation: rsv, tasks: 2, devicesPerTask: 4, nodes: 2 });
+    expect(tooBig.status).toBe(422);
+    expect(tooBig.body.detail).toMatch(new RegExp(`the job can never fit in reservation ${rsv} \\(gpu-001\\)`));
     const tooLong = await submit(holder, { reservation: rsv, timeLimitSeconds: 3 * 3600 });
     expect(tooLong.status).toBe(400);
     expect(tooLong.body.detail).toMatch(new RegExp(`the job's time limit \\(3 h\\) is longer than reservation ${rsv} has left \\([^)]+\\); a job in a reservation must end inside it`));
@@ -88,6 +93,14 @@ describe('reservations', () => {
     expect(first.status, JSON.stringify(first.body)).toBe(201);
     const running = await waitForJob(other, first.body.id, ['running']);
     expect(running.placement.map((p: { node: string }) => p.node)).toEqual(['gpu-002']);
+    // A reservation over a node a running job will still hold is refused, naming the job, unless told so.
+    const busy = { tenant: 'gist-class', name: 'now', nodes: ['gpu-002'], startsAt: at(0), endsAt: at(30) };
+    const refused = await admin.post('/v1/reservations', busy);
+    expect(refused.status).toBe(409);
+    expect(refused.body.detail).toMatch(new RegExp(`1 running job\\(s\\) may still hold these nodes when the window opens \\(${first.body.id};`));
+    const forced = await admin.post('/v1/reservations', { ...busy, ignoreJobs: true });
+    expect(forced.status).toBe(201);
+    expect((await admin.post(`/v1/reservations/${forced.body.id}/cancel`)).status).toBe(200);
     const second = await submit(other, { timeLimitSeconds: 7200 });
     const waiting = await waitFor(() => other.get(`/v1/jobs/${second.body.id}`), (r) => r.body.pendingReason === 'reservation', 10_000, 'the reservation reason');
     expect(waiting.body.state).toBe('pending');

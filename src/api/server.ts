@@ -28,6 +28,7 @@ import { ChangeFeed } from '../services/changes.ts';
 import { AuditService } from '../services/audit.ts';
 import { createAccounting, parseAccountingMode, type AccountingMode } from '../services/accounting/index.ts';
 import { ReservationService } from '../services/reservations.ts';
+import type { JobRecord } from '../store/records.ts';
 import { API_VERSION, buildApp, type App } from './app.ts';
 import { createMetrics } from './metrics.ts';
 
@@ -109,7 +110,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     });
     let nodeNames: () => readonly string[] = () => inventory.nodes.map((n) => n.name);
     let replan = () => {};
-    const reservations = new ReservationService(ctx, identity, () => nodeNames(), () => replan());
+    let running: () => readonly JobRecord[] = () => [];
+    const reservations = new ReservationService(ctx, identity, () => nodeNames(), () => replan(), () => running());
     const controller = new Controller({
       accounting: accounting.enforcement,
       reservations: () => reservations.snapshots(),
@@ -128,6 +130,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     nodesNow = () => controller.nodeList();
     nodeNames = () => controller.nodeList().map((n) => n.name);
     replan = () => controller.wake();
+    running = () => controller.runningJobs();
     const partitions = { names: inventory.partitions.map((p) => p.name), default: defaultPartition };
     const jobs = new JobService(ctx, identity, {
       wake: (job) => controller.wake(job),

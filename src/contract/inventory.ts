@@ -87,12 +87,16 @@ export const capacityShapesMatch: SameShape<CoreCapacity, Capacity> = true;
  * organizations' jobs stay off those nodes whenever they would still run in the window; a job that names
  * the reservation runs only there, from its start, and is charged at the reservation multiplier.
  */
+/** A date (UTC midnight) or a time with its offset: "2027-03-02T09:00" alone would mean the server's zone. */
+const Zoned = Instant.refine((s) => s.length === 10 || /(Z|[+-]\d\d:?\d\d)$/.test(s), 'give the time zone: 2027-03-02T09:00:00+09:00 or …Z');
+
 export const ReservationCreate = z.object({
   tenant: z.string().min(1).max(100).describe('Organization (slug or id) the nodes are held for'),
   name: z.string().min(1).max(200),
   nodes: z.array(z.string().min(1).max(200)).min(1, 'name at least one node').max(10_000),
-  startsAt: Instant,
-  endsAt: Instant,
+  startsAt: Zoned,
+  endsAt: Zoned,
+  ignoreJobs: z.boolean().default(false).describe('Reserve even though running jobs will still hold some of the nodes when the window opens'),
 }).strict();
 export type ReservationCreate = z.infer<typeof ReservationCreate>;
 

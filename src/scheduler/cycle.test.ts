@@ -96,6 +96,17 @@ const cases: Record<string, Case> = {
     },
     wantStarted: ['x', 'z'], wantReasons: { y: 'reservation' },
   },
+  "reservation: the owner's jobs that do not name it keep off too": {
+    policy: 'fifo-backfill', now: 0,
+    snapshot: {
+      nodes: two, running: [], reservations: [aReservation('class', 'uni', 100, 200, ['n000'])],
+      pending: [
+        aJob('a').gpus(8).tenant('uni').limit(1000).submittedAt(1).build(),
+        aJob('b').gpus(8).tenant('uni').limit(1000).submittedAt(2).build(),
+      ],
+    },
+    wantStarted: ['a'], wantReasons: { b: 'reservation' },
+  },
   'reservation: a job that names a future reservation waits for it': {
     policy: 'fifo-backfill', now: 0,
     snapshot: {

@@ -49,7 +49,7 @@ export function explainMessage(d: ExplainDetail): { reason: PendingReason; messa
         message: `tenant '${d.job.tenant}' uses ${d.used} device(s) of its quota${d.limit === null ? '' : ` of ${d.limit} (guaranteed + borrowing)`}; ${describeRequest(d.job.request)} would exceed it`,
       };
     case 'reservation':
-      return { reason: d.reason, message: `the capacity it needs is reserved for another tenant during its time limit` };
+      return { reason: d.reason, message: `the capacity it needs is reserved during its time limit (a job runs on reserved nodes only by naming the reservation)` };
     case 'reservation_not_active':
       return { reason: d.reason, message: `runs inside reservation ${d.reservation.id}, which opens in ${inWords(d.opensIn)}` };
     case 'reservation_too_short':

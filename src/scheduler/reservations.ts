@@ -1,10 +1,11 @@
 /**
  * Reservations: a time window [start, end) that holds given whole nodes, or given devices on nodes, for one
  * tenant (a class, a demo). Rules:
- *   - a job of another tenant may not use held capacity if its time limit would overlap the window
- *     (so a reservation starts on time: nothing of anyone else's is still running on it);
- *   - a job of the owning tenant may use it freely; a job that names the reservation runs only on its nodes,
- *     and waits (`reservation_not_active`) until the window opens.
+ *   - a job that does not name the reservation may not use held capacity if its time limit would overlap
+ *     the window (so a reservation starts on time: nothing else is still running on it) — the owner's other
+ *     jobs included, as in Slurm, so every job on reserved capacity runs (and is charged) as reserved;
+ *   - a job that names the reservation runs only on its nodes, waits (`reservation_not_active`) until the
+ *     window opens, and must end inside it (`reservation_too_short`).
  * Held whole nodes are excluded from placement; held devices are masked by taking them (mutate-then-undo)
  * for the duration of one placement attempt.
  */
@@ -65,7 +66,7 @@ export class Reservations {
       }
     }
     for (const r of this.list) {
-      if (r.tenant === job.tenant || r.id === job.reservation) continue;
+      if (r.id === job.reservation) continue;
       if (!(r.start < end && this.now < r.end)) continue;
       for (const n of r.nodes) { const i = this.idx.nodeIndex.get(n); if (i !== undefined) excluded.add(i); }
       for (const d of r.devices ?? []) {

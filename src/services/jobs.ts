@@ -22,6 +22,7 @@ import type { ServiceContext } from './context.ts';
 import type { IdentityService } from './identity.ts';
 import type { JobControl } from './jobControl.ts';
 import type { ReservationService } from './reservations.ts';
+import { CapacityIndex, feasibility } from '../scheduler/index.ts';
 import type { ChangeFeed } from './changes.ts';
 import { GroupCommit } from './groupCommit.ts';
 
@@ -101,7 +102,16 @@ export class JobService {
     if (merged.reservation !== undefined) {
       if (!this.reservations) throw new CheomdanError('validation_failed', 'this server takes no reservations', { errors: [{ path: 'reservation', message: 'not supported here' }] });
       const partitionOf = new Map(this.control.nodes().map((n) => [n.name as string, n.partition as string]));
-      reservationId = await this.reservations.forJob(actor, project.tenantId, merged.reservation, (n) => partitionOf.get(n), partition, asked.timeLimitSeconds);
+      const r = await this.reservations.forJob(actor, project.tenantId, merged.reservation, (n) => partitionOf.get(n), partition, asked.timeLimitSeconds);
+      // Its nodes must be able to hold the job at all (else it would wait for ever).
+      const held = this.control.nodes().filter((n) => r.nodes.includes(n.name));
+      const fits = feasibility(new CapacityIndex(held), partition, asked);
+      if (!fits.ok) {
+        throw new CheomdanError('unschedulable', `the job can never fit in reservation ${r.id} (${r.nodes.join(', ')}): ${fits.message}`, {
+          errors: [{ path: 'reservation', message: 'the job is larger than the reservation' }], extra: { reason: fits.reason },
+        });
+      }
+      reservationId = r.id;
     }
     const charged = this.accounting
       ? await this.accounting.checkSubmit(project, asked, merged.allocation, reservationId !== null)

@@ -11,7 +11,7 @@ import { asNodeName, type NodeName, type ReservationId, type TenantId } from '..
 import type { ReservationCreate } from '../contract/inventory.ts';
 import { inWords } from '../scheduler/index.ts';
 import type { ReservationSnapshot } from '../scheduler/types.ts';
-import type { ReservationRecord } from '../store/records.ts';
+import type { JobRecord, ReservationRecord } from '../store/records.ts';
 import { assertVisible, requireOperator, tenantScope, type Actor } from './actor.ts';
 import type { ServiceContext } from './context.ts';
 import type { IdentityService } from './identity.ts';
@@ -38,6 +38,8 @@ export class ReservationService {
     private readonly nodeNames: () => readonly string[],
     /** Called after the set of live reservations changed (the controller re-plans). */
     private readonly onChange: () => void = () => {},
+    /** Jobs running now (a reservation must not start on nodes they will still hold). */
+    private readonly runningJobs: () => readonly JobRecord[] = () => [],
   ) {}
 
   async load(): Promise<void> {
@@ -59,7 +61,7 @@ export class ReservationService {
     const now = this.ctx.clock();
     const startsAt = parseInstant(input.startsAt);
     const endsAt = parseInstant(input.endsAt);
-    if (endsAt <= startsAt) throw new CheomdanError('validation_failed', 'endsAt must be after startsAt', { errors: [{ path: 'endsAt', message: 'not after startsAt' }] });
+    if (endsAt <= startsAt) throw new CheomdanError('validation_failed', `endsAt (${input.endsAt}) must be after startsAt (${input.startsAt})`, { errors: [{ path: 'endsAt', message: 'not after startsAt' }] });
     if (endsAt <= now) throw new CheomdanError('validation_failed', `the window ends in the past (${iso(endsAt)}); reserve a window that ends after now`, { errors: [{ path: 'endsAt', message: 'in the past' }] });
     const known = new Set(this.nodeNames());
     const nodes = [...new Set(input.nodes)];
@@ -69,13 +71,22 @@ export class ReservationService {
         errors: unknown.map((n) => ({ path: `nodes[${input.nodes.indexOf(n)}]`, message: `unknown node "${n}"` })),
       });
     }
+    // As Slurm refuses a reservation that overlaps running jobs (unless told to ignore them): a job still
+    // running on a node when the window opens would keep the holder off it.
+    const busy = this.runningJobs().filter((j) => (j.placement ?? []).some((p) => nodes.includes(p.node))
+      && (j.startedAt ?? now) + j.request.timeLimitSeconds * 1000 > startsAt);
+    if (busy.length > 0 && !input.ignoreJobs) {
+      const until = Math.max(...busy.map((j) => (j.startedAt ?? now) + j.request.timeLimitSeconds * 1000));
+      throw new CheomdanError('conflict', `${busy.length} running job(s) may still hold these nodes when the window opens (${busy.slice(0, 5).map((j) => j.id).join(', ')}${busy.length > 5 ? ', …' : ''}; their time limits run until ${iso(until)}); start the window later, drain the nodes, or pass ignoreJobs: true`, {
+        errors: [{ path: 'startsAt', message: 'running jobs overlap the window' }],
+      });
+    }
     const r: ReservationRecord = {
       id: this.ctx.ids('rsv'), tenantId: tenant.id, name: input.name, nodes: nodes.map(asNodeName) as NodeName[],
       startsAt, endsAt, cancelledAt: null, createdBy: actor.user.id, createdAt: now,
     };
     await this.ctx.store.transaction(async (tx) => {
-      // Serialised with other reservations on SQLite (one writer); on PostgreSQL two operators reserving the
-      // same node at the same instant could both pass this check — rare enough for an operator action.
+      await tx.reservations.lockAll(); // the overlap check and the insert, one reservation at a time
       for (const other of await tx.reservations.list({ endingAfter: startsAt })) {
         if (other.cancelledAt !== null || other.startsAt >= endsAt) continue;
         const shared = other.nodes.filter((n) => nodes.includes(n));
@@ -115,7 +126,7 @@ export class ReservationService {
     const state = reservationState(r, now);
     if (state === 'cancelled' || state === 'ended') throw new CheomdanError('conflict', `reservation ${id} has ${state === 'ended' ? 'ended' : 'been cancelled'} already`);
     await this.ctx.store.transaction(async (tx) => {
-      await tx.reservations.cancel(id, now);
+      if (!(await tx.reservations.cancel(id, now))) throw new CheomdanError('conflict', `reservation ${id} has been cancelled already`);
       await tx.audit.append({ at: now, actorUserId: actor.user.id, action: 'reservation.cancel', subject: id, detail: { name: r.name } });
     });
     await this.load();
@@ -128,7 +139,7 @@ export class ReservationService {
    * or over, holding a node of the job's partition, long enough for the job's time limit (a job in a
    * reservation must end inside it). Returns its id.
    */
-  async forJob(actor: Actor, tenantId: string, id: string, partitionOf: (node: string) => string | undefined, partition: string, timeLimitSeconds: number): Promise<string> {
+  async forJob(actor: Actor, tenantId: string, id: string, partitionOf: (node: string) => string | undefined, partition: string, timeLimitSeconds: number): Promise<ReservationRecord> {
     const r = await this.ctx.store.reservations.get(id);
     if (!r || (!actor.isOperator && r.tenantId !== actor.tenantId)) {
       throw new CheomdanError('not_found', `no reservation "${id}"`, { errors: [{ path: 'reservation', message: 'unknown reservation' }] });
@@ -144,6 +155,6 @@ export class ReservationService {
     if (!r.nodes.some((n) => partitionOf(n) === partition)) {
       throw bad(`reservation ${id} holds ${r.nodes.join(', ')}, none of them in partition "${partition}"; submit to their partition`);
     }
-    return r.id;
+    return r;
   }
 }

@@ -93,6 +93,8 @@ export interface Store extends AccountingStore {
     get(id: string): Promise<ReservationRecord | undefined>;
     list(filter?: { tenantId?: TenantId; endingAfter?: number }): Promise<ReservationRecord[]>;
     cancel(id: string, at: number): Promise<boolean>;
+    /** Inside a transaction: serialises reservation changes (PostgreSQL; SQLite has one writer anyway). */
+    lockAll(): Promise<void>;
   };
   /**
    * Runs fn with a Store bound to one transaction. Inside a transaction, this runs fn in the same one
@@ -168,6 +170,7 @@ export function bindStore(db: Kysely<Database>, dialect: StoreDialect, clock: ()
       get: (id) => reservations.getReservation(ctx, id),
       list: (filter) => reservations.listReservations(ctx, filter),
       cancel: (id, at) => reservations.cancelReservation(ctx, id, at),
+      lockAll: () => reservations.lockReservations(ctx),
     },
     transaction: (fn) =>
       db.isTransaction ? fn(store) : db.transaction().execute((trx) => fn(bindStore(trx, dialect, clock))),

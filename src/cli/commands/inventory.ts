@@ -59,11 +59,13 @@ export function registerInventory(program: Command, cli: Cli): void {
     .requiredOption('--tenant <tenant>', 'the organization the nodes are held for')
     .requiredOption('--name <name>', 'e.g. "GPU class, week 3"')
     .requiredOption('--nodes <list>', 'comma-separated node names (see cheomdan nodes)')
-    .requiredOption('--starts <time>', 'ISO date or time, e.g. 2027-03-02T09:00:00Z')
-    .requiredOption('--ends <time>', 'ISO date or time')
-    .action(async (f: { tenant: string; name: string; nodes: string; starts: string; ends: string }) => {
+    .requiredOption('--starts <time>', 'a date (UTC midnight) or a time with its zone, e.g. 2027-03-02T09:00:00+09:00')
+    .requiredOption('--ends <time>', 'as --starts')
+    .option('--ignore-jobs', 'reserve even though running jobs will still hold some of the nodes when it opens')
+    .action(async (f: { tenant: string; name: string; nodes: string; starts: string; ends: string; ignoreJobs?: boolean }) => {
       const r = await request('POST', '/v1/reservations', Reservation, {
         tenant: f.tenant, name: f.name, nodes: f.nodes.split(',').map((n) => n.trim()).filter(Boolean), startsAt: f.starts, endsAt: f.ends,
+        ...(f.ignoreJobs ? { ignoreJobs: true } : {}),
       });
       if (cli.json) return cli.printJson(r);
       cli.out(`reservation ${r.id}: ${r.nodes.join(', ')} for ${r.tenant}, ${formatTime(r.startsAt)} – ${formatTime(r.endsAt)} (${r.state}); jobs name it with --reservation ${r.id}`);

@@ -3,6 +3,7 @@ import type { NodeName, TenantId, UserId } from '../../core/ids.ts';
 import { guardWrite } from '../dbErrors.ts';
 import type { ReservationRecord } from '../records.ts';
 import type { ReservationsTable } from '../schema.ts';
+import { sql } from 'kysely';
 import { parseJson, type QueryContext } from './context.ts';
 
 const toRecord = (r: ReservationsTable): ReservationRecord => ({
@@ -37,4 +38,9 @@ export async function cancelReservation(ctx: QueryContext, id: string, at: numbe
   const r = await guardWrite(() => ctx.db.updateTable('reservations').set({ cancelled_at: at })
     .where('id', '=', id).where('cancelled_at', 'is', null).executeTakeFirst());
   return Number(r.numUpdatedRows) > 0;
+}
+
+/** A transaction-scoped lock on reservation changes (PostgreSQL advisory lock; SQLite serialises writers). */
+export async function lockReservations(ctx: QueryContext): Promise<void> {
+  if (ctx.dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtext('cheomdan.reservations'))`.execute(ctx.db);
 }
