@@ -292,6 +292,17 @@ describe('cycle', () => {
     expect(r.pending.map((p) => [p.jobId, p.estimatedStart])).toEqual([['a', 1000], ['b', 1300]]);
   });
 
+  it("estimates a reservation job's start on the reservation's nodes only", () => {
+    const r = cycle({
+      nodes: aCluster().nodes(2).build(),
+      running: [aJob('long').gpus(8).limit(100_000).runningOn(0, [['n000', [0, 1, 2, 3, 4, 5, 6, 7]]]).buildRunning()],
+      reservations: [aReservation('class', 'uni', 0, 200_000, ['n000'])],
+      pending: [aJob('mine').gpus(8).tenant('uni').reservation('class').limit(1000).build()],
+    }, makePolicy('fifo'), 10);
+    // n001 is free, but the job may only use n000, busy until t = 100,000
+    expect(r.pending.map((p) => [p.jobId, p.estimatedStart])).toEqual([['mine', 100_000]]);
+  });
+
   it('gives jobs beyond the queue depth a cheap reason', () => {
     const pending = Array.from({ length: 10 }, (_, i) => aJob(`j${i}`).gpus(4).limit(100 + i).submittedAt(i).build());
     const r = cycle({ nodes: aCluster().nodes(1).build(), running: [], pending }, makePolicy({ order: 'sjf', queueDepth: 3 }), 0);

@@ -285,7 +285,8 @@ export function cycle(snapshot: ClusterSnapshot, policy: Policy, now: Seconds): 
     for (const [name, s] of parts) {
       const jobs = s.waiting.slice(0, policy.estimateDepth);
       if (jobs.length === 0) continue;
-      const est = forwardStarts(tx, jobs.map((w) => w.job), releasesOf(s, name), now, undefined, policy.forwardReleases);
+      // Reserved nodes stay out of (or, for a job in its reservation, are all of) where it may start.
+      const est = forwardStarts(tx, jobs.map((w) => w.job), releasesOf(s, name), now, reservations.any ? (j) => reservations.viewFor(j).options : undefined, policy.forwardReleases);
       jobs.forEach((w, k) => { const e = est[k]; estimates.set(w.slot, e && e.place ? e.time : null); });
     }
     for (let i = 0; i < entries.length; i++) {
