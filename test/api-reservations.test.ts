@@ -5,10 +5,9 @@
  * reservation makes its jobs wait; cancelling frees the node. Bad input changes nothing; a tenant sees only
  * its own reservations.
  */
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, client, startTestServer, tenantWithOwner, waitFor, waitForJob, type Client, type TestServer } from './helpers/server.ts';
+import { cliWithToken } from './helpers/cli.ts';
+import { client, startTestServer, tenantWithOwner, waitFor, waitForJob, type Client, type TestServer } from './helpers/server.ts';
 
 const H100 = 'nvidia-h100-sxm-80gb';
 const at = (minutes: number) => new Date(Date.now() + minutes * 60_000).toISOString();
@@ -141,20 +140,7 @@ describe('reservations', () => {
 });
 
 describe('cheomdan reservations', () => {
-  const cli = (token: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> => {
-    const env: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('CHEOMDAN_') && !k.startsWith('VITEST')) env[k] = v;
-    Object.assign(env, { CHEOMDAN_URL: s.url, CHEOMDAN_TOKEN: token, CHEOMDAN_CONFIG: join(s.home, 'no-credentials.json'), NO_COLOR: '1' });
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [join(ROOT, 'bin', 'cheomdan.js'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
-  };
+  const cli = (token: string, args: string[]) => cliWithToken(s, token, args);
 
   it('an operator reserves, lists and cancels; bad input is refused with the reason', async () => {
     const base = ['reservations', 'create', '--tenant', 'gist-class', '--name', 'Thursday lab', '--starts', at(48 * 60), '--ends', at(50 * 60)];

@@ -3,7 +3,6 @@
  * credentials file, against a real server (startServer on a random port, temp home, the demo inventory with
  * declared H100s and RNGDs) whose local executor runs the jobs as real processes.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, stat, writeFile, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,13 +10,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Capacity, Job, JobPage, Node, Whoami } from '../src/contract/index.ts';
 import { z } from 'zod';
+import { spawn } from 'node:child_process';
+import { runCli, type CliRun } from './helpers/cli.ts';
 import { ROOT, startTestServer, type TestServer } from './helpers/server.ts';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 let s: TestServer;
 let dir: string;
@@ -25,22 +20,9 @@ let dir: string;
 let adminCfg: string;
 let userCfg: string;
 
-/** Runs the CLI as a separate process; the inherited environment carries no Cheomdan settings. */
-function cli(args: string[], opts: { config?: string; stdin?: string; env?: Record<string, string> } = {}): Promise<Run> {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('CHEOMDAN_') && !k.startsWith('VITEST')) env[k] = v;
-  Object.assign(env, { CHEOMDAN_CONFIG: opts.config ?? userCfg, NO_COLOR: '1' }, opts.env);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'cheomdan.js'), ...args], { cwd: dir, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(opts.stdin ?? '');
-  });
-}
+/** Runs the CLI with a credentials file (the member's unless given), from the test's directory. */
+const cli = (args: string[], opts: { config?: string; stdin?: string; env?: Record<string, string> } = {}): Promise<CliRun> =>
+  runCli(args, { cwd: dir, stdin: opts.stdin, env: { CHEOMDAN_CONFIG: opts.config ?? userCfg, ...opts.env } });
 
 const jobs = async (config = userCfg) => {
   const r = await cli(['jobs', '--json', '--limit', '500'], { config });

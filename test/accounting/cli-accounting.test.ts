@@ -4,9 +4,9 @@
  * scores; the operator approves; the owner's jobs run and are charged; when the balance runs out the next
  * submission is refused with the balance and the cost; the usage report shows the charges.
  */
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, client, startTestServer, tenantWithOwner, waitFor, type TestServer } from '../helpers/server.ts';
+import { cliWithToken } from '../helpers/cli.ts';
+import { client, startTestServer, tenantWithOwner, waitFor, type TestServer } from '../helpers/server.ts';
 import { join } from 'node:path';
 
 const H100 = 'nvidia-h100-sxm-80gb';
@@ -14,21 +14,7 @@ let s: TestServer;
 let ownerToken: string;
 let reviewerToken: string;
 
-interface Run { code: number | null; stdout: string; stderr: string }
-function cli(token: string, args: string[]): Promise<Run> {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('CHEOMDAN_') && !k.startsWith('VITEST')) env[k] = v;
-  Object.assign(env, { CHEOMDAN_URL: s.url, CHEOMDAN_TOKEN: token, CHEOMDAN_CONFIG: join(s.home, 'no-credentials.json'), NO_COLOR: '1' });
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'cheomdan.js'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (token: string, args: string[]) => cliWithToken(s, token, args);
 const login = async (email: string) => (await client(s.url).post('/v1/auth/login', { email, password: 'correct horse battery' })).body.token as string;
 
 beforeAll(async () => {
