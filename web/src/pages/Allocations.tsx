@@ -12,7 +12,7 @@ import { useI18n, type MessageKey } from '../i18n/index.tsx';
 import { href } from '../router.ts';
 import { useJobChanges, useSession } from '../session.tsx';
 import { useState, type FormEvent } from 'react';
-import { issuesToErrors, problemErrors, type Errors } from './Programs.tsx';
+import { useSchemaForm } from '../forms.ts';
 
 const DAY = 86_400_000;
 
@@ -162,29 +162,17 @@ function GrantForm({ onDone }: { onDone(): void }) {
   const s = useSession();
   const inDays = (d: number) => new Date(Date.now() + d * 86_400_000).toISOString().slice(0, 10);
   const [f, setF] = useState({ tenant: '', name: '', serviceUnits: '1000', concurrentLimit: '8', endsAt: inDays(90), acceleratorTypes: '', storageTb: '' });
-  const [errors, setErrors] = useState<Errors>({});
-  const [problem, setProblem] = useState<unknown>(undefined);
+  const { errors, problem, send } = useSchemaForm();
   async function submit(e: FormEvent) {
     e.preventDefault();
-    setProblem(undefined);
     const body = {
       tenant: f.tenant, name: f.name.trim(), serviceUnits: f.serviceUnits.trim(), concurrentLimit: Number(f.concurrentLimit), endsAt: f.endsAt,
       acceleratorTypes: f.acceleratorTypes.split(',').map((x) => x.trim()).filter(Boolean),
       ...(f.storageTb.trim() ? { storageTb: Number(f.storageTb) } : {}),
     };
-    const parsed = AllocationCreate.safeParse(body);
-    if (!parsed.success) {
-      setErrors(issuesToErrors(parsed.error.issues));
-      return;
-    }
-    setErrors({});
-    try {
-      await s.api.createAllocation(body);
+    if (await send(AllocationCreate, body, () => s.api.createAllocation(body))) {
       setF({ ...f, name: '' });
       onDone();
-    } catch (err) {
-      setProblem(err);
-      setErrors(problemErrors(err));
     }
   }
   const input = (k: Exclude<keyof typeof f, 'tenant'>, label: string, props: Record<string, unknown> = {}) => (

@@ -13,7 +13,7 @@ import { useLoad } from '../hooks.ts';
 import { useI18n, type MessageKey } from '../i18n/index.tsx';
 import { href, navigate, type Route } from '../router.ts';
 import { useSession } from '../session.tsx';
-import { issuesToErrors, problemErrors, type Errors } from './Programs.tsx';
+import { issuesToErrors, problemErrors, useSchemaForm, type Errors } from '../forms.ts';
 
 export function AppState({ state }: { state: Application['state'] }) {
   const { t } = useI18n();
@@ -70,37 +70,19 @@ function ApplicationNew({ program }: { program: string }) {
   const programs = useLoad((signal) => s.api.programs(signal), [s.api]);
   const types = useLoad((signal) => s.api.capacity(signal), [s.api]);
   const [f, setF] = useState({ program, title: '', description: '', type: '', count: '8', durationDays: '90', serviceUnits: '', outputs: '', submit: true });
-  const [errors, setErrors] = useState<Errors>({});
-  const [problem, setProblem] = useState<unknown>(undefined);
-  const [busy, setBusy] = useState(false);
+  const { errors, problem, busy, send } = useSchemaForm();
   const open = (programs.data?.items ?? []).filter((p) => p.open);
   const typeIds = (types.data?.rows ?? []).map((r) => r.acceleratorType);
   const type = f.type || typeIds[0] || '';
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    setProblem(undefined);
     const body = {
       program: f.program || open[0]?.slug || '', title: f.title.trim(), description: f.description.trim(),
       accelerators: [{ type, count: Number(f.count) }], durationDays: Number(f.durationDays), serviceUnits: f.serviceUnits.trim(),
       expectedOutputs: f.outputs.split('\n').map((x) => x.trim()).filter(Boolean), submit: f.submit,
     };
-    const parsed = ApplicationCreate.safeParse(body);
-    if (!parsed.success) {
-      setErrors(issuesToErrors(parsed.error.issues));
-      return;
-    }
-    setErrors({});
-    setBusy(true);
-    try {
-      const a = await s.api.apply(body);
-      navigate(href('applications', a.id));
-    } catch (err) {
-      setProblem(err);
-      setErrors(problemErrors(err));
-    } finally {
-      setBusy(false);
-    }
+    await send(ApplicationCreate, body, async () => navigate(href('applications', (await s.api.apply(body)).id)));
   }
   const set = (k: keyof typeof f) => (e: { target: { value: string } }) => setF({ ...f, [k]: e.target.value });
   return (

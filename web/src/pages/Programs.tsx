@@ -4,24 +4,12 @@
  */
 import { useState, type FormEvent } from 'react';
 import { ProgramCreate } from '../../../src/contract/accounting.ts';
-import { ApiError, type Program } from '../api.ts';
+import type { Program } from '../api.ts';
+import { useSchemaForm } from '../forms.ts';
 import { ErrorBox, Field, fieldAria, Loading, PageTitle } from '../components/common.tsx';
 import { useLoad } from '../hooks.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { useSession } from '../session.tsx';
-
-/** Field → first message, from zod issues (client-side checks) or a problem's `errors` (the server's). */
-export type Errors = Record<string, string>;
-export const issuesToErrors = (issues: { path: PropertyKey[]; message: string }[]): Errors => {
-  const out: Errors = {};
-  for (const i of issues) {
-    const k = String(i.path[0] ?? 'form');
-    if (!out[k]) out[k] = i.message;
-  }
-  return out;
-};
-export const problemErrors = (e: unknown): Errors =>
-  e instanceof ApiError && e.problem.errors ? Object.fromEntries(e.problem.errors.map((x) => [x.path.replace(/^body\./, '').split(/[.[]/)[0]!, x.message])) : {};
 
 // ---- programs -------------------------------------------------------------------------------------------------
 
@@ -101,29 +89,17 @@ function ProgramForm({ onDone }: { onDone(): void }) {
   const today = new Date().toISOString().slice(0, 10);
   const inMonths = (m: number) => new Date(Date.now() + m * 30 * 86_400_000).toISOString().slice(0, 10);
   const [f, setF] = useState({ slug: '', name: '', description: '', opensAt: today, closesAt: inMonths(2), budget: '100000', tenantCap: '', criteria: 'impact:Impact:2\nfeasibility:Feasibility:1' });
-  const [errors, setErrors] = useState<Errors>({});
-  const [problem, setProblem] = useState<unknown>(undefined);
+  const { errors, problem, send } = useSchemaForm();
   async function submit(e: FormEvent) {
     e.preventDefault();
-    setProblem(undefined);
     const criteria = f.criteria.split('\n').map((l) => l.trim()).filter(Boolean).map((l) => {
       const [key = '', name = '', weight = '1'] = l.split(':').map((x) => x.trim());
       return { key, name: name || key, weight: Number(weight) };
     });
     const body = { slug: f.slug.trim(), name: f.name.trim(), description: f.description, opensAt: f.opensAt, closesAt: f.closesAt, budget: f.budget.trim(), ...(f.tenantCap.trim() ? { tenantCap: f.tenantCap.trim() } : {}), criteria };
-    const parsed = ProgramCreate.safeParse(body);
-    if (!parsed.success) {
-      setErrors(issuesToErrors(parsed.error.issues));
-      return;
-    }
-    setErrors({});
-    try {
-      await s.api.createProgram(body);
+    if (await send(ProgramCreate, body, () => s.api.createProgram(body))) {
       setF({ ...f, slug: '', name: '', description: '' });
       onDone();
-    } catch (err) {
-      setProblem(err);
-      setErrors(problemErrors(err));
     }
   }
   const input = (k: keyof typeof f, label: string, props: Record<string, unknown> = {}) => (

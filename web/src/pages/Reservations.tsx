@@ -10,7 +10,7 @@ import { ErrorBox, Field, fieldAria, Loading, PageTitle } from '../components/co
 import { useLoad } from '../hooks.ts';
 import { useI18n, type MessageKey } from '../i18n/index.tsx';
 import { useSession } from '../session.tsx';
-import { issuesToErrors, problemErrors, type Errors } from './Programs.tsx';
+import { useSchemaForm } from '../forms.ts';
 
 const STATE_KEY: Record<Reservation['state'], MessageKey> = {
   upcoming: 'rsv.state.upcoming', active: 'rsv.state.active', ended: 'rsv.state.ended', cancelled: 'rsv.state.cancelled',
@@ -78,30 +78,18 @@ function ReserveForm({ onDone }: { onDone(): void }) {
   const hour = 3_600_000;
   const next = Math.ceil(Date.now() / hour) * hour;
   const [f, setF] = useState({ tenant: '', name: '', nodes: '', startsAt: local(next), endsAt: local(next + 3 * hour) });
-  const [errors, setErrors] = useState<Errors>({});
-  const [problem, setProblem] = useState<unknown>(undefined);
+  const { errors, problem, send } = useSchemaForm();
   async function submit(e: FormEvent) {
     e.preventDefault();
-    setProblem(undefined);
     // datetime-local gives the browser's local time; the API takes instants
     const instant = (v: string) => (v && !Number.isNaN(Date.parse(v)) ? new Date(v).toISOString() : v);
     const body = {
       tenant: f.tenant, name: f.name.trim(), nodes: f.nodes.split(',').map((n) => n.trim()).filter(Boolean),
       startsAt: instant(f.startsAt), endsAt: instant(f.endsAt),
     };
-    const parsed = ReservationCreate.safeParse(body);
-    if (!parsed.success) {
-      setErrors(issuesToErrors(parsed.error.issues));
-      return;
-    }
-    setErrors({});
-    try {
-      await s.api.createReservation(body);
+    if (await send(ReservationCreate, body, () => s.api.createReservation(body))) {
       setF({ ...f, name: '', nodes: '' });
       onDone();
-    } catch (err) {
-      setProblem(err);
-      setErrors(problemErrors(err));
     }
   }
   const input = (k: Exclude<keyof typeof f, 'tenant'>, label: string, props: Record<string, unknown> = {}) => (
