@@ -3,7 +3,7 @@ export type * from './types.ts';
 export { simulate, type SimEvent, type SimulateOptions } from './engine.ts';
 export { parsePhillyTrace, parseGenericTrace, parseVcSizes, parseTimestamp, requestForDevices, type TraceOptions } from './trace.ts';
 export { syntheticJobs, PHILLY_SIZES, type SyntheticOptions } from './synthetic.ts';
-export { parseInventory, inventoryNodes, phillyVcCluster, uniformCluster } from './cluster.ts';
+export { phillyVcCluster, uniformCluster } from './cluster.ts';
 export { recordsCsv, summaryCsv, comparisonTable, svgReport, utilizationCsv, SUMMARY_COLUMNS } from './report.ts';
 export { percentile, jain, bucketise } from './metrics.ts';
 export { Rng } from './rng.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inventoryNodes, parseInventory, phillyVcCluster } from './cluster.ts';
+import { phillyVcCluster } from './cluster.ts';
 import { recordsCsv, summaryCsv, svgReport, comparisonTable } from './report.ts';
 import { syntheticJobs } from './synthetic.ts';
 import { parseGenericTrace, parsePhillyTrace, parseVcSizes, requestForDevices } from './trace.ts';
@@ -42,31 +42,6 @@ describe('generic CSV reader', () => {
   it('says which column is missing or bad', () => {
     expect(() => parseGenericTrace('submit,duration\n1,2\n')).toThrow(/missing column "devices"/);
     expect(() => parseGenericTrace('submit,devices,duration\n1,x,2\n')).toThrow(/line 2: column devices/);
-  });
-});
-
-describe('inventory', () => {
-  it('expands node groups with label templates', () => {
-    const nodes = parseInventory(`
-nodeGroups:
-  - prefix: h100-
-    count: 5
-    partition: gpu
-    cpus: 112
-    memoryGb: 2048
-    devices: { type: nvidia-h100-sxm-80gb, count: 8 }
-    labels: { rack: "r{group:4}", nvlinkDomain: "{name}" }
-nodes:
-  - { name: cpu-1, partition: cpu, cpus: 64, memoryGb: 256 }
-`);
-    expect(nodes.map((n) => [n.name, n.labels.rack, n.devices.length])).toEqual([
-      ['h100-001', 'r01', 8], ['h100-002', 'r01', 8], ['h100-003', 'r01', 8], ['h100-004', 'r01', 8], ['h100-005', 'r02', 8], ['cpu-1', undefined, 0],
-    ]);
-    expect(nodes[0]!.memoryMb).toBe(2048 * 1024);
-  });
-  it('rejects unknown keys and duplicates with the path', () => {
-    expect(() => inventoryNodes({ nodeGroups: [{ prefix: 'a', count: 1, memoryGB: 1 }] })).toThrow(/nodeGroups\.0/);
-    expect(() => inventoryNodes({ nodes: [{ name: 'a' }, { name: 'a' }] })).toThrow(/appears twice/);
   });
 });
 
