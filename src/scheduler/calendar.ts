@@ -9,6 +9,7 @@
  */
 import type { AcceleratorTypeId } from '../core/ids.ts';
 import type { Placement } from '../core/resources.ts';
+import { TypedTimeHeap } from './heap.ts';
 
 export interface CalendarEntry {
   id: string;
@@ -17,14 +18,13 @@ export interface CalendarEntry {
   type: AcceleratorTypeId | null;
 }
 
-export class ReleaseCalendar {
-  private t = new Float64Array(64);
-  private h = new Int32Array(64);
+export class ReleaseCalendar extends TypedTimeHeap {
   /** Position in the heap of each handle, −1 when free. */
   private pos = new Int32Array(64).fill(-1);
   readonly entries: (CalendarEntry | null)[] = [];
   private readonly freeHandles: number[] = [];
-  size = 0;
+
+  constructor() { super(new Float64Array(64), new Int32Array(64), 0); }
 
   add(e: CalendarEntry): number {
     const handle = this.freeHandles.length ? this.freeHandles.pop()! : this.entries.length;
@@ -70,28 +70,10 @@ export class ReleaseCalendar {
     const p = new Int32Array(n).fill(-1); p.set(this.pos); this.pos = p;
   }
 
-  private less(a: number, b: number): boolean {
-    return this.t[a]! < this.t[b]! || (this.t[a] === this.t[b] && this.h[a]! < this.h[b]!);
-  }
-
-  private swap(a: number, b: number): void {
-    const t = this.t[a]!; this.t[a] = this.t[b]!; this.t[b] = t;
-    const h = this.h[a]!; this.h[a] = this.h[b]!; this.h[b] = h;
+  /** Keeps each handle's position as items move. */
+  protected override swap(a: number, b: number): void {
+    super.swap(a, b);
     this.pos[this.h[a]!] = a;
     this.pos[this.h[b]!] = b;
-  }
-
-  private up(k: number): void {
-    while (k > 0) { const p = (k - 1) >> 1; if (!this.less(k, p)) return; this.swap(k, p); k = p; }
-  }
-
-  private down(k: number): void {
-    for (;;) {
-      const l = 2 * k + 1; const r = l + 1; let m = k;
-      if (l < this.size && this.less(l, m)) m = l;
-      if (r < this.size && this.less(r, m)) m = r;
-      if (m === k) return;
-      this.swap(k, m); k = m;
-    }
   }
 }

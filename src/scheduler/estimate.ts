@@ -20,6 +20,7 @@ import type { Assumptions } from './assume.ts';
 import { candidateGroups, findPlacement, type PlaceOptions, type PlaceResult } from './placement.ts';
 import type { PendingJobSnapshot, RunningJobSnapshot, Seconds } from './types.ts';
 import type { ReleaseCalendar } from './calendar.ts';
+import { TimeHeap } from './heap.ts';
 
 export interface Release {
   end: Seconds;
@@ -43,47 +44,6 @@ export interface ReleaseSources {
   extra: readonly Release[];
 }
 
-/** A min-heap of (time, item index) on typed arrays; ties by index, so the order is deterministic. */
-class TimeHeap {
-  private size = 0;
-  private readonly t: Float64Array;
-  private readonly i: Int32Array;
-  constructor(capacity: number, from?: { t: Float64Array; h: Int32Array; size: number }) {
-    if (from) { this.t = from.t; this.i = from.h; this.size = from.size; return; }
-    this.t = new Float64Array(capacity);
-    this.i = new Int32Array(capacity);
-  }
-  get length(): number { return this.size; }
-  add(time: number, item: number): void { this.t[this.size] = time; this.i[this.size++] = item; }
-  heapify(): void { for (let k = (this.size >> 1) - 1; k >= 0; k--) this.down(k); }
-  push(time: number, item: number): void { this.add(time, item); this.up(this.size - 1); }
-  peekTime(): number { return this.t[0]!; }
-  pop(): number {
-    const top = this.i[0]!;
-    this.size--;
-    if (this.size > 0) { this.t[0] = this.t[this.size]!; this.i[0] = this.i[this.size]!; this.down(0); }
-    return top;
-  }
-  private less(a: number, b: number): boolean {
-    return this.t[a]! < this.t[b]! || (this.t[a] === this.t[b] && this.i[a]! < this.i[b]!);
-  }
-  private swap(a: number, b: number): void {
-    const t = this.t[a]!; this.t[a] = this.t[b]!; this.t[b] = t;
-    const i = this.i[a]!; this.i[a] = this.i[b]!; this.i[b] = i;
-  }
-  private up(k: number): void {
-    while (k > 0) { const p = (k - 1) >> 1; if (!this.less(k, p)) return; this.swap(k, p); k = p; }
-  }
-  private down(k: number): void {
-    for (;;) {
-      const l = 2 * k + 1; const r = l + 1; let m = k;
-      if (l < this.size && this.less(l, m)) m = l;
-      if (r < this.size && this.less(r, m)) m = r;
-      if (m === k) return;
-      this.swap(k, m); k = m;
-    }
-  }
-}
 
 export function forwardStarts(
   tx: Assumptions,

@@ -71,3 +71,59 @@ export class MinHeap<T> {
     }
   }
 }
+
+/**
+ * The sift-up/sift-down of a binary min-heap of (time, item) pairs on typed arrays; ties by item, so the
+ * order is deterministic. Shared by TimeHeap (below; the forward simulation's releases) and ReleaseCalendar
+ * (calendar.ts, which also tracks where each item sits).
+ */
+export abstract class TypedTimeHeap {
+  protected t: Float64Array;
+  protected h: Int32Array;
+  size = 0;
+
+  protected constructor(t: Float64Array, h: Int32Array, size: number) {
+    this.t = t;
+    this.h = h;
+    this.size = size;
+  }
+
+  protected less(a: number, b: number): boolean {
+    return this.t[a]! < this.t[b]! || (this.t[a] === this.t[b] && this.h[a]! < this.h[b]!);
+  }
+  protected swap(a: number, b: number): void {
+    const t = this.t[a]!; this.t[a] = this.t[b]!; this.t[b] = t;
+    const h = this.h[a]!; this.h[a] = this.h[b]!; this.h[b] = h;
+  }
+  protected up(k: number): void {
+    while (k > 0) { const p = (k - 1) >> 1; if (!this.less(k, p)) return; this.swap(k, p); k = p; }
+  }
+  protected down(k: number): void {
+    for (;;) {
+      const l = 2 * k + 1; const r = l + 1; let m = k;
+      if (l < this.size && this.less(l, m)) m = l;
+      if (r < this.size && this.less(r, m)) m = r;
+      if (m === k) return;
+      this.swap(k, m); k = m;
+    }
+  }
+}
+
+/** A min-heap of (time, item index), fixed capacity, or started from a copy of a release calendar's arrays. */
+export class TimeHeap extends TypedTimeHeap {
+  constructor(capacity: number, from?: { t: Float64Array; h: Int32Array; size: number }) {
+    super(from?.t ?? new Float64Array(capacity), from?.h ?? new Int32Array(capacity), from?.size ?? 0);
+  }
+  get length(): number { return this.size; }
+  /** Appends without ordering; call heapify() after a batch of adds. */
+  add(time: number, item: number): void { this.t[this.size] = time; this.h[this.size++] = item; }
+  heapify(): void { for (let k = (this.size >> 1) - 1; k >= 0; k--) this.down(k); }
+  push(time: number, item: number): void { this.add(time, item); this.up(this.size - 1); }
+  peekTime(): number { return this.t[0]!; }
+  pop(): number {
+    const top = this.h[0]!;
+    this.size--;
+    if (this.size > 0) { this.t[0] = this.t[this.size]!; this.h[0] = this.h[this.size]!; this.down(0); }
+    return top;
+  }
+}
