@@ -23,14 +23,14 @@ export const problemErrors = (e: unknown): Errors =>
 
 /**
  * `send(schema, body, fn)`: checks `body` with `schema` (field errors, nothing sent, when it fails), then runs
- * `fn` (the request); a refused request puts the server's problem and field errors on the form. Returns
+ * `fn` (the request) with the parsed body; a refused request puts the server's problem and field errors on the form. Returns
  * whether `fn` ran and succeeded.
  */
 export function useSchemaForm() {
   const [errors, setErrors] = useState<Errors>({});
   const [problem, setProblem] = useState<unknown>(undefined);
   const [busy, setBusy] = useState(false);
-  async function send(schema: z.ZodType, body: unknown, fn: () => Promise<unknown>): Promise<boolean> {
+  async function send<S extends z.ZodType>(schema: S, body: unknown, fn: (data: z.output<S>) => Promise<unknown>): Promise<boolean> {
     setProblem(undefined);
     const parsed = schema.safeParse(body);
     if (!parsed.success) {
@@ -40,7 +40,7 @@ export function useSchemaForm() {
     setErrors({});
     setBusy(true);
     try {
-      await fn();
+      await fn(parsed.data);
       return true;
     } catch (err) {
       setProblem(err);

@@ -1,7 +1,7 @@
 /** Tenants (operators): the organizations using the center, and adding one (TenantCreate). */
 import { useState, type FormEvent } from 'react';
 import { SECTORS, TENANT_KINDS, TenantCreate } from '../../../src/contract/index.ts';
-import { ApiError } from '../api.ts';
+import { useSchemaForm } from '../forms.ts';
 import { ErrorBox, Field, fieldAria, Loading, PageTitle } from '../components/common.tsx';
 import { useLoad } from '../hooks.ts';
 import { useI18n } from '../i18n/index.tsx';
@@ -12,29 +12,20 @@ export function TenantsPage() {
   const s = useSession();
   const tenants = useLoad((signal) => s.api.tenants(signal), [s.api]);
   const [form, setForm] = useState({ slug: '', name: '', kind: 'startup', sector: 'other' });
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [problem, setProblem] = useState<unknown>(undefined);
+  const { errors, problem, send } = useSchemaForm();
   const [done, setDone] = useState<string | null>(null);
 
   async function create(e: FormEvent) {
     e.preventDefault();
-    setProblem(undefined);
     setDone(null);
-    const parsed = TenantCreate.safeParse(form);
-    if (!parsed.success) {
-      setErrors(Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message])));
-      return;
-    }
-    setErrors({});
-    try {
-      const created = await s.api.createTenant(parsed.data);
+    const ok = await send(TenantCreate, form, async (body) => {
+      const created = await s.api.createTenant(body);
       setDone(t('tenants.created', { name: created.name }));
+    });
+    if (ok) {
       setForm({ slug: '', name: '', kind: form.kind, sector: form.sector });
       tenants.reload();
       s.refreshDirectory();
-    } catch (err) {
-      setProblem(err);
-      if (err instanceof ApiError && err.problem.errors) setErrors(Object.fromEntries(err.problem.errors.map((x) => [x.path.replace(/^body\./, ''), x.message])));
     }
   }
 

@@ -1,7 +1,7 @@
 /** Users: who can log in, with role and organization; operators (and tenant owners) add users (UserCreate). */
 import { useState, type FormEvent } from 'react';
 import { USER_ROLES, UserCreate } from '../../../src/contract/index.ts';
-import { ApiError } from '../api.ts';
+import { useSchemaForm } from '../forms.ts';
 import { ErrorBox, Field, fieldAria, Loading, PageTitle } from '../components/common.tsx';
 import { useLoad } from '../hooks.ts';
 import { useI18n } from '../i18n/index.tsx';
@@ -14,34 +14,25 @@ export function UsersPage() {
   const canCreate = s.isOperator || s.me.user.role === 'owner';
   const roles = s.isOperator ? USER_ROLES : USER_ROLES.filter((r) => r !== 'operator');
   const [form, setForm] = useState({ email: '', name: '', role: 'member', tenant: '', password: '' });
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [problem, setProblem] = useState<unknown>(undefined);
+  const { errors, problem, send } = useSchemaForm();
   const [done, setDone] = useState<string | null>(null);
 
   async function create(e: FormEvent) {
     e.preventDefault();
-    setProblem(undefined);
     setDone(null);
     const body = {
       email: form.email.trim(), name: form.name.trim(), role: form.role,
       ...(form.role !== 'operator' && form.tenant ? { tenant: form.tenant } : {}),
       ...(form.password ? { password: form.password } : {}),
     };
-    const parsed = UserCreate.safeParse(body);
-    if (!parsed.success) {
-      setErrors(Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message])));
-      return;
-    }
-    setErrors({});
-    try {
-      const u = await s.api.createUser(parsed.data);
+    const ok = await send(UserCreate, body, async (data) => {
+      const u = await s.api.createUser(data);
       setDone(t('users.created', { email: u.email }));
+    });
+    if (ok) {
       setForm({ ...form, email: '', name: '', password: '' });
       users.reload();
       s.refreshDirectory();
-    } catch (err) {
-      setProblem(err);
-      if (err instanceof ApiError && err.problem.errors) setErrors(Object.fromEntries(err.problem.errors.map((x) => [x.path.replace(/^body\./, ''), x.message])));
     }
   }
 
