@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startServer, type RunningServer } from '../../src/api/server.ts';
+import { startServer, type RunningServer } from '../../src/server/start.ts';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const DEMO_INVENTORY = join(ROOT, 'examples', 'inventories', 'demo.yaml');

@@ -34,7 +34,7 @@ export function registerServe(program: Command, cli: Cli): void {
       const env = cli.io.env;
       const port = f.port ?? (env.PORT !== undefined && env.PORT !== '' ? parsePortEnv(env.PORT) : 7080);
       const home = resolve(cli.io.cwd, f.home ?? env.CHEOMDAN_HOME ?? '.cheomdan');
-      const { startServer } = await import('../../api/server.ts');
+      const { startServer } = await import('../../server/start.ts');
       const server = await startServer({
         host: f.host,
         port,
