@@ -12,7 +12,6 @@ import {
 import type { Actor } from '../services/actor.ts';
 import type { IdentityService } from '../services/identity.ts';
 import type { JobService } from '../services/jobs.ts';
-import type { InventoryView } from './routes/inventory.ts';
 import type { Metrics } from './metrics.ts';
 import { sendProblem } from './problems.ts';
 import { identityRoutes } from './routes/identity.ts';
@@ -22,7 +21,8 @@ import { jobRoutes } from './routes/jobs.ts';
 import { accountingRoutes } from './routes/accounting.ts';
 import type { Accounting } from '../services/accounting/index.ts';
 import type { ReservationService } from '../services/reservations.ts';
-import { systemRoutes, type HealthInfo } from './routes/system.ts';
+import { systemRoutes } from './routes/system.ts';
+import type { AppDeps } from './deps.ts';
 import { streamRoutes } from './routes/stream.ts';
 import { auditRoutes } from './routes/audit.ts';
 import type { AuditService } from '../services/audit.ts';
@@ -31,20 +31,7 @@ import type { ChangeFeed } from '../services/changes.ts';
 
 export const API_VERSION = '0.1.0';
 
-export interface AppDeps {
-  identity: IdentityService;
-  jobs: JobService;
-  inventory: InventoryView;
-  metrics: Metrics;
-  health: () => HealthInfo;
-  changes: ChangeFeed;
-  audit: AuditService;
-  /** Programs and allocations (issue 4); absent: those routes are not served. */
-  accounting?: Accounting;
-  /** Reservations of nodes; absent: those routes are not served. */
-  reservations?: ReservationService;
-  logger?: FastifyServerOptions['logger'];
-}
+export type { AppDeps } from './deps.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -29,8 +29,8 @@ import { AuditService } from '../services/audit.ts';
 import { createAccounting, parseAccountingMode, type AccountingMode } from '../services/accounting/index.ts';
 import { ReservationService } from '../services/reservations.ts';
 import type { JobRecord } from '../store/records.ts';
-import { API_VERSION, buildApp, type App } from './app.ts';
-import { createMetrics } from './metrics.ts';
+import { API_VERSION, buildApp, type App } from '../api/app.ts';
+import { createMetrics } from '../api/metrics.ts';
 
 export interface ServerOptions {
   host: string;

@@ -6,7 +6,7 @@ import {
   ApiToken, IdParams, IssuedToken, LoginRequest, Problem, Project, ProjectCreate, Tenant, TenantCreate, TokenCreate,
   User, UserCreate, Whoami,
 } from '../../contract/index.ts';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import { presentProject, presentTenant, presentToken, presentUser } from '../presenters.ts';
 
 const list = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });

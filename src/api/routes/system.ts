@@ -2,14 +2,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { Health } from '../../contract/index.ts';
-import type { AppDeps } from '../app.ts';
-
-export interface HealthInfo {
-  store: 'sqlite' | 'postgres';
-  executor: string;
-  startedAt: number;
-  version: string;
-}
+import type { AppDeps } from '../deps.ts';
 
 export const systemRoutes = (deps: AppDeps): FastifyPluginAsync => async (app) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
