@@ -4,7 +4,7 @@
  */
 import { CapacityIndex, cycle, feasibility, makePolicy } from '../scheduler/index.ts';
 import type { NodeSnapshot } from '../scheduler/types.ts';
-import type { Scheduler } from './controller.ts';
+import type { Scheduler } from './options.ts';
 
 export function createScheduler(policyName: string): Scheduler {
   const policy = makePolicy(policyName);
