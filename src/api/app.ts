@@ -17,6 +17,7 @@ import { sendProblem } from './problems.ts';
 import { identityRoutes } from './routes/identity.ts';
 import { inventoryRoutes } from './routes/inventory.ts';
 import { reservationRoutes } from './routes/reservations.ts';
+import { quotaRoutes } from './routes/quotas.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { accountingRoutes } from './routes/accounting.ts';
 import type { Accounting } from '../services/accounting/index.ts';
@@ -87,6 +88,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     if (deps.accounting) await v1.register(accountingRoutes(deps.accounting));
     await v1.register(inventoryRoutes(deps));
     if (deps.reservations) await v1.register(reservationRoutes(deps.reservations, Date.now));
+    if (deps.quotas) await v1.register(quotaRoutes(deps.quotas));
     await v1.register(streamRoutes(deps.changes));
     await v1.register(auditRoutes(deps.audit));
   }, { prefix: '/v1' });

@@ -12,6 +12,7 @@ import type { AuditService } from '../services/audit.ts';
 import type { ChangeFeed } from '../services/changes.ts';
 import type { IdentityService } from '../services/identity.ts';
 import type { JobService } from '../services/jobs.ts';
+import type { QuotaService } from '../services/quotas.ts';
 import type { ReservationService } from '../services/reservations.ts';
 import type { Metrics } from './metrics.ts';
 
@@ -40,5 +41,7 @@ export interface AppDeps {
   accounting?: Accounting;
   /** Reservations of nodes; absent: those routes are not served. */
   reservations?: ReservationService;
+  /** Quotas and cohorts; absent: those routes are not served. */
+  quotas?: QuotaService;
   logger?: FastifyServerOptions['logger'];
 }

@@ -28,6 +28,7 @@ import { ChangeFeed } from '../services/changes.ts';
 import { AuditService } from '../services/audit.ts';
 import { createAccounting, parseAccountingMode, type AccountingMode } from '../services/accounting/index.ts';
 import { ReservationService } from '../services/reservations.ts';
+import { QuotaService } from '../services/quotas.ts';
 import type { JobRecord } from '../store/records.ts';
 import { API_VERSION, buildApp, type App } from '../api/app.ts';
 import { createMetrics } from '../api/metrics.ts';
@@ -100,21 +101,29 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const changes = new ChangeFeed();
     const identity = new IdentityService(ctx);
     let nodesNow: () => readonly InventoryNode[] = () => inventory.nodes;
+    const devicesByType = (): Record<string, number> => {
+      const out: Record<string, number> = {};
+      for (const n of nodesNow()) for (const d of n.devices) out[d.type] = (out[d.type] ?? 0) + 1;
+      return out;
+    };
     const accounting = createAccounting(ctx, identity, {
       mode: opts.accounting ?? parseAccountingMode(process.env.CHEOMDAN_ACCOUNTING),
-      devicesByType: () => {
-        const out: Record<string, number> = {};
-        for (const n of nodesNow()) for (const d of n.devices) out[d.type] = (out[d.type] ?? 0) + 1;
-        return out;
-      },
+      devicesByType,
     });
     let nodeNames: () => readonly string[] = () => inventory.nodes.map((n) => n.name);
     let replan = () => {};
     let running: () => readonly JobRecord[] = () => [];
     const reservations = new ReservationService(ctx, identity, () => nodeNames(), () => replan(), () => running());
+    const quotas = new QuotaService(ctx, identity, {
+      devicesByType,
+      runningJobs: () => running(),
+      implied: (now) => accounting.enforcement.snapshotInputs(now).quotas ?? [],
+      onChange: () => replan(),
+    });
     const controller = new Controller({
       accounting: accounting.enforcement,
       reservations: () => reservations.snapshots(),
+      quotas: (now) => ({ quotas: quotas.snapshots(now) }),
       store, executor, scheduler, nodes: [...inventory.nodes], defaultPartition, clock: Date.now, log,
       intervalMs: opts.tickMs,
       onJobChange: (c) => changes.publish(c),
@@ -161,6 +170,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     });
     started.push({ what: 'the controller', stop: () => controller.stop() });
     await reservations.load();
+    await quotas.load();
     await controller.start();
     // A cluster that knows its nodes (Slurm) is read again periodically, so nodes going down, draining or
     // resuming there reach the scheduler; states an operator set here are laid over it again.
@@ -182,7 +192,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (refresh) started.push({ what: 'the inventory refresh', stop: () => clearInterval(refresh) });
     const startedAt = Date.now();
     const app = await buildApp({
-      identity, jobs, metrics, changes, accounting, reservations, audit: new AuditService(ctx),
+      identity, jobs, metrics, changes, accounting, reservations, quotas, audit: new AuditService(ctx),
       inventory: { nodes: () => nodeService.nodes(), capacity: () => nodeService.capacity(), setState: (a, n, s, r) => nodeService.setState(a, n, s, r) },
       health: () => ({ store: store.dialect, executor: executor.name, startedAt, version: API_VERSION }),
       logger: log.level === 'silent' ? false : { level: log.level },

@@ -239,3 +239,30 @@ export interface ReservationRecord {
   createdBy: UserId | null;
   createdAt: Millis;
 }
+
+/** Quotas that lend to each other (scheduler/quotas.ts). */
+export interface CohortRecord {
+  name: string;
+  description: string;
+  createdBy: UserId | null;
+  createdAt: number;
+}
+
+/**
+ * A quota of an organization (projectId null) or of one of its projects, on an accelerator type or a type
+ * group (`resource`): guaranteed devices, at most `borrowLimit` more borrowed (null: no limit), at most
+ * `lendLimit` of its idle guarantee lent to its cohort (null: all of it).
+ */
+export interface QuotaRecord {
+  id: string;
+  tenantId: TenantId;
+  projectId: ProjectId | null;
+  resource: string;
+  guaranteed: number;
+  borrowLimit: number | null;
+  lendLimit: number | null;
+  cohort: string | null;
+  updatedBy: UserId | null;
+  createdAt: number;
+  updatedAt: number;
+}

@@ -108,6 +108,27 @@ export interface JobsTable {
   updated_at: number;
 }
 
+export interface CohortsTable {
+  name: string;
+  description: string;
+  created_by: string | null;
+  created_at: number;
+}
+
+export interface QuotasTable {
+  id: string;
+  tenant_id: string;
+  project_id: string;
+  resource: string;
+  guaranteed: number;
+  borrow_limit: number | null;
+  lend_limit: number | null;
+  cohort: string | null;
+  updated_by: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface ReservationsTable {
   id: string;
   tenant_id: string;
@@ -163,4 +184,6 @@ export interface Database {
   usage: UsageTable;
   audit_log: AuditLogTable;
   reservations: ReservationsTable;
+  cohorts: CohortsTable;
+  quotas: QuotasTable;
 }

@@ -18,6 +18,7 @@ import * as nodes from './queries/nodes.ts';
 import * as projects from './queries/projects.ts';
 import * as tenants from './queries/tenants.ts';
 import * as reservations from './queries/reservations.ts';
+import * as quotas from './queries/quotas.ts';
 import * as tokens from './queries/tokens.ts';
 import * as usage from './queries/usage.ts';
 import * as users from './queries/users.ts';
@@ -25,7 +26,7 @@ import { bindAccounting, type AccountingStore } from './queries/accounting/index
 import type {
   ApiTokenRecord, AuditFilter, AuditRecord, JobEventRecord, JobListFilter, JobPage, JobPatch, JobRecord,
   NewApiToken, NewAudit, NewJob, NewJobEvent, NewNode, NewProject, NewTenant, NewUsage, NewUser, NodeRecord,
-  ProjectRecord, ReservationRecord, TenantRecord, UsageFilter, UsageRecord, UsageSum, UserRecord,
+  ProjectRecord, ReservationRecord, TenantRecord, UsageFilter, UsageRecord, UsageSum, UserRecord, CohortRecord, QuotaRecord,
 } from './records.ts';
 import type { Database } from './schema.ts';
 import type { ProjectId } from '../core/ids.ts';
@@ -95,6 +96,19 @@ export interface Store extends AccountingStore {
     cancel(id: string, at: number): Promise<boolean>;
     /** Inside a transaction: serialises reservation changes (PostgreSQL; SQLite has one writer anyway). */
     lockAll(): Promise<void>;
+  };
+  quotas: {
+    /** Inserts, or replaces the limits of the quota with the same owner and resource (its id kept). */
+    put(q: QuotaRecord): Promise<QuotaRecord>;
+    get(id: string): Promise<QuotaRecord | undefined>;
+    list(filter?: { tenantId?: TenantId; cohort?: string }): Promise<QuotaRecord[]>;
+    delete(id: string): Promise<boolean>;
+  };
+  cohorts: {
+    create(c: CohortRecord): Promise<CohortRecord>;
+    get(name: string): Promise<CohortRecord | undefined>;
+    list(): Promise<CohortRecord[]>;
+    delete(name: string): Promise<boolean>;
   };
   /**
    * Runs fn with a Store bound to one transaction. Inside a transaction, this runs fn in the same one
@@ -171,6 +185,18 @@ export function bindStore(db: Kysely<Database>, dialect: StoreDialect, clock: ()
       list: (filter) => reservations.listReservations(ctx, filter),
       cancel: (id, at) => reservations.cancelReservation(ctx, id, at),
       lockAll: () => reservations.lockReservations(ctx),
+    },
+    quotas: {
+      put: (q) => quotas.putQuota(ctx, q),
+      get: (id) => quotas.getQuota(ctx, id),
+      list: (filter) => quotas.listQuotas(ctx, filter),
+      delete: (id) => quotas.deleteQuota(ctx, id),
+    },
+    cohorts: {
+      create: (c) => quotas.createCohort(ctx, c),
+      get: (name) => quotas.getCohort(ctx, name),
+      list: () => quotas.listCohorts(ctx),
+      delete: (name) => quotas.deleteCohort(ctx, name),
     },
     transaction: (fn) =>
       db.isTransaction ? fn(store) : db.transaction().execute((trx) => fn(bindStore(trx, dialect, clock))),
