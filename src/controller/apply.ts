@@ -6,7 +6,10 @@
  * back — give the capacity back, stop a run that did start, requeue with the reason, or fail the job after
  * `maxStartAttempts`. A hold refused by accounting leaves the job pending with that reason.
  * preempt: record the request (an 'info' event recovery reads back) and ask the executor to stop the job;
- * its exit is recorded `preempted` by collect, and it goes back to the queue.
+ * its exit is recorded `preempted` by collect, and it goes back to the queue. The job the capacity is freed
+ * for is not started in the same tick: its placement is on the victims' devices, which stay taken until
+ * their exits are collected. It stays pending as `preempting`, and a later cycle starts it once they have
+ * stopped (within the executor's grace period).
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -15,7 +18,26 @@ import * as jobState from '../core/jobState.ts';
 import type { Decision } from '../scheduler/types.ts';
 import type { JobRecord } from '../store/records.ts';
 import { PREEMPTING, type StepContext } from './options.ts';
-import { leaveBlocked, requeue } from './requeue.ts';
+import { leavePending, requeue } from './requeue.ts';
+
+/** Applies one cycle's decisions in order; returns how many jobs were started. */
+export async function applyDecisions(c: StepContext, decisions: readonly Decision[], now: number): Promise<number> {
+  const victimsFor = new Map<string, number>();
+  for (const d of decisions) if (d.kind === 'preempt') victimsFor.set(d.forJob, (victimsFor.get(d.forJob) ?? 0) + 1);
+  let started = 0;
+  for (const d of decisions) {
+    if (d.kind === 'preempt') await preemptJob(c, d);
+    else if (victimsFor.has(d.jobId)) await waitForVictims(c, d.jobId, victimsFor.get(d.jobId)!, now);
+    else started += (await startJob(c, d, now)) ? 1 : 0;
+  }
+  return started;
+}
+
+async function waitForVictims(c: StepContext, jobId: string, victims: number, now: number): Promise<void> {
+  const job = c.state.pending.get(jobId);
+  if (!job) return;
+  await leavePending(c, job, 'preempting', `${victims} running job(s) are being preempted to make room; it starts when they have stopped`, now);
+}
 
 export async function startJob(c: StepContext, d: Extract<Decision, { kind: 'start' }>, now: number): Promise<boolean> {
   const { o, state } = c;
@@ -54,7 +76,7 @@ export async function startJob(c: StepContext, d: Extract<Decision, { kind: 'sta
       state.pending.set(job); // nothing was persisted: still pending, tried again next tick
       throw e;
     }
-    await leaveBlocked(c, job, e.extra.reason === 'allocation_inactive' ? 'allocation_inactive' : 'allocation_exhausted', e.message, now);
+    await leavePending(c, job, e.extra.reason === 'allocation_inactive' ? 'allocation_inactive' : 'allocation_exhausted', e.message, now);
     return false;
   }
   if (!persisted) {

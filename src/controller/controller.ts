@@ -23,7 +23,7 @@ import type { ResourceRequest } from '../core/resources.ts';
 import type { LogOptions } from '../executors/types.ts';
 import type { FeasibilityResult, NodeSnapshot } from '../scheduler/types.ts';
 import type { JobRecord } from '../store/records.ts';
-import { preemptJob, startJob } from './apply.ts';
+import { applyDecisions } from './apply.ts';
 import { collect } from './collect.ts';
 import { explain } from './explain.ts';
 import type { ControllerOptions, StepContext } from './options.ts';
@@ -138,11 +138,7 @@ export class Controller {
       this.lastExplainAt = c0;
       this.lastExplainMs = performance.now() - c0;
     }
-    let started = 0;
-    for (const d of result.decisions) {
-      if (d.kind === 'start') started += (await startJob(this.steps, d, now)) ? 1 : 0;
-      else await preemptJob(this.steps, d);
-    }
+    const started = await applyDecisions(this.steps, result.decisions, now);
     await explain(this.steps, result.pending);
     this.o.onCycle?.({ durationMs: performance.now() - t0, started, pending: this.state.pending.size, running: this.state.activeCount });
   }

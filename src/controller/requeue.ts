@@ -1,7 +1,7 @@
 /**
  * Putting a job back in the queue, shared by the steps: after a preemption, a failed or interrupted start,
  * or a restart (recovery). A user's cancel that arrived meanwhile wins: the job ends `cancelled` instead.
- * Also: leaving a job pending because accounting refused its start.
+ * Also: leaving a job pending with a reason of the controller's (its start refused, or waiting for its victims).
  */
 import * as jobState from '../core/jobState.ts';
 import type { JobPatch, JobRecord } from '../store/records.ts';
@@ -33,9 +33,12 @@ export async function requeue(
   c.changed(job, to);
 }
 
-/** Leaves a job pending because accounting refused its start (allocation_exhausted / allocation_inactive). */
-export async function leaveBlocked(
-  c: StepContext, job: JobRecord, reason: 'allocation_exhausted' | 'allocation_inactive', message: string, now: number,
+/**
+ * Leaves a job pending with a reason the scheduler did not give it: accounting refused its start
+ * (allocation_exhausted / allocation_inactive), or it waits for the jobs preempted for it (preempting).
+ */
+export async function leavePending(
+  c: StepContext, job: JobRecord, reason: 'allocation_exhausted' | 'allocation_inactive' | 'preempting', message: string, now: number,
 ): Promise<void> {
   const { o, state } = c;
   const ok = await o.store.jobs.update(job.id, { pendingReason: reason, pendingMessage: message, estimatedStart: null }, { expectState: 'pending' });

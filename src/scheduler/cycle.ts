@@ -79,7 +79,7 @@ export function cycle(snapshot: ClusterSnapshot, policy: Policy, now: Seconds): 
   // 1. Snapshot.
   const index = snapshot.index ?? CapacityIndex.build(snapshot.nodes, snapshot.running);
   const tx = new Assumptions(index);
-  const quota = new QuotaLedger(snapshot.quotas, snapshot.running);
+  const quota = new QuotaLedger(snapshot.quotas, snapshot.running, snapshot.quotas?.length ? snapshot.pending.filter((j) => j.preempting) : []);
   const reservations = new Reservations(snapshot.reservations, index, now);
   const explainAll = policy.explain === 'all';
   const ctx = orderContext(snapshot, index, policy, now);

@@ -84,7 +84,7 @@ export function planPreemption(input: PreemptionInput): PreemptionPlan | null {
   if (policy.preemption.reclaim && quota.active) {
     const types = new Set<AcceleratorTypeId | null>(eligible.map((r) => r.acceleratorType));
     for (const type of types) {
-      if (!quota.withinGuarantee(job.tenant, type, need)) continue;
+      if (!quota.withinGuarantee(job, type, need)) continue;
       if (job.request.acceleratorTypes.length && !job.request.acceleratorTypes.includes(type as AcceleratorTypeId)) continue;
       const victims = eligible
         .filter((r) => r.acceleratorType === type && r.tenant !== job.tenant && quota.mayReclaimFrom(job.tenant, r.tenant, type))

@@ -126,4 +126,19 @@ describe('quotas through cycle()', () => {
     }, makePolicy('fifo'), 1000);
     expect(r.decisions).toEqual([]);
   });
+
+  it('keeps the capacity freed for a preempting owner from the borrower it was reclaimed from', () => {
+    // Live, the victim's exit comes a tick later; the requeued borrower's job is first in FIFO order.
+    const r = cycle({
+      nodes: node,
+      quotas: [inCohort(aQuota('owner', 8), 'c'), inCohort(aQuota('mate', 0, 8), 'c')],
+      running: [aJob('kept').gpus(4).tenant('mate').runningOn(10, [['n000', [0, 1, 2, 3]]]).buildRunning()],
+      pending: [
+        aJob('requeued').gpus(4).tenant('mate').submittedAt(1).build(),
+        { ...aJob('o').gpus(4).type(H100).tenant('owner').submittedAt(500).build(), preempting: true },
+      ],
+    }, makePolicy('fifo'), 1000);
+    expect(r.decisions).toEqual([expect.objectContaining({ kind: 'start', jobId: 'o' })]);
+    expect(r.pending.find((p) => p.jobId === 'requeued')?.reason).toBe('quota');
+  });
 });

@@ -19,6 +19,14 @@ import type { QuotaSnapshot } from './types.ts';
 export interface QuotaSubject {
   readonly tenant: string;
   readonly project?: string | undefined;
+  /** A pending job's id: what it holds already (`preempting`) is not counted against itself. */
+  readonly id?: string | undefined;
+}
+
+/** A pending job whose victims are stopping: its use counts from now on (scheduler/types.ts `preempting`). */
+export interface QuotaReservation extends QuotaSubject {
+  readonly id: string;
+  readonly request: { readonly tasks: number; readonly devicesPerTask: number; readonly acceleratorTypes: readonly AcceleratorTypeId[] };
 }
 
 /** Why a quota holds a job: which quota, what it has, and what it lacks (explain.ts words it). */
@@ -51,9 +59,14 @@ const borrowedBy = (e: Entry) => Math.max(0, e.used - e.q.guaranteedDevices);
 export class QuotaLedger {
   private readonly byTenant = new Map<string, Entry>();
   private readonly byProject = new Map<string, Entry>();
+  private readonly reserved = new Map<string, { type: AcceleratorTypeId; n: number }>();
   readonly active: boolean;
 
-  constructor(quotas: readonly QuotaSnapshot[] | undefined, running: readonly { tenant: string; project?: string; acceleratorType: AcceleratorTypeId | null; request: { tasks: number; devicesPerTask: number } }[]) {
+  constructor(
+    quotas: readonly QuotaSnapshot[] | undefined,
+    running: readonly { tenant: string; project?: string; acceleratorType: AcceleratorTypeId | null; request: { tasks: number; devicesPerTask: number } }[],
+    reserving: readonly QuotaReservation[] = [],
+  ) {
     const pools = new Map<string, Entry[]>();
     for (const q of quotas ?? []) {
       const label = q.label ?? q.acceleratorType;
@@ -69,7 +82,21 @@ export class QuotaLedger {
       }
     }
     this.active = this.byTenant.size + this.byProject.size > 0;
-    if (this.active) for (const r of running) this.add(r, r.acceleratorType, r.request.tasks * r.request.devicesPerTask);
+    if (!this.active) return;
+    for (const r of running) this.add(r, r.acceleratorType, r.request.tasks * r.request.devicesPerTask);
+    for (const p of reserving) {
+      const type = p.request.acceleratorTypes[0];
+      const n = p.request.tasks * p.request.devicesPerTask;
+      if (type === undefined || n === 0) continue;
+      this.add({ tenant: p.tenant, project: p.project }, type, n);
+      this.reserved.set(p.id, { type, n });
+    }
+  }
+
+  /** Devices of `type` the subject holds already as a reservation (and so does not ask for again). */
+  private held(who: QuotaSubject, type: AcceleratorTypeId): number {
+    const r = who.id === undefined ? undefined : this.reserved.get(who.id);
+    return r && r.type === type ? r.n : 0;
   }
 
   /** The organization's quota on a type, if any. */
@@ -89,6 +116,8 @@ export class QuotaLedger {
   /** The quota that holds `n` more devices of the type back, or null when they are allowed. */
   blocked(who: QuotaSubject, type: AcceleratorTypeId | null, n: number): QuotaBlock | null {
     if (!this.active || type === null || n === 0) return null;
+    n -= this.held(who, type);
+    if (n <= 0) return null;
     const p = who.project !== undefined ? this.byProject.get(typeKey(who.project, type)) : undefined;
     if (p && p.used + n > p.q.guaranteedDevices + p.q.borrowLimitDevices) return block('project', who.project!, p, n);
     const e = this.entry(who.tenant, type);
@@ -106,9 +135,9 @@ export class QuotaLedger {
   }
 
   /** Would `n` more devices keep the organization within its guarantee (so it may reclaim)? */
-  withinGuarantee(tenant: string, type: AcceleratorTypeId | null, n: number): boolean {
-    const e = this.entry(tenant, type);
-    return !!e && e.used + n <= e.q.guaranteedDevices;
+  withinGuarantee(who: QuotaSubject, type: AcceleratorTypeId | null, n: number): boolean {
+    const e = this.entry(who.tenant, type);
+    return !!e && e.used - this.held(who, type!) + n <= e.q.guaranteedDevices;
   }
 
   /** Devices the organization uses above its guarantee (borrowed). */
@@ -128,8 +157,14 @@ export class QuotaLedger {
     return o.pool === undefined || o.pool.includes(b);
   }
 
+  /** The subject takes `n` devices (a job started; negative: stopped). A reservation it held becomes this use. */
   add(who: QuotaSubject, type: AcceleratorTypeId | null, n: number): void {
     if (!this.active || n === 0 || type === null) return;
+    const r = who.id === undefined ? undefined : this.reserved.get(who.id);
+    if (r && n > 0) {
+      this.reserved.delete(who.id!);
+      this.add({ tenant: who.tenant, project: who.project }, r.type, -r.n);
+    }
     const e = this.entry(who.tenant, type);
     if (e) e.used += n;
     const p = who.project !== undefined ? this.byProject.get(typeKey(who.project, type)) : undefined;

@@ -39,6 +39,11 @@ export interface PendingJobSnapshot {
   preemptions?: readonly Seconds[] | undefined;
   /** Only run inside this reservation. */
   reservation?: ReservationId | undefined;
+  /**
+   * Running jobs are being preempted for it (live: their exits are not collected yet). Its quota use counts
+   * already (on its first requested type), so the capacity freed for it is not lent to another job meanwhile.
+   */
+  preempting?: boolean | undefined;
 }
 
 export interface RunningJobSnapshot extends PendingJobSnapshot {

@@ -18,6 +18,7 @@ import type { Inventory } from '../core/inventoryFile.ts';
 import { Controller } from '../controller/controller.ts';
 import { createExecutor } from '../controller/executorFactory.ts';
 import { createScheduler } from '../controller/schedulerAdapter.ts';
+import type { PolicyConfig } from '../scheduler/policy.ts';
 import { openStore } from '../store/index.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { IdentityService } from '../services/identity.ts';
@@ -40,8 +41,8 @@ export interface ServerOptions {
   databaseUrl?: string | undefined;
   inventoryPath?: string | undefined;
   executor?: string | undefined;
-  /** Scheduling policy name (scheduler/policy.ts); default fifo-backfill. */
-  policy?: string | undefined;
+  /** Scheduling policy: a name, or a whole config (scheduler/policy.ts); default fifo-backfill. */
+  policy?: string | PolicyConfig | undefined;
   /** Log requests (pino, JSON lines) to stdout. Default: errors only. */
   logLevel?: string | undefined;
   /** How often a cluster inventory (Slurm) is read again, ms (default 10 s). */

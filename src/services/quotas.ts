@@ -75,9 +75,9 @@ export class QuotaService {
     }
     let projectId: ProjectId | null = null;
     if (input.project !== undefined) {
+      if (cohort !== null) throw new CheomdanError('validation_failed', `a project's quota is a cap inside its organization's and lends nothing: set the cohort on the organization's quota (omit --project)`, field('cohort', 'not allowed on a project quota'));
       const p = (await this.ctx.store.projects.get(input.project as ProjectId)) ?? (await this.ctx.store.projects.getBySlug(tenant.id, input.project));
       if (!p || p.tenantId !== tenant.id) throw new CheomdanError('validation_failed', `organization ${tenant.slug} has no project "${input.project}"; see its projects with \`cheomdan projects --tenant ${tenant.slug}\``, field('project', 'unknown project'));
-      if (cohort !== null) throw new CheomdanError('validation_failed', `a project's quota is a cap inside its organization's and lends nothing: set the cohort on the organization's quota (omit --project)`, field('cohort', 'not allowed on a project quota'));
       projectId = p.id;
     }
     const capacity = types.reduce((s, t) => s + (this.platform.devicesByType()[t] ?? 0), 0);

@@ -7,6 +7,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startServer, type RunningServer } from '../../src/server/start.ts';
+import type { PolicyConfig } from '../../src/scheduler/policy.ts';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const DEMO_INVENTORY = join(ROOT, 'examples', 'inventories', 'demo.yaml');
@@ -19,7 +20,7 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(opts: { inventory?: string; policy?: string; databaseUrl?: string } = {}): Promise<TestServer> {
+export async function startTestServer(opts: { inventory?: string; policy?: string | PolicyConfig; databaseUrl?: string } = {}): Promise<TestServer> {
   const home = await mkdtemp(join(tmpdir(), 'cheomdan-test-'));
   const server = await startServer({
     host: '127.0.0.1', port: 0, home, inventoryPath: opts.inventory ?? DEMO_INVENTORY, policy: opts.policy,
@@ -57,6 +58,7 @@ export function client(url: string, token?: string) {
     get: <T = any>(p: string) => call<T>('GET', p),
     post: <T = any>(p: string, b?: unknown) => call<T>('POST', p, b ?? {}),
     patch: <T = any>(p: string, b?: unknown) => call<T>('PATCH', p, b ?? {}),
+    put: <T = any>(p: string, b?: unknown) => call<T>('PUT', p, b ?? {}),
     del: <T = any>(p: string) => call<T>('DELETE', p),
   };
 }
