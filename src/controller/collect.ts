@@ -48,6 +48,8 @@ export async function recordExit(c: StepContext, job: JobRecord, obs: Exclude<Ob
     });
   });
   state.unsetActive(job.id);
+  const devices = (job.placement ?? []).reduce((n, p) => n + p.devices.length, 0);
+  if (job.startedAt !== null) state.recordUsage(job, devices, job.startedAt, endedAt);
   state.preempting.delete(job.id);
   state.cancelRequested.delete(job.id);
   c.changed(job, to);

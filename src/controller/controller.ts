@@ -50,7 +50,7 @@ export class Controller {
   private lastExplainMs = 0;
 
   constructor(private readonly o: ControllerOptions) {
-    this.state = new ControllerState(o.nodes);
+    this.state = new ControllerState(o.nodes, o.scheduler.halfLifeSeconds);
     this.steps = { o, state: this.state, changed: (job, state) => o.onJobChange?.({ jobId: job.id, tenantId: job.tenantId, state }) };
     this.pacer = new TickPacer(() => this.tick(), o.intervalMs ?? 500, o.log);
   }
@@ -95,6 +95,11 @@ export class Controller {
     return [...this.state.activeJobs()];
   }
 
+  /** A tenant's decayed usage for fair share now, in device-seconds (what `sprio` reads). */
+  decayedUsage(tenantId: string): number {
+    return this.state.usage.decayedAt(tenantId, this.o.clock() / 1000);
+  }
+
   feasibility(request: ResourceRequest, partition: string): FeasibilityResult {
     return this.o.scheduler.feasibility(request, partition, this.state.nodes);
   }
@@ -126,9 +131,8 @@ export class Controller {
     const t0 = performance.now();
     const now = this.o.clock();
     await collect(this.steps, now);
-    const snapshot = {
-      ...this.state.snapshot(), reservations: this.o.reservations?.(), ...this.o.accounting?.snapshotInputs(now), ...this.o.quotas?.(now),
-    };
+    const { tenantShares, ...accounting } = this.o.accounting?.snapshotInputs(now) ?? {};
+    const snapshot = { ...this.state.snapshot(tenantShares), reservations: this.o.reservations?.(), ...accounting, ...this.o.quotas?.(now) };
     // Explanations are for people: with a long queue they cost most of a tick, so they are refreshed at
     // most every EXPLAIN_EVERY_FACTOR × (their last cost), capped at 5 s; with a short queue, every tick.
     const c0 = performance.now();

@@ -16,6 +16,8 @@ export interface Scheduler {
   /** `explain`: also give every pending job its reason and estimate (costlier with a long queue). */
   cycle(snapshot: ClusterSnapshot, now: number, explain: boolean): CycleResult;
   feasibility(request: ResourceRequest, partition: string, nodes: readonly NodeSnapshot[]): FeasibilityResult;
+  /** Fair share's half-life, from the policy configuration (multifactor.halfLifeSeconds). */
+  readonly halfLifeSeconds: number;
 }
 
 export interface ControllerOptions {

@@ -22,6 +22,9 @@ export async function recover(c: StepContext): Promise<void> {
     } else if (j.state === 'starting') await recoverStarting(c, j);
     else await requeue(c, j, o.clock(), 'requeued after preemption');
   }
+  // Fair share's usage, from the metered intervals that still weigh (older than four half-lives: under 1/16).
+  const since = o.clock() - 4 * o.scheduler.halfLifeSeconds * 1000;
+  for (const u of await o.store.usage.closedDeviceIntervals(since)) state.recordUsage(u, 1, u.startedAt, u.endedAt);
   o.log.info({ pending: state.pending.size, running: state.activeCount }, 'controller recovered jobs');
 }
 

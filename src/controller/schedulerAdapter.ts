@@ -18,6 +18,7 @@ export function createScheduler(config: string | PolicyConfig): Scheduler {
   // list when nodes change), so a submission does not rebuild the cluster's index.
   let feasibilityIndex: { nodes: readonly NodeSnapshot[]; index: CapacityIndex } | undefined;
   return {
+    halfLifeSeconds: policy.multifactor.halfLifeSeconds,
     cycle: (snapshot, now, explain) => cycle(snapshot, explain ? policy : decisionsOnly, now),
     feasibility: (request, partition, nodes) => {
       if (feasibilityIndex?.nodes !== nodes) feasibilityIndex = { nodes, index: new CapacityIndex(nodes) };

@@ -13,7 +13,7 @@ const job = (id: string, devices: number[]): JobRecord => ({
 } as unknown as JobRecord);
 
 it('tracks exactly the active jobs in the capacity index', () => {
-  const s = new ControllerState([aNode('n1', 'h100', 4)]);
+  const s = new ControllerState([aNode('n1', 'h100', 4)], 7 * 86_400);
   const free = () => s.snapshot().index!.groupsOf('gpu')[0]!.freeUp;
   expect(free()).toBe(4);
   s.setActive(job('a', [0, 1]));

@@ -8,7 +8,7 @@
  * keep both); it is dropped when the nodes change and rebuilt at the next snapshot (rebuilding it every
  * tick cost ~150 ms at 10,000 nodes; docs/scheduler.md).
  */
-import { CapacityIndex } from '../scheduler/index.ts';
+import { CapacityIndex, DecayedUsage } from '../scheduler/index.ts';
 import type { ClusterSnapshot, NodeSnapshot, PendingExplanation } from '../scheduler/types.ts';
 import type { JobRecord } from '../store/records.ts';
 import { buildSnapshot, PendingJobs, runningSnapshot } from './snapshot.ts';
@@ -22,12 +22,20 @@ export class ControllerState {
   readonly explained = new Map<string, PendingExplanation>();
   /** Failed starts per job, for maxStartAttempts. */
   readonly startFailures = new Map<string, number>();
+  /** Fair share's decayed usage, fed by each attempt's device interval when it ends (collect.ts, recovery.ts). */
+  readonly usage: DecayedUsage;
   private readonly active = new Map<string, JobRecord>();
   private index: CapacityIndex | undefined;
   private nodeList: readonly NodeSnapshot[];
 
-  constructor(nodes: readonly NodeSnapshot[]) {
+  constructor(nodes: readonly NodeSnapshot[], halfLifeSeconds: number) {
     this.nodeList = nodes;
+    this.usage = new DecayedUsage(halfLifeSeconds);
+  }
+
+  /** An attempt that held `devices` from `startedAt` to `endedAt` (epoch ms) counts for fair share. */
+  recordUsage(job: Pick<JobRecord, 'tenantId' | 'projectId'>, devices: number, startedAt: number, endedAt: number): void {
+    this.usage.addInterval(job.tenantId, job.projectId, devices, startedAt / 1000, endedAt / 1000);
   }
 
   get nodes(): readonly NodeSnapshot[] { return this.nodeList; }
@@ -58,10 +66,13 @@ export class ControllerState {
     this.explained.delete(jobId);
   }
 
-  /** The scheduler's snapshot of nodes, pending and running jobs, with the capacity index kept alive. */
-  snapshot(): ClusterSnapshot {
+  /**
+   * The scheduler's snapshot of nodes, pending and running jobs, with the capacity index kept alive, and the
+   * decayed usage (tenant shares: from allocations' fair-share weights, when accounting gives them).
+   */
+  snapshot(tenantShares?: Readonly<Record<string, number>>): ClusterSnapshot {
     const base = buildSnapshot(this.nodeList, this.pending.snapshots(), this.active.values());
     this.index ??= CapacityIndex.build(this.nodeList, base.running);
-    return { ...base, index: this.index };
+    return { ...base, index: this.index, usage: { byTenant: this.usage.byTenant, byProject: this.usage.byProject, tenantShares } };
   }
 }

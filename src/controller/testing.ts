@@ -64,6 +64,6 @@ export function aStepContext(store: Store, clock: () => number, nodes: NodeSnaps
     store, executor, scheduler: createScheduler('fifo-backfill'), nodes, defaultPartition: 'gpu', clock,
     log: pino({ level: 'silent' }), ...over,
   };
-  const c: StepContext = { o, state: new ControllerState(nodes), changed: (job, state) => changes.push({ jobId: job.id, state }) };
+  const c: StepContext = { o, state: new ControllerState(nodes, o.scheduler.halfLifeSeconds), changed: (job, state) => changes.push({ jobId: job.id, state }) };
   return { c, executor, changes };
 }

@@ -84,6 +84,8 @@ export interface Store extends AccountingStore {
     close(jobId: JobId, attempt: number, endedAt: number): Promise<number>;
     listByJob(jobId: JobId): Promise<UsageRecord[]>;
     sumDeviceSeconds(filter?: UsageFilter): Promise<UsageSum>;
+    /** Device intervals ended since `since` (ms), with their job's organization and project (fair share). */
+    closedDeviceIntervals(since: number): Promise<{ tenantId: TenantId; projectId: ProjectId; startedAt: number; endedAt: number }[]>;
   };
   audit: {
     append(a: NewAudit): Promise<AuditRecord>;
@@ -174,6 +176,7 @@ export function bindStore(db: Kysely<Database>, dialect: StoreDialect, clock: ()
       close: (jobId, attempt, endedAt) => usage.closeUsage(ctx, jobId, attempt, endedAt),
       listByJob: (jobId) => usage.listUsageByJob(ctx, jobId),
       sumDeviceSeconds: (filter) => usage.sumUsageSeconds(ctx, filter),
+      closedDeviceIntervals: (since) => usage.listClosedDeviceUsage(ctx, since),
     },
     audit: {
       append: (a) => audit.appendAudit(ctx, a),
