@@ -141,4 +141,13 @@ describe('quotas through cycle()', () => {
     expect(r.decisions).toEqual([expect.objectContaining({ kind: 'start', jobId: 'o' })]);
     expect(r.pending.find((p) => p.jobId === 'requeued')?.reason).toBe('quota');
   });
+
+  it('a quota lowered below its use reclaims nothing until an owner within its guarantee needs the capacity', () => {
+    const running = [aJob('big').gpus(8).tenant('mate').runningOn(10, [['n000', [0, 1, 2, 3, 4, 5, 6, 7]]]).buildRunning()];
+    const quotas = [inCohort(aQuota('owner', 8), 'c'), inCohort(aQuota('mate', 2, 8), 'c')]; // mate was guaranteed 8, now 2
+    const idle = cycle({ nodes: node, quotas, running, pending: [aJob('m2').gpus(1).tenant('mate').submittedAt(900).build()] }, makePolicy('fifo'), 1000);
+    expect(idle.decisions).toEqual([]);
+    const needed = cycle({ nodes: node, quotas, running, pending: [aJob('o').gpus(2).tenant('owner').submittedAt(900).build()] }, makePolicy('fifo'), 1000);
+    expect(needed.decisions[0]).toEqual({ kind: 'preempt', jobId: 'big', reason: 'reclaim', forJob: 'o' });
+  });
 });
