@@ -501,6 +501,13 @@ export const en = {
   'audit.act.application.withdraw': 'Application withdrawn',
   'audit.act.report.accept': 'Report accepted',
   'audit.act.report.reject': 'Report rejected',
+  'audit.act.reservation.create': 'Nodes reserved',
+  'audit.act.reservation.cancel': 'Reservation cancelled',
+  'audit.act.quota.set': 'Quota set',
+  'audit.act.quota.remove': 'Quota removed',
+  'audit.act.cohort.create': 'Cohort created',
+  'audit.act.cohort.remove': 'Cohort removed',
+  'audit.act.rates.defaults': 'Default rates written',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -503,4 +503,11 @@ export const ko: Record<MessageKey, string> = {
   'audit.act.application.withdraw': '신청 철회',
   'audit.act.report.accept': '보고서 승인',
   'audit.act.report.reject': '보고서 반려',
+  'audit.act.reservation.create': '노드 예약',
+  'audit.act.reservation.cancel': '예약 취소',
+  'audit.act.quota.set': '할당량 설정',
+  'audit.act.quota.remove': '할당량 삭제',
+  'audit.act.cohort.create': '코호트 생성',
+  'audit.act.cohort.remove': '코호트 삭제',
+  'audit.act.rates.defaults': '기본 요율 설정',
 };
