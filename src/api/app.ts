@@ -14,6 +14,7 @@ import type { IdentityService } from '../services/identity.ts';
 import type { JobService } from '../services/jobs.ts';
 import type { Metrics } from './metrics.ts';
 import { sendProblem } from './problems.ts';
+import { clientErrorProblem, harden } from './hardening.ts';
 import { identityRoutes } from './routes/identity.ts';
 import { inventoryRoutes } from './routes/inventory.ts';
 import { reservationRoutes } from './routes/reservations.ts';
@@ -43,12 +44,21 @@ declare module 'fastify' {
 export type App = FastifyInstance;
 
 export async function buildApp(deps: AppDeps): Promise<App> {
-  const app = Fastify({
+  // The same app over HTTPS when given a key and certificate (Fastify's https option; its typings then name
+  // another server type, which nothing here depends on).
+  const options: FastifyServerOptions = {
     logger: deps.logger ?? false,
     bodyLimit: 2 * 1024 * 1024,
     // Ids in URLs are short; reject absurd ones early.
     routerOptions: { maxParamLength: 200 },
-  }).withTypeProvider<ZodTypeProvider>();
+    // A request must arrive within 30 s (slow-loris); streams (logs, live views) are not bounded by it.
+    requestTimeout: 30_000,
+    // Errors before a route runs are problem details too (hardening.ts).
+    clientErrorHandler: clientErrorProblem,
+    frameworkErrors: (err, req, reply) => { sendProblem(req, reply, err); },
+  };
+  const app = (deps.tls ? (Fastify({ ...options, https: deps.tls } as FastifyServerOptions) as unknown as FastifyInstance) : Fastify(options)).withTypeProvider<ZodTypeProvider>();
+  await harden(app, { tls: deps.tls !== undefined });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler((err, req, reply) => sendProblem(req, reply, err));

@@ -44,4 +44,6 @@ export interface AppDeps {
   /** Quotas and cohorts; absent: those routes are not served. */
   quotas?: QuotaService;
   logger?: FastifyServerOptions['logger'];
+  /** Serve HTTPS with this key and certificate (PEM); HSTS is sent. Absent: plain HTTP. */
+  tls?: { key: Buffer; cert: Buffer } | undefined;
 }

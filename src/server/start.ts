@@ -8,7 +8,7 @@
  *
  * First start: creates the operator and writes its API token to $CHEOMDAN_HOME/admin-token (mode 0600).
  */
-import { mkdir, writeFile, chmod } from 'node:fs/promises';
+import { mkdir, readFile, writeFile, chmod } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
@@ -49,6 +49,9 @@ export interface ServerOptions {
   inventoryRefreshMs?: number | undefined;
   /** Controller observation period, ms. */
   tickMs?: number | undefined;
+  /** Serve HTTPS: PEM files of the certificate (chain) and its key (both or neither). */
+  tlsCertPath?: string | undefined;
+  tlsKeyPath?: string | undefined;
   /** Accounting: 'enforce' charges every job to an allocation; 'off' (default) charges nothing (docs/accounting.md). */
   accounting?: AccountingMode | undefined;
 }
@@ -63,6 +66,7 @@ export interface RunningServer {
 const newId = (prefix: string) => `${prefix}_${Date.now().toString(36)}${randomBytes(6).toString('base64url')}`;
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const tls = await readTls(opts);
   const home = resolve(opts.home);
   await mkdir(home, { recursive: true, mode: 0o700 });
   const log = pino({ level: opts.logLevel ?? process.env.CHEOMDAN_LOG_LEVEL ?? 'warn' });
@@ -197,6 +201,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       inventory: { nodes: () => nodeService.nodes(), capacity: () => nodeService.capacity(), setState: (a, n, s, r) => nodeService.setState(a, n, s, r) },
       health: () => ({ store: store.dialect, executor: executor.name, startedAt, version: API_VERSION }),
       logger: log.level === 'silent' ? false : { level: log.level },
+      tls,
     });
     started.push({ what: 'the HTTP server', stop: () => app.close() });
     let address: string;
@@ -223,6 +228,22 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     await store.close();
     throw e;
   }
+}
+
+/** The TLS key and certificate, read before anything starts: a missing or unreadable file fails at once. */
+async function readTls(opts: ServerOptions): Promise<{ key: Buffer; cert: Buffer } | undefined> {
+  if (!opts.tlsCertPath && !opts.tlsKeyPath) return undefined;
+  if (!opts.tlsCertPath || !opts.tlsKeyPath) {
+    throw new CheomdanError('invalid_config', `give both --tls-cert and --tls-key (got only ${opts.tlsCertPath ? '--tls-cert' : '--tls-key'})`);
+  }
+  const read = async (path: string, what: string) => {
+    try {
+      return await readFile(path);
+    } catch (e) {
+      throw new CheomdanError('invalid_config', `cannot read the TLS ${what} ${path}: ${(e as Error).message}`, { cause: e });
+    }
+  };
+  return { cert: await read(opts.tlsCertPath, 'certificate'), key: await read(opts.tlsKeyPath, 'key') };
 }
 
 /** An inventory from a cluster's node list: partitions in the order nodes name them, the first the default. */

@@ -23,6 +23,8 @@ interface ServeFlags {
   executor?: string;
   policy?: string;
   policyConfig?: string;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 export function registerServe(program: Command, cli: Cli): void {
@@ -34,6 +36,8 @@ export function registerServe(program: Command, cli: Cli): void {
     .option('--home <dir>', 'data directory (env CHEOMDAN_HOME; default ./.cheomdan)')
     .option('--inventory <file>', 'declare nodes from an inventory file (YAML/JSON) instead of probing this host')
     .addOption(new Option('--executor <executor>', 'how jobs run (env CHEOMDAN_EXECUTOR; default local)').choices(['local', 'slurm']))
+    .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (chain) (env CHEOMDAN_TLS_CERT); needs --tls-key')
+    .option('--tls-key <file>', 'the PEM private key of --tls-cert (env CHEOMDAN_TLS_KEY)')
     .option('--policy <name>', 'scheduling policy: fifo, fifo-backfill, sjf, srtf, las, multifactor (env CHEOMDAN_POLICY; default fifo-backfill)')
     .option('--policy-config <file>', 'JSON with the policy and its options (order, backfill, multifactor.halfLifeSeconds, preemption…; env CHEOMDAN_POLICY_CONFIG); --policy overrides its order')
     .action(async (f: ServeFlags) => {
@@ -50,6 +54,8 @@ export function registerServe(program: Command, cli: Cli): void {
         inventoryPath: f.inventory ? resolve(cli.io.cwd, f.inventory) : undefined,
         executor: f.executor,
         policy,
+        tlsCertPath: optionalPath(cli, f.tlsCert ?? env.CHEOMDAN_TLS_CERT),
+        tlsKeyPath: optionalPath(cli, f.tlsKey ?? env.CHEOMDAN_TLS_KEY),
       });
       cli.out(`Cheomdan is listening on ${server.url} (data in ${home})`);
       if (server.firstStart) {
@@ -108,3 +114,5 @@ function readPolicy(cli: Cli, name: string | undefined, file: string | undefined
   if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new UsageError(`--policy-config ${file}: give a JSON object, e.g. {"order": "multifactor", "multifactor": {"halfLifeSeconds": 604800}}`);
   return { order: 'fifo-backfill', ...(config as object), ...(name ? { order: name } : {}) } as PolicyConfig;
 }
+
+const optionalPath = (cli: Cli, p: string | undefined) => (p ? resolve(cli.io.cwd, p) : undefined);
