@@ -54,6 +54,8 @@ export function toCheomdanError(err: unknown): CheomdanError {
 export function sendProblem(req: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
   const e = toCheomdanError(err);
   if (e.code === 'internal') req.log.error({ err: e.cause ?? err }, 'internal error');
+  const retry = e.extra.retryAfterSeconds;
+  if (typeof retry === 'number') reply.header('retry-after', String(retry));
   return reply
     .code(e.status)
     .type('application/problem+json')

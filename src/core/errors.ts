@@ -24,6 +24,8 @@ export const ERROR_CATALOG = {
   uri_too_long: { status: 414, title: 'The URL is too long' },
   unsupported_media_type: { status: 415, title: 'The request body has a content type this route does not take' },
   headers_too_large: { status: 431, title: 'The request headers are too large' },
+  rate_limited: { status: 429, title: 'Too many attempts; wait before trying again' },
+  account_locked: { status: 429, title: 'Too many failed logins; temporarily locked' },
   unschedulable: { status: 422, title: 'The job can never run on this cluster' },
   unknown_accelerator_type: { status: 422, title: 'Unknown accelerator type' },
   insufficient_balance: { status: 402, title: 'The allocation cannot cover the job' },

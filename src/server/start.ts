@@ -22,6 +22,7 @@ import type { PolicyConfig } from '../scheduler/policy.ts';
 import { openStore } from '../store/index.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { IdentityService } from '../services/identity.ts';
+import { DEFAULT_LOGIN_GUARD, type LoginGuardPolicy } from '../services/loginGuard.ts';
 import { loadInventoryFile, probeHost } from '../services/inventory.ts';
 import { JobService } from '../services/jobs.ts';
 import { NodeService } from '../services/nodes.ts';
@@ -49,6 +50,8 @@ export interface ServerOptions {
   inventoryRefreshMs?: number | undefined;
   /** Controller observation period, ms. */
   tickMs?: number | undefined;
+  /** Login back-off and lockout (services/loginGuard.ts); default 5 failures per account in 15 min lock it for 15 min. */
+  loginGuard?: Partial<LoginGuardPolicy> | undefined;
   /** Serve HTTPS: PEM files of the certificate (chain) and its key (both or neither). */
   tlsCertPath?: string | undefined;
   tlsKeyPath?: string | undefined;
@@ -104,7 +107,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const scheduler = createScheduler(opts.policy ?? process.env.CHEOMDAN_POLICY ?? 'fifo-backfill');
     const metrics = createMetrics();
     const changes = new ChangeFeed();
-    const identity = new IdentityService(ctx);
+    const identity = new IdentityService(ctx, opts.loginGuard ? { ...DEFAULT_LOGIN_GUARD, ...opts.loginGuard } : undefined);
     let nodesNow: () => readonly InventoryNode[] = () => inventory.nodes;
     const devicesByType = (): Record<string, number> => {
       const out: Record<string, number> = {};

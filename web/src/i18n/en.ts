@@ -508,6 +508,8 @@ export const en = {
   'audit.act.cohort.create': 'Cohort created',
   'audit.act.cohort.remove': 'Cohort removed',
   'audit.act.rates.defaults': 'Default rates written',
+  'audit.act.login.failure': 'Login failed',
+  'audit.act.login.locked': 'Login locked',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -510,4 +510,6 @@ export const ko: Record<MessageKey, string> = {
   'audit.act.cohort.create': '코호트 생성',
   'audit.act.cohort.remove': '코호트 삭제',
   'audit.act.rates.defaults': '기본 요율 설정',
+  'audit.act.login.failure': '로그인 실패',
+  'audit.act.login.locked': '로그인 잠금',
 };
