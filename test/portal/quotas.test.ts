@@ -3,11 +3,12 @@
  * creates a cohort and sets a quota with the form; a fractional count is refused by the shared QuotaSet
  * schema before anything is sent, and a guarantee over the cluster's capacity by the server, each shown
  * under the guaranteed field, with no quota made. A borrower's running job shows as borrowed. The operator
- * removes a quota. An organization's owner sees only its own quotas and no edit controls. Screenshots in
+ * removes a quota. An organization's owner sees only its own quotas and no edit controls; a job its quota
+ * holds says so, naming the quota, on its page. Screenshots in
  * English and Korean at 1,400 px wide (test-artifacts/portal/quotas-*.png).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client, startTestServer, tenantWithOwner, waitForJob, type Client, type TestServer } from '../helpers/server.ts';
+import { client, startTestServer, tenantWithOwner, waitFor, waitForJob, type Client, type TestServer } from '../helpers/server.ts';
 import { ensurePortalBuilt, launchBrowser, loginWithPassword, screenshot, type Browser } from './harness.ts';
 
 const H100 = 'nvidia-h100-sxm-80gb';
@@ -16,6 +17,7 @@ let b: Browser;
 let admin: Client;
 let lender: { tenantId: string; email: string; owner: Client };
 let borrower: { tenantId: string; email: string; owner: Client };
+let third: { tenantId: string; email: string; owner: Client };
 
 beforeAll(async () => {
   await ensurePortalBuilt();
@@ -23,7 +25,7 @@ beforeAll(async () => {
   admin = client(s.url, s.adminToken);
   lender = await tenantWithOwner(s.url, admin, 'owner-hospital');
   borrower = await tenantWithOwner(s.url, admin, 'borrower-lab');
-  await tenantWithOwner(s.url, admin, 'third-party');
+  third = await tenantWithOwner(s.url, admin, 'third-party');
   b = await launchBrowser();
   await b.page.setViewportSize({ width: 1400, height: 900 });
 }, 180_000);
@@ -133,5 +135,22 @@ describe('portal: quotas', () => {
     await screenshot(page, 'quotas-owner-ko');
     await page.getByTestId('lang').selectOption('en');
     expect(b.errors.filter((e) => !/status of 4\d\d/.test(e))).toEqual([]);
+  }, 60_000);
+  it('a job held by its quota says which quota and why on its page', async () => {
+    const { page } = b;
+    expect((await admin.put('/v1/quotas', { tenant: 'third-party', resource: H100, guaranteed: 0 })).status).toBe(200);
+    const job = await third.owner.post('/v1/jobs', { name: 'held', command: ['true'], devicesPerTask: 1, acceleratorTypes: [H100], timeLimitSeconds: 60 });
+    expect(job.status, JSON.stringify(job.body)).toBe(201);
+    await waitFor(() => third.owner.get(`/v1/jobs/${job.body.id}`), (r) => r.body.pendingReason === 'quota', 10_000, 'held by its quota');
+    await loginWithPassword(page, s.url, third.email, 'correct horse battery');
+    await page.goto(`${s.url}/#/jobs/${job.body.id}`);
+    const why = page.getByTestId('why-pending');
+    await why.getByText("Your organization's quota for this accelerator type is in use").waitFor();
+    expect(await why.innerText()).toMatch(/quota of organization '.+' on nvidia-h100-sxm-80gb: guaranteed 0, 0 in use, no borrowing allowed/);
+    await screenshot(page, 'quotas-job-held-en');
+    await page.getByTestId('lang').selectOption('ko');
+    await why.getByText('이 가속기 종류에 대한 기관 할당량을 모두 사용 중입니다').waitFor();
+    await screenshot(page, 'quotas-job-held-ko');
+    await page.getByTestId('lang').selectOption('en');
   }, 60_000);
 });
