@@ -19,7 +19,6 @@ export const AUDIT_ACTIONS = [
   'rate.create', 'program.create', 'program.reviewer',
   'application.create', 'application.submit', 'application.score', 'application.approve', 'application.reject', 'application.withdraw',
   'report.accept', 'report.reject',
-  'quota.set', 'quota.remove', 'cohort.create', 'cohort.remove',
 ] as const;
 const KNOWN = new Set<string>(AUDIT_ACTIONS);
 
