@@ -50,15 +50,22 @@ interface Entry {
   pool: Entry[] | undefined;
 }
 
-const typeKey = (owner: string, type: AcceleratorTypeId | null) => `${owner}\u0000${type ?? ''}`;
+/** owner (tenant or project) → type → entry: nested maps, so a lookup builds no key string (a cycle looks up once per running job). */
+type Scoped = Map<string, Map<string, Entry>>;
+const lookup = (m: Scoped, owner: string, type: string): Entry | undefined => m.get(owner)?.get(type);
+const put = (m: Scoped, owner: string, type: string, e: Entry) => {
+  let byType = m.get(owner);
+  if (!byType) m.set(owner, (byType = new Map()));
+  byType.set(type, e);
+};
 const typesOf = (q: QuotaSnapshot): readonly AcceleratorTypeId[] => q.acceleratorTypes ?? [q.acceleratorType];
 const lendLimit = (e: Entry) => e.q.lendLimitDevices ?? e.q.guaranteedDevices;
 const lendable = (e: Entry) => Math.min(lendLimit(e), Math.max(0, e.q.guaranteedDevices - e.used));
 const borrowedBy = (e: Entry) => Math.max(0, e.used - e.q.guaranteedDevices);
 
 export class QuotaLedger {
-  private readonly byTenant = new Map<string, Entry>();
-  private readonly byProject = new Map<string, Entry>();
+  private readonly byTenant: Scoped = new Map();
+  private readonly byProject: Scoped = new Map();
   private readonly reserved = new Map<string, { type: AcceleratorTypeId; n: number }>();
   readonly active: boolean;
 
@@ -72,7 +79,7 @@ export class QuotaLedger {
       const label = q.label ?? q.acceleratorType;
       const e: Entry = { q, label, used: 0, pool: undefined };
       const scoped = q.project !== undefined ? this.byProject : this.byTenant;
-      for (const t of typesOf(q)) scoped.set(typeKey(q.project ?? q.tenant, t), e);
+      for (const t of typesOf(q)) put(scoped, q.project ?? q.tenant, t, e);
       if (q.cohort !== undefined && q.project === undefined) {
         const k = `${q.cohort}\u0000${label}`;
         const pool = pools.get(k) ?? [];
@@ -95,7 +102,7 @@ export class QuotaLedger {
 
   /** Devices of `type` the subject holds already as a reservation (and so does not ask for again). */
   private held(who: QuotaSubject, type: AcceleratorTypeId): number {
-    const r = who.id === undefined ? undefined : this.reserved.get(who.id);
+    const r = who.id === undefined || this.reserved.size === 0 ? undefined : this.reserved.get(who.id);
     return r && r.type === type ? r.n : 0;
   }
 
@@ -118,7 +125,7 @@ export class QuotaLedger {
     if (!this.active || type === null || n === 0) return null;
     n -= this.held(who, type);
     if (n <= 0) return null;
-    const p = who.project !== undefined ? this.byProject.get(typeKey(who.project, type)) : undefined;
+    const p = who.project !== undefined && this.byProject.size > 0 ? lookup(this.byProject, who.project, type) : undefined;
     if (p && p.used + n > p.q.guaranteedDevices + p.q.borrowLimitDevices) return block('project', who.project!, p, n);
     const e = this.entry(who.tenant, type);
     if (!e) return null;
@@ -160,14 +167,14 @@ export class QuotaLedger {
   /** The subject takes `n` devices (a job started; negative: stopped). A reservation it held becomes this use. */
   add(who: QuotaSubject, type: AcceleratorTypeId | null, n: number): void {
     if (!this.active || n === 0 || type === null) return;
-    const r = who.id === undefined ? undefined : this.reserved.get(who.id);
+    const r = who.id === undefined || this.reserved.size === 0 ? undefined : this.reserved.get(who.id);
     if (r && n > 0) {
       this.reserved.delete(who.id!);
       this.add({ tenant: who.tenant, project: who.project }, r.type, -r.n);
     }
     const e = this.entry(who.tenant, type);
     if (e) e.used += n;
-    const p = who.project !== undefined ? this.byProject.get(typeKey(who.project, type)) : undefined;
+    const p = who.project !== undefined && this.byProject.size > 0 ? lookup(this.byProject, who.project, type) : undefined;
     if (p) p.used += n;
   }
 
@@ -176,7 +183,7 @@ export class QuotaLedger {
   }
 
   private entry(tenant: string, type: AcceleratorTypeId | null): Entry | undefined {
-    return !this.active || type === null ? undefined : this.byTenant.get(typeKey(tenant, type));
+    return !this.active || type === null ? undefined : lookup(this.byTenant, tenant, type);
   }
 }
 
