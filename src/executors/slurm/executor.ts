@@ -66,6 +66,8 @@ export interface ForeignJob {
 
 /** How many jobs' cancel/timeout markers and start times are remembered in memory. */
 const MAX_REMEMBERED = 100_000;
+/** How far past start + limit the watchdog cancels (Slurm's times are whole seconds). */
+const WATCHDOG_MARGIN_MS = 250;
 
 export class SlurmExecutor implements Executor {
   readonly name = 'slurm';
@@ -282,7 +284,9 @@ export class SlurmExecutor implements Executor {
 
   #armWatchdog(handle: ExecutorHandle, startedAtMs: number, limitSeconds: number): void {
     if (this.#closed || this.#watchdogs.has(handle)) return;
-    const delay = Math.max(0, startedAtMs + limitSeconds * 1000 - this.#now());
+    // Slurm keeps whole seconds and floors them: a cancel sent a millisecond before start + limit is
+    // recorded a second short (a 3 s limit read back as 2 s). Fire just past the recorded second.
+    const delay = Math.max(0, startedAtMs + limitSeconds * 1000 + WATCHDOG_MARGIN_MS - this.#now());
     // setTimeout fires at once beyond ~24.8 days; observe() arms it once the limit is nearer
     if (delay > 2_000_000_000) return;
     const t = setTimeout(() => {
