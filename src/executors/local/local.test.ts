@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,8 +14,15 @@ import { asJobId, asNodeName } from '../../core/ids.ts';
 import type { Placement } from '../../core/resources.ts';
 import { describeExecutorConformance } from '../conformance.ts';
 import type { Executor, ExecutorHandle, LaunchSpec, Observation } from '../types.ts';
-import { createLocalExecutor } from './index.ts';
+import { createLocalExecutor, type LocalExecutor } from './index.ts';
 import { procStatSync } from './proc.ts';
+
+/** Whether a pid is a live process (not a zombie). */
+const alive = (pid: number): boolean => {
+  const st = procStatSync(pid);
+  return st !== null && st.state !== 'Z';
+};
+const exists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);
 
 /** Devices 1 and 3, not 0 and 1: a job that ignored its placement would most likely be caught. */
 const placement = (devices: number): Placement => [
@@ -167,6 +174,86 @@ describe('local executor', () => {
     } finally {
       delete process.env['CHEOMDAN_TEST_SECRET'];
     }
+  });
+
+  it('cancel ends a child that left the job\'s session with setsid (proctrack/cgroup)', async () => {
+    await mkdir(workDir, { recursive: true });
+    const e = executor();
+    const pidFile = join(root, `escapee-${Math.random().toString(36).slice(2)}.pid`);
+    // setsid --fork: a new session and process group, out of reach of any group signal.
+    const spec = aJob(`setsid --fork sh -c 'echo $$ > ${pidFile}; exec sleep 1000'; echo started; sleep 1000`);
+    const handle = await e.start(spec);
+    started.push(handle);
+    while (!readFileSync(spec.stdoutPath, 'utf8').includes('started')) await sleep(50);
+    while (!(await exists(pidFile))) await sleep(50);
+    const escapee = Number(readFileSync(pidFile, 'utf8').trim());
+    expect(alive(escapee)).toBe(true);
+    // A new executor instance, as a restarted server has: everything it needs is in the run directory.
+    const fresh = executor();
+    await fresh.cancel(handle);
+    expect(await waitFor(fresh, handle, 'exited')).toMatchObject({ cancelled: true });
+    const deadline = Date.now() + 5_000;
+    while (alive(escapee) && Date.now() < deadline) await sleep(50);
+    expect(alive(escapee)).toBe(false);
+  });
+
+  it('the time limit ends a child that left the job\'s session with setsid', async () => {
+    await mkdir(workDir, { recursive: true });
+    const e = executor();
+    const pidFile = join(root, `escapee-${Math.random().toString(36).slice(2)}.pid`);
+    const spec = aJob(`setsid --fork sh -c 'echo $$ > ${pidFile}; exec sleep 1000'; sleep 1000`, { timeLimitSeconds: 1, gracePeriodSeconds: 0 });
+    const handle = await e.start(spec);
+    started.push(handle);
+    expect(await waitFor(e, handle, 'exited')).toMatchObject({ timedOut: true });
+    const escapee = Number(readFileSync(pidFile, 'utf8').trim());
+    const deadline = Date.now() + 5_000;
+    while (alive(escapee) && Date.now() < deadline) await sleep(50);
+    expect(alive(escapee)).toBe(false);
+  });
+
+  it('cancel of a run whose supervisor was SIGKILLed still ends every process of its cgroup', async (ctx) => {
+    const e = executor();
+    if ((e as LocalExecutor).tracking === 'process-group') ctx.skip(); // needs a writable cgroup (root)
+    await mkdir(workDir, { recursive: true });
+    const pidFile = join(root, `escapee-${Math.random().toString(36).slice(2)}.pid`);
+    const spec = aJob(`setsid --fork sh -c 'echo $$ > ${pidFile}; exec sleep 1000'; echo started; sleep 1000`);
+    const handle = await e.start(spec);
+    started.push(handle);
+    while (!(await exists(pidFile))) await sleep(50);
+    const escapee = Number(readFileSync(pidFile, 'utf8').trim());
+    const dir = join(stateDir, 'runs', handle.slice('local:'.length));
+    const record = JSON.parse(readFileSync(join(dir, 'launch.json'), 'utf8')) as { supervisorPid: number; cgroup: { dirs: string[] } };
+    process.kill(record.supervisorPid, 'SIGKILL');
+    expect((await executor().observe([handle]))[0]).toMatchObject({ state: 'lost' });
+    expect(alive(escapee)).toBe(true);
+    await executor().cancel(handle);
+    expect(alive(escapee)).toBe(false);
+    for (const d of record.cgroup.dirs) expect(await exists(d)).toBe(false);
+  });
+
+  it('enforces the memory request in the job\'s cgroup, and removes the cgroup when the job ends', async (ctx) => {
+    const e = executor();
+    if ((e as LocalExecutor).tracking === 'process-group') ctx.skip(); // needs a writable cgroup (root)
+    await mkdir(workDir, { recursive: true });
+    const small: Placement = [{ node: asNodeName('local-0'), devices: [], tasks: 1, cpus: 1, memoryMb: 32 }];
+    // sort must hold all of its input before it writes: 256 MiB against a 32 MiB request.
+    const spec = aJob('head -c 268435456 /dev/zero | sort -S 1G > /dev/null; echo "rc=${PIPESTATUS[1]}"', { placement: small });
+    const handle = await e.start(spec);
+    started.push(handle);
+    const dir = join(stateDir, 'runs', handle.slice('local:'.length));
+    const record = JSON.parse(readFileSync(join(dir, 'launch.json'), 'utf8')) as { cgroup: { dirs: string[]; memoryLimitBytes: number } };
+    expect(record.cgroup.memoryLimitBytes).toBe(32 * 1024 * 1024);
+    await waitFor(e, handle, 'exited');
+    expect(await readAll(e, handle, spec)).toBe('rc=137\n'); // SIGKILLed by the kernel's OOM killer
+    for (const d of record.cgroup.dirs) expect(await exists(d)).toBe(false);
+  });
+
+  it('warns and tracks by process group where no cgroup can be made', () => {
+    const warnings: string[] = [];
+    const e = createLocalExecutor({ stateDir, cgroups: { mount: join(root, 'no-cgroups-here') }, warn: (m) => warnings.push(m) });
+    executors.push(e);
+    expect(e.tracking).toBe('process-group');
+    expect(warnings).toEqual([expect.stringContaining('setsid escapes cancel and the time limit')]);
   });
 
   it('close() stops following logs but never stops a job', async () => {
