@@ -108,6 +108,16 @@ export interface JobsTable {
   updated_at: number;
 }
 
+export interface UnixAccountsTable {
+  user_id: string;
+  user_name: string;
+  uid: number;
+  gid: number;
+  /** 'created' (by the server) or 'mapped' (by configuration, to an existing account). */
+  origin: string;
+  created_at: number;
+}
+
 export interface ReservationsTable {
   id: string;
   tenant_id: string;
@@ -163,4 +173,5 @@ export interface Database {
   usage: UsageTable;
   audit_log: AuditLogTable;
   reservations: ReservationsTable;
+  unix_accounts: UnixAccountsTable;
 }

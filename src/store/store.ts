@@ -21,11 +21,12 @@ import * as reservations from './queries/reservations.ts';
 import * as tokens from './queries/tokens.ts';
 import * as usage from './queries/usage.ts';
 import * as users from './queries/users.ts';
+import * as unixAccounts from './queries/unixAccounts.ts';
 import { bindAccounting, type AccountingStore } from './queries/accounting/index.ts';
 import type {
   ApiTokenRecord, AuditFilter, AuditRecord, JobEventRecord, JobListFilter, JobPage, JobPatch, JobRecord,
   NewApiToken, NewAudit, NewJob, NewJobEvent, NewNode, NewProject, NewTenant, NewUsage, NewUser, NodeRecord,
-  ProjectRecord, ReservationRecord, TenantRecord, UsageFilter, UsageRecord, UsageSum, UserRecord,
+  ProjectRecord, ReservationRecord, TenantRecord, UnixAccountRecord, UsageFilter, UsageRecord, UsageSum, UserRecord,
 } from './records.ts';
 import type { Database } from './schema.ts';
 import type { ProjectId } from '../core/ids.ts';
@@ -95,6 +96,14 @@ export interface Store extends AccountingStore {
     cancel(id: string, at: number): Promise<boolean>;
     /** Inside a transaction: serialises reservation changes (PostgreSQL; SQLite has one writer anyway). */
     lockAll(): Promise<void>;
+  };
+  /** The Unix account of each user whose jobs have run (migration 0007). */
+  unixAccounts: {
+    insert(a: UnixAccountRecord): Promise<UnixAccountRecord>;
+    get(userId: UserId): Promise<UnixAccountRecord | undefined>;
+    list(): Promise<UnixAccountRecord[]>;
+    /** The highest uid of an account the server created in [min, max]; null when none. */
+    maxUid(min: number, max: number): Promise<number | null>;
   };
   /**
    * Runs fn with a Store bound to one transaction. Inside a transaction, this runs fn in the same one
@@ -171,6 +180,12 @@ export function bindStore(db: Kysely<Database>, dialect: StoreDialect, clock: ()
       list: (filter) => reservations.listReservations(ctx, filter),
       cancel: (id, at) => reservations.cancelReservation(ctx, id, at),
       lockAll: () => reservations.lockReservations(ctx),
+    },
+    unixAccounts: {
+      insert: (a) => unixAccounts.insertUnixAccount(ctx, a),
+      get: (userId) => unixAccounts.getUnixAccount(ctx, userId),
+      list: () => unixAccounts.listUnixAccounts(ctx),
+      maxUid: (min, max) => unixAccounts.maxUnixUid(ctx, min, max),
     },
     transaction: (fn) =>
       db.isTransaction ? fn(store) : db.transaction().execute((trx) => fn(bindStore(trx, dialect, clock))),
