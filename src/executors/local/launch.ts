@@ -13,7 +13,7 @@
 import { spawn } from 'node:child_process';
 import { accessSync, chownSync, closeSync, constants, mkdirSync, openSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
-import { delimiter, dirname, isAbsolute, join } from 'node:path';
+import { basename, delimiter, dirname, isAbsolute, join } from 'node:path';
 import { CheomdanError } from '../../core/errors.ts';
 import type { ExecutorHandle, LaunchSpec } from '../types.ts';
 import { createJobCgroup, killCgroup, removeCgroup, type CgroupSupport, type JobCgroup } from './cgroups.ts';
@@ -205,11 +205,16 @@ export async function launch(ctx: LaunchContext, spec: LaunchSpec): Promise<Exec
   const { tools } = ctx;
   // GNU timeout treats --kill-after=0 as "never SIGKILL"; a zero grace period means "SIGKILL at once".
   const killAfter = duration(Math.max(grace, 0.01));
+  // A job that switches to its owner starts in its private directory, opens its logs there by name (its
+  // owner may not traverse CHEOMDAN_HOME to reach them by path) and then enters its working directory itself.
+  const where = run.switches
+    ? { start: run.privateDir, out: basename(spec.stdoutPath), err: basename(spec.stderrPath), enter: mustEnterItself(run, spec.workingDirectory) ? spec.workingDirectory : '' }
+    : { start: spec.workingDirectory, out: spec.stdoutPath, err: spec.stderrPath, enter: '' };
   const child = spawn(
     tools.sh,
-    ['-c', SUPERVISOR_SCRIPT, SUPERVISOR_ARGV0, dir, spec.workingDirectory, duration(spec.timeLimitSeconds),
-      killAfter, spec.stdoutPath, spec.stderrPath, tools.timeout, tools.bash, tools.date, tools.mv, tools.sh,
-      tools.sleep, tools.rmdir, ...cgroupArguments(cgroup), runAs.join(' '), mustEnterItself(run, spec.workingDirectory) ? '1' : '0'],
+    ['-c', SUPERVISOR_SCRIPT, SUPERVISOR_ARGV0, dir, where.start, duration(spec.timeLimitSeconds),
+      killAfter, where.out, where.err, tools.timeout, tools.bash, tools.date, tools.mv, tools.sh,
+      tools.sleep, tools.rmdir, ...cgroupArguments(cgroup), runAs.join(' '), where.enter],
     // detached: the supervisor calls setsid(), so it is in no process group or session of the server and
     // outlives it; cwd '/' so it never pins the server's working directory.
     { detached: true, stdio: 'ignore', env, cwd: '/' },

@@ -3,7 +3,7 @@
  * outlive the process that started them, pid reuse is detected, and the server's secrets stay out of jobs.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { access, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +38,27 @@ describeExecutorConformance('local', async () => {
     workDir: join(root, 'work'),
     cleanup: async () => rmSync(root, { recursive: true, force: true }),
   };
+});
+
+// The same suite with every job run as `nobody` (uid 65534) and a supplementary group, as a root server runs
+// jobs as their owners: the jobs' files live in their private directories under workDir (the output root);
+// the shared workDir is traversable and writable by anyone, as a shared scratch file system would be.
+describe.skipIf(process.getuid?.() !== 0)('as root', () => {
+  describeExecutorConformance('local, jobs as their owner', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'cheomdan-local-owner-'));
+    chmodSync(root, 0o711);
+    const workDir = join(root, 'work');
+    mkdirSync(workDir, { mode: 0o777 });
+    chmodSync(workDir, 0o777);
+    return {
+      executor: createLocalExecutor({ stateDir: join(root, 'state'), outputRoot: workDir }),
+      placement,
+      acceleratorType: 'nvidia-h100-sxm-80gb',
+      workDir,
+      owner: { userName: 'nobody', uid: 65534, gid: 65534, groups: [100], home: '/nonexistent' },
+      cleanup: async () => rmSync(root, { recursive: true, force: true }),
+    };
+  });
 });
 
 describe('local executor', () => {

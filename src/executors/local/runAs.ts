@@ -64,13 +64,13 @@ export function resolveRunAs(spec: LaunchSpec, outputRoot: string, serverUid = p
   }
   const switches = owner.uid !== serverUid;
   if (!switches) return { owner, switches, privateDir };
+  if (owner.uid === 0) throw invalid('owner.uid', 'a job never runs as root');
   if (serverUid !== 0) {
     throw new CheomdanError(
       'executor_failed',
       `cannot run job ${spec.jobId} as ${owner.userName} (uid ${owner.uid}): the server runs as uid ${serverUid}, not root, so it serves in single-user mode and runs jobs only as itself; run the server as root to run jobs as their owners`,
     );
   }
-  if (owner.uid === 0) throw invalid('owner.uid', 'a job never runs as root');
   for (const key of ['stdoutPath', 'stderrPath'] as const) {
     if (dirname(resolve(spec[key])) !== privateDir || !inside(outputRoot, privateDir)) {
       throw invalid(key, `a job that runs as ${owner.userName} keeps both logs in one directory under ${outputRoot} (its private directory), got "${spec[key]}"`);

@@ -42,18 +42,20 @@
  */
 
 /**
- * Positional parameters: $1 run directory, $2 working directory, $3 time limit (s), $4 grace period (s),
- * $5 stdout path, $6 stderr path, $7 timeout, $8 bash, $9 date, ${10} mv, ${11} sh, ${12} sleep,
+ * Positional parameters: $1 run directory, $2 the directory the job starts in (its working directory; for a
+ * job that switches to its owner, its private directory), $3 time limit (s), $4 grace period (s),
+ * $5 stdout path, $6 stderr path (opened by the job, relative to $2 or absolute), $7 timeout, $8 bash, $9 date, ${10} mv, ${11} sh, ${12} sleep,
  * ${13} rmdir (binaries), ${14} the cgroup directories to join (space-separated; "" = none), ${15} the
  * tracking cgroup, ${16} the v1 freezer cgroup or "", ${17} the v2 cgroup.kill file or "", ${18} the
- * user switch (`setpriv --reuid=U --regid=G --groups=... --`, word-split; "" = stay), ${19} 1 when the job
- * must `cd` to the working directory itself (as its owner, so the kernel checks the owner's access).
+ * user switch (`setpriv --reuid=U --regid=G --groups=... --`, word-split; "" = stay), ${19} a working
+ * directory the job enters itself, after opening its logs ("" = none): as its owner, so the kernel checks
+ * the owner's access to the path, not root's.
  *
  * /proc/uptime (monotonic, centiseconds, read with the `read` builtin so no process is forked on the way in)
  * measures the elapsed time from which the caller decides whether the time limit was reached.
  */
 export const SUPERVISOR_SCRIPT = `d=$1 wd=$2 limit=$3 grace=$4 out=$5 err=$6 timeout=$7 bash=$8 date=$9 mv=\${10} sh=\${11} sleep=\${12} rmdir=\${13}
-cgjoin=\${14} cgtrack=\${15} cgfreeze=\${16} cgkill=\${17} runas=\${18} cdin=\${19}
+cgjoin=\${14} cgtrack=\${15} cgfreeze=\${16} cgkill=\${17} runas=\${18} enter=\${19}
 read u0 _ < /proc/uptime
 st() {
   read u1 _ < /proc/uptime
@@ -81,7 +83,7 @@ cd "$wd" 2>/dev/null || { cgend; st no_working_directory 0; exit 0; }
 umask 077
 "$sh" -c 'for c in $1; do echo $$ > "$c/cgroup.procs" || exit 125; done; shift; exec "$@"' cheomdan-join "$cgjoin" \
   "$timeout" --preserve-status --kill-after="$grace" "$limit" $runas \
-  "$bash" -c 'exec >>"$1" 2>>"$2" || exit 126; if [ "$3" = 1 ]; then cd -- "$4" || exit 1; fi; exec "$0" /dev/fd/3' "$bash" "$out" "$err" "$cdin" "$wd" \
+  "$bash" -c 'exec >>"$1" 2>>"$2" || exit 126; if [ -n "$3" ]; then cd -- "$3" || exit 1; fi; exec "$0" /dev/fd/3' "$bash" "$out" "$err" "$enter" \
   </dev/null >>"$d/supervisor.log" 2>&1 3<"$d/script.sh" &
 t=$!
 echo "$t" > "$d/pgid"
