@@ -59,8 +59,10 @@ describe.skipIf(!root)('unix accounts (as root: creates real accounts)', () => {
     expect(ownerB.uid).toBeGreaterThan(ownerA.uid);
     expect(execFileSync('id', ['-u', ownerA.userName], { encoding: 'utf8' }).trim()).toBe(String(ownerA.uid));
     expect(await opened.unixAccounts.get(a.id)).toEqual({ userId: a.id, userName: ownerA.userName, uid: ownerA.uid, gid: ownerA.uid, origin: 'created', createdAt: 5 });
-    // A new service instance (a restarted server) gives the same answer.
+    // A new service instance (a restarted server) gives the same answer, by user id too.
     expect(await new UnixAccounts({ store: opened }, { firstUid: FIRST, lastUid: LAST }).ownerFor(a)).toEqual(ownerA);
+    expect(await accounts.ownerForUserId(b.id)).toEqual(ownerB);
+    await expect(accounts.ownerForUserId(asUserId('usr_nobody_here'))).rejects.toMatchObject({ code: 'not_found' });
   });
 
   it('recreates a recorded account lost in a reinstall with the same uid and gid', async () => {

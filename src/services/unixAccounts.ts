@@ -3,6 +3,7 @@
  *
  *   ownerFor(user)  -> JobOwner   the account's name, uid, gid, supplementary groups and home, for
  *                                 LaunchSpec.owner; made on first use, recorded in the store (migration 0007)
+ *   ownerForUserId(id)            the same from a job's `userId` (what the controller holds)
  *
  * - Mapped: configuration names an existing account for a user (by user id or e-mail), as a university
  *   maps its directory's logins; the account must exist (LDAP/SSSD or /etc/passwd) and is never changed.
@@ -22,6 +23,7 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { CheomdanError, isCheomdanError } from '../core/errors.ts';
+import type { UserId } from '../core/ids.ts';
 import type { JobOwner } from '../executors/types.ts';
 import type { Store, UnixAccountRecord, UserRecord } from '../store/index.ts';
 
@@ -90,6 +92,13 @@ export class UnixAccounts {
     const next = this.#queue.then(() => this.#ownerFor(user));
     this.#queue = next.catch(() => undefined);
     return next;
+  }
+
+  /** ownerFor() by user id (the controller has the job's `userId`); `not_found` for an unknown user. */
+  async ownerForUserId(userId: UserId): Promise<JobOwner> {
+    const user = await this.#store.users.get(userId);
+    if (user === undefined) throw new CheomdanError('not_found', `user ${userId} does not exist: no Unix account to run their job as`);
+    return this.ownerFor(user);
   }
 
   async #ownerFor(user: UserRecord): Promise<JobOwner> {
