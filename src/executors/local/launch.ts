@@ -178,7 +178,8 @@ export async function launch(ctx: LaunchContext, spec: LaunchSpec): Promise<Exec
   if (run.switches) chownSync(join(dir, 'script.sh'), run.owner.uid, run.owner.gid);
   let cgroup: JobCgroup | null;
   try {
-    cgroup = createJobCgroup(ctx.cgroups, runId, spec.placement[0]?.memoryMb ?? 0);
+    // The script runs once, here, for every allocation of the placement (index.ts): its limit is their sum.
+    cgroup = createJobCgroup(ctx.cgroups, runId, spec.placement.reduce((sum, a) => sum + a.memoryMb, 0));
   } catch (e) {
     await rm(dir, { recursive: true, force: true }).catch(() => undefined);
     throw new CheomdanError('executor_failed', `cannot create the job's cgroup: ${(e as Error).message}`, { cause: e });
