@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { asTenantId, asUserId } from '../core/ids.ts';
 import { openStore, SECTORS, TENANT_KINDS } from '../store/index.ts';
 import { createTestDatabase } from '../store/testing/databases.ts';
-import { checkSingleOrganization, isolationMode, secureHome } from './serverFiles.ts';
+import { checkSingleOrganization, isolationMode, protectServerFiles, secureHome } from './serverFiles.ts';
 
 const mode = (p: string): string => (statSync(p).mode & 0o7777).toString(8);
 
@@ -38,6 +38,22 @@ describe('secureHome', () => {
     if (process.getuid?.() === 0) expect(statSync(join(home, 'jobs', 'job_1')).uid).toBe(79_998);
     expect(await secureHome(home)).toEqual([]); // idempotent
     rmSync(outside);
+  });
+});
+
+describe('protectServerFiles', () => {
+  it('sets umask 077 for what the server creates later (the SQLite -wal appears at the first write)', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'cheomdan-home-'));
+    const before = process.umask();
+    try {
+      await protectServerFiles(home);
+      writeFileSync(join(home, 'cheomdan.db-wal'), 'later');
+      expect(mode(join(home, 'cheomdan.db-wal'))).toBe('600');
+      expect(mode(home)).toBe('700');
+    } finally {
+      process.umask(before);
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 });
 

@@ -54,6 +54,16 @@ export async function secureHome(home: string, ids = { uid: process.getuid?.() ?
   return changed;
 }
 
+/**
+ * What the composition root calls at start, before it opens the store: umask 077 for everything the server
+ * creates from now on (the SQLite -wal/-shm files appear only at the first write, after any chmod), then
+ * secureHome for what is already there.
+ */
+export async function protectServerFiles(home: string): Promise<string[]> {
+  process.umask(0o077);
+  return secureHome(home);
+}
+
 export type IsolationMode = 'per-user' | 'single-user';
 
 export interface IsolationInfo {
