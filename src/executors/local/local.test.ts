@@ -3,7 +3,7 @@
  * outlive the process that started them, pid reuse is detected, and the server's secrets stay out of jobs.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { access, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -105,12 +105,13 @@ describe('local executor', () => {
     return s;
   }
 
-  it('keeps running, and records its exit, after the process that started it is SIGKILLed', async () => {
+  /** Starts one job in a separate process (a server), returns its handle and spec, then SIGKILLs that process. */
+  async function startThenKillServer(script?: string): Promise<{ handle: ExecutorHandle; spec: LaunchSpec }> {
     await mkdir(workDir, { recursive: true });
     const fixture = fileURLToPath(new URL('./fixtures/startJob.ts', import.meta.url));
     // The fixture leads its own process group, and the whole group is killed, as a terminal's Ctrl-C or a
     // service manager would: the job's supervisor must be in none of the server's groups.
-    const child = spawn(process.execPath, ['--import', 'tsx', fixture, stateDir, workDir, join(root, 'logs')], {
+    const child = spawn(process.execPath, ['--import', 'tsx', fixture, stateDir, workDir, join(root, 'logs'), ...(script === undefined ? [] : [script])], {
       stdio: ['ignore', 'pipe', 'inherit'],
       detached: true,
     });
@@ -127,7 +128,25 @@ describe('local executor', () => {
     const exited = new Promise((resolve) => child.on('exit', resolve));
     process.kill(-child.pid!, 'SIGKILL');
     await exited;
+    return { handle, spec };
+  }
 
+  it('adopts a job after its server was SIGKILLed and still ends its whole cgroup on cancel', async () => {
+    const pidFile = join(root, `escapee-${Math.random().toString(36).slice(2)}.pid`);
+    const { handle } = await startThenKillServer(`setsid --fork sh -c 'echo $$ > ${pidFile}; exec sleep 1000'; sleep 1000`);
+    while (!(await exists(pidFile))) await sleep(50);
+    const escapee = Number(readFileSync(pidFile, 'utf8').trim());
+    const fresh = executor();
+    expect((await fresh.observe([handle]))[0]).toMatchObject({ state: 'running' });
+    await fresh.cancel(handle);
+    expect(await waitFor(fresh, handle, 'exited')).toMatchObject({ cancelled: true });
+    const deadline = Date.now() + 5_000;
+    while (alive(escapee) && Date.now() < deadline) await sleep(50);
+    expect(alive(escapee)).toBe(false);
+  });
+
+  it('keeps running, and records its exit, after the process that started it is SIGKILLed', async () => {
+    const { handle, spec } = await startThenKillServer();
     const fresh = executor();
     expect((await fresh.observe([handle]))[0]).toMatchObject({ state: 'running' });
     const o = await waitFor(fresh, handle, 'exited');
@@ -267,6 +286,29 @@ describe('local executor', () => {
     await waitFor(e, handle, 'exited');
     expect(await readAll(e, handle, spec)).toBe('rc=137\n'); // SIGKILLed by the kernel's OOM killer
     for (const d of record.cgroup.dirs) expect(await exists(d)).toBe(false);
+  });
+
+  it('tracks by a cgroup v2 where the host has one: cancel ends a setsid child, the cgroup goes with the job', async (ctx) => {
+    // This host is hybrid: v1 controllers, plus a v2 hierarchy without controllers at /sys/fs/cgroup/unified,
+    // which is enough for tracking (cgroup.procs, cgroup.kill). A pure v2 host mounts it at /sys/fs/cgroup.
+    const mount = ['/sys/fs/cgroup/unified', '/sys/fs/cgroup'].find((m) => existsSync(join(m, 'cgroup.controllers')));
+    const e = mount === undefined ? null : createLocalExecutor({ stateDir, gracePeriodSeconds: 1, cgroups: { mount }, warn: () => undefined });
+    if (e === null || e.tracking !== 'cgroup-v2') ctx.skip(); // no writable cgroup v2 here
+    executors.push(e!);
+    await mkdir(workDir, { recursive: true });
+    const pidFile = join(root, `escapee-${Math.random().toString(36).slice(2)}.pid`);
+    const spec = aJob(`setsid --fork sh -c 'echo $$ > ${pidFile}; exec sleep 1000'; echo started; sleep 1000`);
+    const handle = await e!.start(spec);
+    started.push(handle);
+    while (!(await exists(pidFile))) await sleep(50);
+    const escapee = Number(readFileSync(pidFile, 'utf8').trim());
+    const record = JSON.parse(readFileSync(join(stateDir, 'runs', handle.slice('local:'.length), 'launch.json'), 'utf8')) as { cgroup: { version: number; dirs: string[] } };
+    expect(record.cgroup.version).toBe(2);
+    expect(readFileSync(join(record.cgroup.dirs[0]!, 'cgroup.procs'), 'utf8')).toContain(String(escapee));
+    await e!.cancel(handle);
+    expect(await waitFor(e!, handle, 'exited')).toMatchObject({ cancelled: true });
+    expect(alive(escapee)).toBe(false);
+    expect(await exists(record.cgroup.dirs[0]!)).toBe(false);
   });
 
   it('warns and tracks by process group where no cgroup can be made', () => {
