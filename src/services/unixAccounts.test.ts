@@ -107,6 +107,26 @@ describe.skipIf(!root)('unix accounts (as root: creates real accounts)', () => {
   });
 });
 
+describe('unix accounts configuration', () => {
+  const cases: Record<string, { firstUid?: number; lastUid?: number; ok: boolean }> = {
+    'the default range': { ok: true },
+    'a range of its own': { firstUid: 200_000, lastUid: 299_999, ok: true },
+    'system uids': { firstUid: 500, lastUid: 999, ok: false },
+    'reversed': { firstUid: 80_000, lastUid: 70_000, ok: false },
+    'containing nobody': { firstUid: 60_000, lastUid: 70_000, ok: false },
+    'fractional': { firstUid: 70_000.5, ok: false },
+    'past 2^31-2': { firstUid: 70_000, lastUid: 2 ** 31, ok: false },
+  };
+  for (const [name, c] of Object.entries(cases)) {
+    it(name, () => {
+      // The constructor checks configuration only: it never touches the store, so none is opened here.
+      const make = () => new UnixAccounts({ store: {} as never }, { firstUid: c.firstUid, lastUid: c.lastUid });
+      if (c.ok) expect(make).not.toThrow();
+      else expect(make).toThrow(expect.objectContaining({ code: 'invalid_config', message: expect.stringContaining('uid range') }));
+    });
+  }
+});
+
 describe.skipIf(root)('unix accounts (not root)', () => {
   it('are created only by a server running as root: this run is not, so the real-account tests are skipped', () => {
     expect(root).toBe(false);

@@ -85,6 +85,12 @@ export class UnixAccounts {
     this.#system = deps.system ?? hostAccountSystem();
     this.#clock = deps.clock ?? Date.now;
     this.#config = config;
+    const first = config.firstUid ?? DEFAULT_FIRST_UID;
+    const last = config.lastUid ?? DEFAULT_LAST_UID;
+    // Below 1000 are the distribution's system accounts; 65534 is nobody; 2^31-1 and up are not portable uids.
+    if (!Number.isInteger(first) || !Number.isInteger(last) || first < 1000 || last < first || last > 2 ** 31 - 2 || (first <= 65534 && last >= 65534)) {
+      throw new CheomdanError('invalid_config', `the uid range for created Unix accounts must be whole numbers with 1000 <= firstUid <= lastUid < 2^31-1, not containing nobody's 65534; got ${first}–${last}`);
+    }
   }
 
   /** The account `user`'s jobs run as, made and recorded on first use. */
