@@ -27,6 +27,8 @@ export interface HealthInfo {
   executor: string;
   startedAt: number;
   version: string;
+  /** services/serverFiles.ts isolationMode(); the composition root fills it. */
+  isolation?: { mode: 'per-user' | 'single-user'; description: string } | undefined;
 }
 
 export interface AppDeps {

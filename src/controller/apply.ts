@@ -90,11 +90,12 @@ export async function startJob(c: StepContext, d: Extract<Decision, { kind: 'sta
     // named must already exist — the server does not create directories where users point it.
     await mkdir(dirname(job.stdoutPath), { recursive: true });
     await mkdir(dirname(job.stderrPath), { recursive: true });
+    const owner = await o.ownerOf?.(job);
     handle = await executor.start({
       jobId: job.id as never, script: job.script, workingDirectory: job.workingDirectory,
       environment: job.environment, placement: d.placement, acceleratorType: d.acceleratorType,
       tasks: job.request.tasks, timeLimitSeconds: job.request.timeLimitSeconds,
-      stdoutPath: job.stdoutPath, stderrPath: job.stderrPath, attempt,
+      stdoutPath: job.stdoutPath, stderrPath: job.stderrPath, attempt, ...(owner ? { owner } : {}),
     });
     const startedAt = o.clock();
     const running: JobRecord = { ...starting, state: jobState.run('starting'), executorHandle: handle, startedAt, updatedAt: startedAt };

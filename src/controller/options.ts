@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { ResourceRequest } from '../core/resources.ts';
-import type { Executor } from '../executors/types.ts';
+import type { Executor, JobOwner } from '../executors/types.ts';
 import type { ClusterSnapshot, CycleResult, FeasibilityResult, NodeSnapshot, ReservationSnapshot } from '../scheduler/types.ts';
 import type { JobRecord } from '../store/records.ts';
 import type { Store } from '../store/index.ts';
@@ -39,6 +39,11 @@ export interface ControllerOptions {
   reservations?: () => readonly ReservationSnapshot[];
   /** Quotas, from services/quotas.ts (explicit quotas, and those allocations imply); absent: accounting's. */
   quotas?: (now: number) => Pick<ClusterSnapshot, 'quotas'>;
+  /**
+   * The Unix account a job runs as (services/unixAccounts.ts, when the server is root); absent or
+   * undefined: the executor's own account (single-user mode). A failure fails the start like any other.
+   */
+  ownerOf?: (job: JobRecord) => Promise<JobOwner | undefined>;
   /** Called after a job's state change is persisted (live views). */
   onJobChange?: (change: { jobId: string; tenantId: string; state: string }) => void;
 }

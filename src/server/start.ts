@@ -31,6 +31,8 @@ import { AuditService } from '../services/audit.ts';
 import { createAccounting, parseAccountingMode, type AccountingMode } from '../services/accounting/index.ts';
 import { ReservationService } from '../services/reservations.ts';
 import { QuotaService } from '../services/quotas.ts';
+import { checkSingleOrganization, isolationMode, protectServerFiles } from '../services/serverFiles.ts';
+import { UnixAccounts, type UnixAccountsConfig } from '../services/unixAccounts.ts';
 import type { JobRecord } from '../store/records.ts';
 import { API_VERSION, buildApp, type App } from '../api/app.ts';
 import { createMetrics } from '../api/metrics.ts';
@@ -57,6 +59,15 @@ export interface ServerOptions {
   tlsKeyPath?: string | undefined;
   /** Accounting: 'enforce' charges every job to an allocation; 'off' (default) charges nothing (docs/accounting.md). */
   accounting?: AccountingMode | undefined;
+  /**
+   * Run jobs as the server's own account even when it is root ("single-user mode"); default: as their
+   * owners' Unix accounts when root (services/unixAccounts.ts), as the server when not.
+   */
+  singleUser?: boolean | undefined;
+  /** Owners' Unix accounts: a mapping to existing accounts, the uid range and home of created ones. */
+  unixAccounts?: UnixAccountsConfig | undefined;
+  /** Single-user mode serves one organization's members; true accepts several (they can read each other's files). */
+  allowSeveralOrganizations?: boolean | undefined;
 }
 
 export interface RunningServer {
@@ -73,6 +84,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const home = resolve(opts.home);
   await mkdir(home, { recursive: true, mode: 0o700 });
   const log = pino({ level: opts.logLevel ?? process.env.CHEOMDAN_LOG_LEVEL ?? 'warn' });
+  // umask 077 and CHEOMDAN_HOME's files the server's alone, before the database is opened or a token written
+  const tightened = await protectServerFiles(home);
+  if (tightened.length > 0) log.warn({ paths: tightened.slice(0, 20), count: tightened.length }, 'tightened the permissions of the server\'s files');
   const store = await openStore({ url: opts.databaseUrl, sqlitePath: join(home, 'cheomdan.db') });
   // What has been started, stopped in reverse order by close() and when the start fails part-way (so no
   // controller tick or accounting sweep outlives the store).
@@ -96,6 +110,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       : clusterInventory
         ? inventoryOf('Slurm cluster', await clusterInventory())
         : await hostInventory();
+    const uid = process.getuid?.() ?? 0;
+    const asOwners = uid === 0 && !(opts.singleUser ?? process.env.CHEOMDAN_SINGLE_USER === '1');
+    const isolation = isolationMode(uid, 'tracking' in executor ? String(executor.tracking) : 'by Slurm', asOwners);
+    log.warn({ isolation: isolation.mode }, isolation.description);
+    await checkSingleOrganization(store, isolation.mode, opts.allowSeveralOrganizations ?? process.env.CHEOMDAN_ALLOW_SEVERAL_ORGANIZATIONS === '1');
+    const unixAccounts = asOwners ? new UnixAccounts({ store }, opts.unixAccounts) : undefined;
     const defaultPartition = inventory.partitions.find((p) => p.default)?.name ?? inventory.partitions[0]?.name ?? 'local';
     const storedNodes = await store.nodes.list();
     await store.nodes.upsertMany(inventory.nodes);
@@ -135,6 +155,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       store, executor, scheduler, nodes: [...inventory.nodes], defaultPartition, clock: Date.now, log,
       intervalMs: opts.tickMs,
       onJobChange: (c) => changes.publish(c),
+      ...(unixAccounts ? { ownerOf: (job: JobRecord) => unixAccounts.ownerForUserId(job.userId) } : {}),
       onCycle: (c) => {
         metrics.cycleSeconds.observe(c.durationMs / 1000);
         metrics.jobsStarted.inc(c.started);
@@ -202,7 +223,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const app = await buildApp({
       identity, jobs, metrics, changes, accounting, reservations, quotas, audit: new AuditService(ctx),
       inventory: { nodes: () => nodeService.nodes(), capacity: () => nodeService.capacity(), setState: (a, n, s, r) => nodeService.setState(a, n, s, r) },
-      health: () => ({ store: store.dialect, executor: executor.name, startedAt, version: API_VERSION }),
+      health: () => ({ store: store.dialect, executor: executor.name, startedAt, version: API_VERSION, isolation }),
       logger: log.level === 'silent' ? false : { level: log.level },
       tls,
     });

@@ -20,6 +20,8 @@ const TABLES = ['api_tokens', 'audit_log', 'devices', 'job_events', 'jobs', 'nod
   'reservations',
   // 0006_quotas
   'cohorts', 'quotas',
+  // 0007_unix_accounts
+  'unix_accounts',
 ].sort();
 
 for (const dialect of testDialects()) {

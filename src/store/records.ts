@@ -227,6 +227,17 @@ export interface AuditFilter {
 
 export type { NodeState };
 
+/** The Unix account a user's jobs run as (services/unixAccounts.ts); its uid never changes once recorded. */
+export interface UnixAccountRecord {
+  userId: UserId;
+  userName: string;
+  uid: number;
+  gid: number;
+  /** `created`: the server made it (chd-<short id>); `mapped`: configuration named an existing account. */
+  origin: 'created' | 'mapped';
+  createdAt: Millis;
+}
+
 /** Whole nodes held for one tenant during [startsAt, endsAt); cancelled reservations hold nothing. */
 export interface ReservationRecord {
   id: string;

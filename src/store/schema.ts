@@ -129,6 +129,16 @@ export interface QuotasTable {
   updated_at: number;
 }
 
+export interface UnixAccountsTable {
+  user_id: string;
+  user_name: string;
+  uid: number;
+  gid: number;
+  /** 'created' (by the server) or 'mapped' (by configuration, to an existing account). */
+  origin: string;
+  created_at: number;
+}
+
 export interface ReservationsTable {
   id: string;
   tenant_id: string;
@@ -186,4 +196,5 @@ export interface Database {
   reservations: ReservationsTable;
   cohorts: CohortsTable;
   quotas: QuotasTable;
+  unix_accounts: UnixAccountsTable;
 }

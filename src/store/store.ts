@@ -22,11 +22,12 @@ import * as quotas from './queries/quotas.ts';
 import * as tokens from './queries/tokens.ts';
 import * as usage from './queries/usage.ts';
 import * as users from './queries/users.ts';
+import * as unixAccounts from './queries/unixAccounts.ts';
 import { bindAccounting, type AccountingStore } from './queries/accounting/index.ts';
 import type {
   ApiTokenRecord, AuditFilter, AuditRecord, JobEventRecord, JobListFilter, JobPage, JobPatch, JobRecord,
   NewApiToken, NewAudit, NewJob, NewJobEvent, NewNode, NewProject, NewTenant, NewUsage, NewUser, NodeRecord,
-  ProjectRecord, ReservationRecord, TenantRecord, UsageFilter, UsageRecord, UsageSum, UserRecord, CohortRecord, QuotaRecord,
+  ProjectRecord, ReservationRecord, TenantRecord, UnixAccountRecord, UsageFilter, UsageRecord, UsageSum, UserRecord, CohortRecord, QuotaRecord,
 } from './records.ts';
 import type { Database } from './schema.ts';
 import type { ProjectId } from '../core/ids.ts';
@@ -111,6 +112,14 @@ export interface Store extends AccountingStore {
     get(name: string): Promise<CohortRecord | undefined>;
     list(): Promise<CohortRecord[]>;
     delete(name: string): Promise<boolean>;
+  };
+  /** The Unix account of each user whose jobs have run (migration 0007). */
+  unixAccounts: {
+    insert(a: UnixAccountRecord): Promise<UnixAccountRecord>;
+    get(userId: UserId): Promise<UnixAccountRecord | undefined>;
+    list(): Promise<UnixAccountRecord[]>;
+    /** The highest uid of an account the server created in [min, max]; null when none. */
+    maxUid(min: number, max: number): Promise<number | null>;
   };
   /**
    * Runs fn with a Store bound to one transaction. Inside a transaction, this runs fn in the same one
@@ -200,6 +209,12 @@ export function bindStore(db: Kysely<Database>, dialect: StoreDialect, clock: ()
       get: (name) => quotas.getCohort(ctx, name),
       list: () => quotas.listCohorts(ctx),
       delete: (name) => quotas.deleteCohort(ctx, name),
+    },
+    unixAccounts: {
+      insert: (a) => unixAccounts.insertUnixAccount(ctx, a),
+      get: (userId) => unixAccounts.getUnixAccount(ctx, userId),
+      list: () => unixAccounts.listUnixAccounts(ctx),
+      maxUid: (min, max) => unixAccounts.maxUnixUid(ctx, min, max),
     },
     transaction: (fn) =>
       db.isTransaction ? fn(store) : db.transaction().execute((trx) => fn(bindStore(trx, dialect, clock))),

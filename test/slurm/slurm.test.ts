@@ -11,6 +11,7 @@ import { asNodeName } from '../../src/core/ids.ts';
 import { describeExecutorConformance } from '../../src/executors/conformance.ts';
 import { ensureSlurmCluster, SKIP_SLURM, type SlurmTestCluster } from './cluster.ts';
 import { executorSuite } from './executor.suite.ts';
+import { ownerSuite } from './owner.suite.ts';
 import { faultSuite } from './faults.suite.ts';
 import { executorFor } from './helpers.ts';
 import { inventorySuite } from './inventory.suite.ts';
@@ -52,6 +53,7 @@ describe.skipIf(SKIP_SLURM).sequential('Slurm (real cluster)', () => {
   describeExecutorConformance('slurm (CLI only)', harness('cli'), options);
 
   executorSuite(get);
+  ownerSuite(get);
   inventorySuite(get);
   faultSuite(get);
   serverSuite(get);

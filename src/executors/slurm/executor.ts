@@ -31,7 +31,7 @@ import { buildSubmission, parseComment } from './submission.ts';
 
 export interface SlurmExecutorCoreOptions {
   client: SlurmClient;
-  /** Linux user a job runs as. Default: spec.user, else `defaultUser`. */
+  /** Linux user a job runs as. Default: spec.owner.userName (the owner's mapped account), else spec.user, else `defaultUser`. */
   mapUser?: ((spec: LaunchSpec) => string | undefined) | undefined;
   defaultUser?: string | undefined;
   partition?: string | undefined;
@@ -94,8 +94,8 @@ export class SlurmExecutor implements Executor {
   }
 
   async start(spec: LaunchSpec): Promise<ExecutorHandle> {
-    const user = (this.opts.mapUser ? this.opts.mapUser(spec) : undefined) ?? spec.user ?? this.opts.defaultUser;
-    if (!user) throw new CheomdanError('executor_failed', `job ${spec.jobId} names no Linux user to run as: set spec.user, mapUser or defaultUser`);
+    const user = (this.opts.mapUser ? this.opts.mapUser(spec) : undefined) ?? spec.owner?.userName ?? spec.user ?? this.opts.defaultUser;
+    if (!user) throw new CheomdanError('executor_failed', `job ${spec.jobId} names no Linux user to run as: set spec.owner, spec.user, mapUser or defaultUser`);
     if (this.opts.checkPaths !== false) {
       await checkPaths(spec);
       await this.#checkUser(user);
