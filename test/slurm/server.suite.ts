@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/server/start.ts';
-import { client, waitForJob, type Client } from '../helpers/server.ts';
+import { client, removeCreatedAccounts, waitForJob, type Client } from '../helpers/server.ts';
 import type { SlurmTestCluster } from './cluster.ts';
 
 export function serverSuite(get: () => SlurmTestCluster): void {
@@ -29,6 +29,7 @@ export function serverSuite(get: () => SlurmTestCluster): void {
     }, 60_000);
     afterAll(async () => {
       await server?.close();
+      await removeCreatedAccounts(home);
       for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
       rmSync(home, { recursive: true, force: true });
     });

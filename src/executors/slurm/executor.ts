@@ -25,6 +25,7 @@ import { CheomdanError } from '../../core/errors.ts';
 import type { Executor, ExecutorHandle, LaunchSpec, LogOptions, Observation } from '../types.ts';
 import { SlurmError, type SlurmClient, type SlurmJob } from './client.ts';
 import { tailFile } from './logs.ts';
+import { prepareOwnerOutput } from './ownerOutput.ts';
 import { isActive, isRequeued, baseState, lostObservation, observationOf, type Markers, type SlurmObservation } from './states.ts';
 import { StartWaiter } from './startWait.ts';
 import { buildSubmission, parseComment } from './submission.ts';
@@ -98,6 +99,7 @@ export class SlurmExecutor implements Executor {
     if (!user) throw new CheomdanError('executor_failed', `job ${spec.jobId} names no Linux user to run as: set spec.owner, spec.user, mapUser or defaultUser`);
     if (this.opts.checkPaths !== false) {
       await checkPaths(spec);
+      if (spec.owner) await prepareOwnerOutput([spec.stdoutPath, spec.stderrPath], spec.owner);
       await this.#checkUser(user);
     }
     const account = typeof this.opts.account === 'function' ? this.opts.account(spec) : this.opts.account;
