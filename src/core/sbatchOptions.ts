@@ -381,3 +381,25 @@ export function applyWords(words: string[], ctx: Ctx): void {
   }
 }
 
+
+/**
+ * How many words the sbatch option at `words[i]` takes (1, or 2 when its value is the next word), without
+ * applying it: lets a command line be split into sbatch options, the script and the script's arguments.
+ */
+export function sbatchOptionWidth(words: readonly string[], i: number): { width: 1 | 2 } | { error: string } {
+  const w = words[i] ?? '';
+  if (w.startsWith('--')) {
+    const eq = w.indexOf('=');
+    const found = findLong(eq === -1 ? w.slice(2) : w.slice(2, eq));
+    if ('error' in found) return found;
+    return { width: eq === -1 && (OPTIONS[found.long] as OptionSpec).arg === 'required' ? 2 : 1 };
+  }
+  for (let j = 1; j < w.length; j++) {
+    const long = BY_SHORT.get(w[j] as string);
+    if (!long) return { error: `-${w[j]} is not an sbatch option` };
+    const spec = OPTIONS[long] as OptionSpec;
+    if (spec.arg === 'none') continue;
+    return { width: j === w.length - 1 && spec.arg === 'required' ? 2 : 1 };
+  }
+  return { width: 1 };
+}
