@@ -35,6 +35,7 @@
 import { posix } from 'node:path';
 import type { FieldProblem } from './errors.ts';
 import type { SbatchDirectives, SbatchParseOptions } from './sbatchFeatures.ts';
+import type { SlurmJobFacts } from './slurm/jobEnvironment.ts';
 import { applyWords, type Ctx, type Raw } from './sbatchOptions.ts';
 import { knownAcceleratorNames, resolveAcceleratorType, splitDirective } from './slurmValues.ts';
 
@@ -70,6 +71,8 @@ export interface SbatchResult {
   logPaths: { stdout?: string; stderr?: string };
   /** Arrays, dependencies, --begin, --signal, mail, ... parsed and validated (see sbatchFeatures.ts). */
   directives: SbatchDirectives;
+  /** Which options were given, for the SLURM_* variables Slurm sets only then (core/slurm/jobEnvironment.ts). */
+  facts: SlurmJobFacts;
   /** Directives that were ignored, and assumptions made; each names its line. */
   warnings: string[];
   /** Directives that cannot be honoured; a script with errors must not be submitted. path: `script:<line>`. */
@@ -121,7 +124,23 @@ export function parseSbatch(input: { script?: string | undefined; args?: readonl
   const logPaths: SbatchResult['logPaths'] = {};
   if (raw.stdout !== undefined) logPaths.stdout = raw.stdout;
   if (raw.stderr !== undefined) logPaths.stderr = raw.stderr;
-  return { submit, logPaths, directives: raw.directives, warnings, errors };
+  return { submit, logPaths, directives: raw.directives, facts: factsOf(raw), warnings, errors };
+}
+
+function factsOf(raw: Raw): SlurmJobFacts {
+  const mem = raw.mem[0];
+  const gpusPerTask = raw.gpus.find((g) => g.per === 'task')?.count;
+  const f: SlurmJobFacts = { ntasksGiven: raw.tasks !== undefined };
+  if (raw.name !== undefined) f.jobName = raw.name;
+  if (raw.partition !== undefined) f.partition = raw.partition;
+  if (raw.project !== undefined) f.account = raw.project;
+  if (raw.tasksPerNode !== undefined) f.ntasksPerNode = raw.tasksPerNode;
+  if (raw.cpusPerTask !== undefined) f.cpusPerTask = raw.cpusPerTask;
+  if (mem?.option === '--mem') f.memPerNodeMb = mem.mb;
+  if (mem?.option === '--mem-per-cpu') f.memPerCpuMb = mem.mb;
+  if (mem?.option === '--mem-per-gpu') f.memPerGpuMb = mem.mb;
+  if (gpusPerTask !== undefined) f.gpusPerTask = gpusPerTask;
+  return f;
 }
 
 const emptyRaw = (): Raw => ({ gpus: [], mem: [], directives: {} });
