@@ -9,10 +9,14 @@
  *
  *   node --import tsx bench/executor-local.ts [--jobs=200] [--warmup=10]
  *
+ * Three variants, interleaved job by job so that they share the machine's load: process-group tracking
+ * (cgroups off; the baseline), a cgroup per job, and (as root) a cgroup per job with the job run as its
+ * owner (`nobody`, setpriv, a private directory). `--jobs` is per variant.
+ *
  * (b) compares the script's $EPOCHREALTIME with performance.timeOrigin + performance.now() taken just
  * before start(); both are this host's wall clock. The skew between the two clocks is printed at the end.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -28,10 +32,21 @@ function arg(name: string, fallback: number): number {
 const jobs = arg('jobs', 200);
 const warmup = arg('warmup', 10);
 const root = mkdtempSync(join(tmpdir(), 'cheomdan-bench-local-'));
-const executor = createLocalExecutor({ stateDir: join(root, 'state'), gracePeriodSeconds: 1 });
+const OWNER = { userName: 'nobody', uid: 65534, gid: 65534, groups: [], home: '/nonexistent' };
+interface Variant { name: string; executor: ReturnType<typeof createLocalExecutor>; owner: boolean; resolved: number[]; running: number[] }
+const make = (name: string, cgroups: 'off' | 'auto', owner: boolean): Variant => ({
+  name, owner, resolved: [], running: [],
+  executor: createLocalExecutor({ stateDir: join(root, `state-${cgroups}`), outputRoot: join(root, 'jobs'), gracePeriodSeconds: 1, cgroups, warn: () => undefined }),
+});
+const variants: Variant[] = [make('process group (baseline)', 'off', false), make('cgroup per job', 'auto', false)];
+if (process.getuid?.() === 0) variants.push(make('cgroup per job, run as its owner', 'auto', true));
 const wallNow = (): number => performance.timeOrigin + performance.now();
 
-function spec(i: number): LaunchSpec {
+function spec(i: number, owner: boolean): LaunchSpec {
+  if (owner) {
+    const dir = join(root, 'jobs', `bench_${i}`);
+    return { ...spec(i, false), owner: OWNER, workingDirectory: dir, stdoutPath: join(dir, 'stdout.log'), stderrPath: join(dir, 'stderr.log') };
+  }
   return {
     jobId: asJobId(`bench_${i}`),
     script: 'echo $EPOCHREALTIME\n',
@@ -48,7 +63,12 @@ function spec(i: number): LaunchSpec {
 
 async function waitForStamp(path: string): Promise<number> {
   for (let n = 0; ; n++) {
-    const text = readFileSync(path, 'utf8');
+    let text = '';
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch {
+      // a job run as its owner creates its log itself
+    }
     if (text.endsWith('\n')) return Number(text.trim()) * 1000;
     if (n > 20_000) throw new Error(`no timestamp in ${path}`);
     await sleep(n < 100 ? 0 : 1);
@@ -56,10 +76,11 @@ async function waitForStamp(path: string): Promise<number> {
 }
 
 const loadBefore = loadavg()[0]!;
-const resolved: number[] = [];
-const running: number[] = [];
-for (let i = 0; i < warmup + jobs; i++) {
-  const s = spec(i);
+for (let i = 0; i < (warmup + jobs) * variants.length; i++) {
+  const v = variants[i % variants.length]!;
+  const { executor } = v;
+  const s = spec(i, v.owner);
+  if (v.owner) mkdirSync(s.workingDirectory, { recursive: true });
   const wall0 = wallNow();
   const t0 = performance.now();
   const handle = await executor.start(s);
@@ -71,13 +92,13 @@ for (let i = 0; i < warmup + jobs; i++) {
     if (o?.state === 'lost') throw new Error(`lost: ${o.detail}`);
     await sleep(1);
   }
-  if (i >= warmup) {
-    resolved.push(t1 - t0);
-    running.push(stamp - wall0);
+  if (i >= warmup * variants.length) {
+    v.resolved.push(t1 - t0);
+    v.running.push(stamp - wall0);
   }
 }
 const skew = Date.now() - wallNow();
-await executor.close();
+for (const v of variants) await v.executor.close();
 rmSync(root, { recursive: true, force: true });
 
 const pct = (xs: number[], p: number): number => {
@@ -87,7 +108,13 @@ const pct = (xs: number[], p: number): number => {
 const row = (name: string, xs: number[]): string =>
   `| ${name} | ${pct(xs, 50).toFixed(2)} | ${pct(xs, 90).toFixed(2)} | ${pct(xs, 99).toFixed(2)} | ${Math.max(...xs).toFixed(2)} |`;
 console.log(`jobs=${jobs} warmup=${warmup} sequential, node ${process.version}, load average (1 min) ${loadBefore.toFixed(2)} before / ${loadavg()[0]!.toFixed(2)} after, wall-clock skew at end ${skew.toFixed(2)} ms`);
-console.log('| measure (ms) | p50 | p90 | p99 | max |');
+console.log('| variant: measure (ms) | p50 | p90 | p99 | max |');
 console.log('|---|---|---|---|---|');
-console.log(row('start() call -> start() resolved (handle returned)', resolved));
-console.log(row('start() call -> job script executing', running));
+for (const v of variants) {
+  console.log(row(`${v.name}: start() call -> start() resolved`, v.resolved));
+  console.log(row(`${v.name}: start() call -> job script executing`, v.running));
+}
+const base = variants[0]!;
+for (const v of variants.slice(1)) {
+  console.log(`${v.name} / baseline, p50: start() resolved ${(pct(v.resolved, 50) / pct(base.resolved, 50)).toFixed(2)}x, script executing ${(pct(v.running, 50) / pct(base.running, 50)).toFixed(2)}x`);
+}

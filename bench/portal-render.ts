@@ -18,7 +18,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { startServer, type RunningServer } from '../src/api/server.ts';
+import { startServer, type RunningServer } from '../src/server/start.ts';
 import { asJobId, asPartition, asAcceleratorType } from '../src/core/ids.ts';
 import type { JobState } from '../src/core/jobState.ts';
 import { openStore } from '../src/store/index.ts';

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../src/store/testing/databases.ts';
-import { startServer } from '../src/api/server.ts';
+import { startServer } from '../src/server/start.ts';
 import { client, DEMO_INVENTORY, startTestServer, tenantWithOwner, waitForJob, type TestServer } from './helpers/server.ts';
 
 let db: TestDatabase;

@@ -1,6 +1,6 @@
 /** An operator's drain outlives a restart of the server (the inventory file still says the node is up). */
 import { describe, expect, it } from 'vitest';
-import { startServer } from '../src/api/server.ts';
+import { startServer } from '../src/server/start.ts';
 import { client, DEMO_INVENTORY, startTestServer } from './helpers/server.ts';
 
 describe('operator node states', () => {

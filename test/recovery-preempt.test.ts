@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../src/api/server.ts';
+import { startServer, type RunningServer } from '../src/server/start.ts';
 import { asJobId } from '../src/core/ids.ts';
 import { createLocalExecutor } from '../src/executors/local/index.ts';
 import { openStore } from '../src/store/index.ts';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../src/api/server.ts';
+import { startServer, type RunningServer } from '../src/server/start.ts';
 import { asJobId } from '../src/core/ids.ts';
 import { createLocalExecutor } from '../src/executors/local/index.ts';
 import { runIdOf, runDir } from '../src/executors/local/runDir.ts';

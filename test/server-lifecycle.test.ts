@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startServer } from '../src/api/server.ts';
+import { startServer } from '../src/server/start.ts';
 import { client, DEMO_INVENTORY, waitForJob } from './helpers/server.ts';
 
 let home: string;

@@ -12,17 +12,19 @@ import {
 import type { Actor } from '../services/actor.ts';
 import type { IdentityService } from '../services/identity.ts';
 import type { JobService } from '../services/jobs.ts';
-import type { InventoryView } from './routes/inventory.ts';
 import type { Metrics } from './metrics.ts';
 import { sendProblem } from './problems.ts';
+import { clientErrorProblem, harden } from './hardening.ts';
 import { identityRoutes } from './routes/identity.ts';
 import { inventoryRoutes } from './routes/inventory.ts';
 import { reservationRoutes } from './routes/reservations.ts';
+import { quotaRoutes } from './routes/quotas.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { accountingRoutes } from './routes/accounting.ts';
 import type { Accounting } from '../services/accounting/index.ts';
 import type { ReservationService } from '../services/reservations.ts';
-import { systemRoutes, type HealthInfo } from './routes/system.ts';
+import { systemRoutes } from './routes/system.ts';
+import type { AppDeps } from './deps.ts';
 import { streamRoutes } from './routes/stream.ts';
 import { auditRoutes } from './routes/audit.ts';
 import type { AuditService } from '../services/audit.ts';
@@ -31,20 +33,7 @@ import type { ChangeFeed } from '../services/changes.ts';
 
 export const API_VERSION = '0.1.0';
 
-export interface AppDeps {
-  identity: IdentityService;
-  jobs: JobService;
-  inventory: InventoryView;
-  metrics: Metrics;
-  health: () => HealthInfo;
-  changes: ChangeFeed;
-  audit: AuditService;
-  /** Programs and allocations (issue 4); absent: those routes are not served. */
-  accounting?: Accounting;
-  /** Reservations of nodes; absent: those routes are not served. */
-  reservations?: ReservationService;
-  logger?: FastifyServerOptions['logger'];
-}
+export type { AppDeps } from './deps.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -55,12 +44,21 @@ declare module 'fastify' {
 export type App = FastifyInstance;
 
 export async function buildApp(deps: AppDeps): Promise<App> {
-  const app = Fastify({
+  // The same app over HTTPS when given a key and certificate (Fastify's https option; its typings then name
+  // another server type, which nothing here depends on).
+  const options: FastifyServerOptions = {
     logger: deps.logger ?? false,
     bodyLimit: 2 * 1024 * 1024,
     // Ids in URLs are short; reject absurd ones early.
     routerOptions: { maxParamLength: 200 },
-  }).withTypeProvider<ZodTypeProvider>();
+    // A request must arrive within 30 s (slow-loris); streams (logs, live views) are not bounded by it.
+    requestTimeout: 30_000,
+    // Errors before a route runs are problem details too (hardening.ts).
+    clientErrorHandler: clientErrorProblem,
+    frameworkErrors: (err, req, reply) => { sendProblem(req, reply, err); },
+  };
+  const app = (deps.tls ? (Fastify({ ...options, https: deps.tls } as FastifyServerOptions) as unknown as FastifyInstance) : Fastify(options)).withTypeProvider<ZodTypeProvider>();
+  await harden(app, { tls: deps.tls !== undefined });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler((err, req, reply) => sendProblem(req, reply, err));
@@ -100,6 +98,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     if (deps.accounting) await v1.register(accountingRoutes(deps.accounting));
     await v1.register(inventoryRoutes(deps));
     if (deps.reservations) await v1.register(reservationRoutes(deps.reservations, Date.now));
+    if (deps.quotas) await v1.register(quotaRoutes(deps.quotas));
     await v1.register(streamRoutes(deps.changes));
     await v1.register(auditRoutes(deps.audit));
   }, { prefix: '/v1' });

@@ -6,7 +6,7 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { CheomdanError, ERROR_CATALOG, isCheomdanError, type FieldProblem } from '../core/errors.ts';
+import { CheomdanError, ERROR_CATALOG, isCheomdanError, type ErrorCode, type FieldProblem } from '../core/errors.ts';
 import type { Problem } from '../contract/common.ts';
 
 export const PROBLEM_BASE = 'https://cheomdan.dev/problems/';
@@ -34,14 +34,19 @@ function fromValidation(err: FastifyError & { validation: { instancePath: string
   return new CheomdanError('validation_failed', `the ${where === 'querystring' ? 'query string' : where} is not valid — ${summary}`, { errors });
 }
 
+const CLIENT_ERROR_CODES: Partial<Record<number, ErrorCode>> = {
+  401: 'unauthenticated', 404: 'not_found', 408: 'request_timeout', 413: 'payload_too_large', 414: 'uri_too_long', 415: 'unsupported_media_type', 431: 'headers_too_large',
+};
+
 export function toCheomdanError(err: unknown): CheomdanError {
   if (isCheomdanError(err)) return err;
   if (hasZodFastifySchemaValidationErrors(err)) return fromValidation(err);
   const fe = err as FastifyError;
   if (fe && typeof fe.statusCode === 'number' && fe.statusCode < 500) {
-    // Fastify's own client errors: malformed JSON, body too large, wrong content type, unknown route.
-    const code = fe.statusCode === 404 ? 'not_found' : fe.statusCode === 401 ? 'unauthenticated' : 'validation_failed';
-    return new CheomdanError(code, fe.message, { cause: err });
+    // Fastify's own client errors: malformed JSON or URL, body too large, wrong content type, unknown route.
+    const code = CLIENT_ERROR_CODES[fe.statusCode] ?? 'validation_failed';
+    const detail = fe.statusCode === 413 ? `${fe.message}; this route takes bodies up to its limit (2 MiB for JSON): send less, or upload files through their own endpoint` : fe.message;
+    return new CheomdanError(code, detail, { cause: err });
   }
   return new CheomdanError('internal', 'the server failed; the error has been logged', { cause: err });
 }
@@ -49,6 +54,8 @@ export function toCheomdanError(err: unknown): CheomdanError {
 export function sendProblem(req: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
   const e = toCheomdanError(err);
   if (e.code === 'internal') req.log.error({ err: e.cause ?? err }, 'internal error');
+  const retry = e.extra.retryAfterSeconds;
+  if (typeof retry === 'number') reply.header('retry-after', String(retry));
   return reply
     .code(e.status)
     .type('application/problem+json')

@@ -17,6 +17,7 @@ import { registerAccounting } from './commands/accounting.ts';
 import { registerAdmin } from './commands/admin.ts';
 import { registerAuth } from './commands/auth.ts';
 import { registerInventory } from './commands/inventory.ts';
+import { registerQuotas } from './commands/quotas.ts';
 import { registerJobs } from './commands/jobs.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerSimulate } from './commands/simulate.ts';
@@ -52,6 +53,7 @@ export function buildProgram(cli: Cli): Command {
   registerSubmit(program, cli);
   registerJobs(program, cli);
   registerInventory(program, cli);
+  registerQuotas(program, cli);
   registerAdmin(program, cli);
   registerAccounting(program, cli);
   registerSimulate(program, cli);

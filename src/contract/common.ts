@@ -54,4 +54,10 @@ export const Health = z.object({
   store: z.enum(['sqlite', 'postgres']),
   executor: z.string(),
   uptimeSeconds: z.number(),
+  /**
+   * How jobs are isolated (services/serverFiles.ts): `per-user` (server is root: jobs run as their owners'
+   * Unix accounts) or `single-user` (every job runs as the server's account; one organization only), with
+   * a sentence for the portal to show. Absent on servers that do not report it.
+   */
+  isolation: z.object({ mode: z.enum(['per-user', 'single-user']), description: z.string() }).optional(),
 });

@@ -3,3 +3,4 @@ export * from './identity.ts';
 export * from './jobs.ts';
 export * from './inventory.ts';
 export * from './audit.ts';
+export * from './quotas.ts';

@@ -11,8 +11,9 @@
  *                               in-memory job, so the scheduler sees it while the job runs.
  *   settle(tx, job, endedAt)    when an attempt ends (any final state, or preempted): settle the hold to
  *                               the metered usage and release the rest. Must be idempotent per attempt.
- *   snapshotInputs(now)         quotas, fair-share usage and shares, and allocations that block their
- *                               jobs (exhausted, suspended, expired), for the scheduler's snapshot.
+ *   snapshotInputs(now)         the quotas allocations imply, fair-share shares (weights), and allocations
+ *                               that block their jobs (exhausted, suspended, expired), for the snapshot.
+ *                               (Decayed usage is the controller's own: controller/state.ts.)
  *
  * Caches that hold or settle refresh must not read the change before the transaction commits (the
  * implementation waits for it: services/accounting/enforcement.ts, scheduleRefresh).
@@ -21,8 +22,10 @@ import type { AllocationId } from '../core/ids.ts';
 import type { ClusterSnapshot } from '../scheduler/types.ts';
 import type { JobRecord, Store } from '../store/index.ts';
 
+export type SnapshotInputs = Pick<ClusterSnapshot, 'quotas' | 'blockedAllocations'> & { tenantShares?: Readonly<Record<string, number>> };
+
 export interface AccountingHooks {
   hold(tx: Store, job: JobRecord, now: number): Promise<{ allocationId: AllocationId | null } | void>;
   settle(tx: Store, job: JobRecord, endedAt: number): Promise<void>;
-  snapshotInputs(now: number): Pick<ClusterSnapshot, 'quotas' | 'usage' | 'blockedAllocations'>;
+  snapshotInputs(now: number): SnapshotInputs;
 }

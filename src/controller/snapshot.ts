@@ -48,7 +48,8 @@ export class PendingJobs {
 function sameForScheduling(a: JobRecord, b: JobRecord): boolean {
   return a.request === b.request && a.priority === b.priority && a.qos === b.qos && a.partition === b.partition
     && a.allocationId === b.allocationId && a.submittedAt === b.submittedAt && a.tenantId === b.tenantId
-    && a.projectId === b.projectId && a.reservationId === b.reservationId;
+    && a.projectId === b.projectId && a.reservationId === b.reservationId
+    && (a.pendingReason === 'preempting') === (b.pendingReason === 'preempting');
 }
 
 function toPendingSnapshot(j: JobRecord): PendingJobSnapshot {
@@ -63,6 +64,7 @@ function toPendingSnapshot(j: JobRecord): PendingJobSnapshot {
     priority: j.priority,
     qos: j.qos ?? undefined,
     reservation: (j.reservationId ?? undefined) as ReservationId | undefined,
+    ...(j.pendingReason === 'preempting' ? { preempting: true } : {}),
   };
 }
 

@@ -90,6 +90,21 @@ export const ACCELERATOR_CATALOG: readonly AcceleratorType[] = [
 
 const byId = new Map(ACCELERATOR_CATALOG.map((a) => [a.id as string, a]));
 
+/**
+ * Type groups: names for sets of catalog types that a quota (or a request) may cover as one, because users
+ * take one for the other. `h100-class` is H100 SXM and PCIe: the same chip and memory (80 GB), differing in
+ * clocks and power. H200 is not in it: 141 GB of memory changes which models fit, so centres award it as
+ * its own resource (as Gwangju's tender lists it apart).
+ */
+export const TYPE_GROUPS: Readonly<Record<string, readonly AcceleratorTypeId[]>> = {
+  'h100-class': [asAcceleratorType('nvidia-h100-sxm-80gb'), asAcceleratorType('nvidia-h100-pcie-80gb')],
+};
+
+/** The members of a type group, or the type itself when `name` is a catalog type; undefined for neither. */
+export function typesNamed(name: string): readonly AcceleratorTypeId[] | undefined {
+  return TYPE_GROUPS[name] ?? (findAcceleratorType(name) ? [asAcceleratorType(name)] : undefined);
+}
+
 export function findAcceleratorType(id: string): AcceleratorType | undefined {
   return byId.get(id);
 }

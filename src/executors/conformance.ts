@@ -19,7 +19,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asJobId } from '../core/ids.ts';
 import type { Placement } from '../core/resources.ts';
-import type { Executor, ExecutorHandle, LaunchSpec, Observation } from './types.ts';
+import type { Executor, ExecutorHandle, JobOwner, LaunchSpec, Observation } from './types.ts';
 
 export interface ConformanceHarness {
   executor: Executor;
@@ -31,6 +31,8 @@ export interface ConformanceHarness {
   workDir: string;
   /** Called after the suite (and after it has cancelled every job it started). */
   cleanup(): Promise<void>;
+  /** The owner every job of the suite runs as (LaunchSpec.owner); default none: the executor's own account. */
+  owner?: JobOwner | undefined;
 }
 
 export interface ConformanceOptions {
@@ -87,6 +89,7 @@ export function describeExecutorConformance(
         stdoutPath: join(dir, 'stdout.log'),
         stderrPath: join(dir, 'stderr.log'),
         dir,
+        ...(h.owner !== undefined ? { owner: h.owner } : {}),
         ...overrides,
       };
     }

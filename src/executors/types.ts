@@ -40,8 +40,17 @@ export interface LaunchSpec {
   /** Absolute paths for the job's logs. */
   stdoutPath: string;
   stderrPath: string;
-  /** Linux user to run as (Slurm); the local executor runs as the server's own user. */
+  /**
+   * Linux user name to run as (Slurm), when no `owner` is given; kept for callers that predate `owner`.
+   */
   user?: string | undefined;
+  /**
+   * The Unix account the job runs as: its owner's mapped account (services/unixAccounts.ts). The local
+   * executor runs the job under this uid/gid and supplementary groups, in a private output directory (mode
+   * 0700, owned by the account) with umask 077, which needs a server running as root; the Slurm executor
+   * submits as `userName`. Absent: the server's own account (embedded single-user mode, and tests).
+   */
+  owner?: JobOwner | undefined;
   /** Seconds between SIGTERM and SIGKILL when the time limit is reached or the job is cancelled. */
   gracePeriodSeconds?: number | undefined;
   /**
@@ -56,6 +65,18 @@ export interface LaunchSpec {
    * (core/slurm/jobEnvironment.ts). Absent: only the variables derived from the placement are set.
    */
   slurm?: SlurmJobFacts | undefined;
+}
+
+/** A job's Unix identity, resolved by the controller from the job's owner before start(). */
+export interface JobOwner {
+  /** The account's login name (`chd-<short id>` for accounts the server created). */
+  userName: string;
+  uid: number;
+  gid: number;
+  /** Supplementary group ids (the account's groups besides `gid`); default none. */
+  groups?: readonly number[] | undefined;
+  /** The account's home directory, the job's HOME; default the job's private output directory. */
+  home?: string | undefined;
 }
 
 /**

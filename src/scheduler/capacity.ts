@@ -17,8 +17,21 @@
  */
 import type { AcceleratorTypeId, NodeName } from '../core/ids.ts';
 import type { NodeAllocation, Placement } from '../core/resources.ts';
-import type { NodeSnapshot, RunningJobSnapshot } from './types.ts';
+import type { InventoryNode as NodeSnapshot } from '../core/inventory.ts';
 import { ReleaseCalendar } from './calendar.ts';
+
+/**
+ * What the index needs of a running job (a RunningJobSnapshot is one). Declared here rather than imported
+ * from types.ts, which refers to this index: no import cycle, type-only or not (test/layering.test.ts).
+ */
+export interface TrackedJob {
+  readonly id: string;
+  readonly partition: string;
+  readonly startedAt: number;
+  readonly request: { readonly timeLimitSeconds: number };
+  readonly placement: Placement;
+  readonly acceleratorType: AcceleratorTypeId | null;
+}
 
 export interface SlotGroup {
   partition: string;
@@ -77,7 +90,7 @@ export class CapacityIndex {
   /** True when running jobs are registered with trackRunning (so the calendars can replace a scan). */
   tracksRunning = false;
 
-  static build(nodes: readonly NodeSnapshot[], running: readonly RunningJobSnapshot[]): CapacityIndex {
+  static build(nodes: readonly NodeSnapshot[], running: readonly TrackedJob[]): CapacityIndex {
     const idx = new CapacityIndex(nodes);
     for (const r of running) idx.trackRunning(r);
     idx.tracksRunning = true;
@@ -85,7 +98,7 @@ export class CapacityIndex {
   }
 
   /** A job started: take its capacity and put its release (start + time limit) in its partition's calendar. */
-  trackRunning(job: RunningJobSnapshot): void {
+  trackRunning(job: TrackedJob): void {
     if (this.tracked.has(job.id)) throw new Error(`job ${job.id} is already running in the index`);
     this.allocate(job.placement, job.acceleratorType);
     let cal = this.calendars.get(job.partition);

@@ -33,7 +33,7 @@ import { orderContext } from './context.ts';
 import { LazyQueue, type Ranked } from './queue.ts';
 import type { Policy } from './policy.ts';
 import { planPreemption } from './preemption.ts';
-import { QuotaLedger } from './quotas.ts';
+import { QuotaLedger, type QuotaBlock } from './quotas.ts';
 import { Reservations } from './reservations.ts';
 import type {
   ClusterSnapshot, CycleResult, Decision, PendingExplanation, PendingJobSnapshot, PriorityBreakdown,
@@ -79,7 +79,7 @@ export function cycle(snapshot: ClusterSnapshot, policy: Policy, now: Seconds): 
   // 1. Snapshot.
   const index = snapshot.index ?? CapacityIndex.build(snapshot.nodes, snapshot.running);
   const tx = new Assumptions(index);
-  const quota = new QuotaLedger(snapshot.quotas, snapshot.running);
+  const quota = new QuotaLedger(snapshot.quotas, snapshot.running, snapshot.quotas?.length ? snapshot.pending.filter((j) => j.preempting) : []);
   const reservations = new Reservations(snapshot.reservations, index, now);
   const explainAll = policy.explain === 'all';
   const ctx = orderContext(snapshot, index, policy, now);
@@ -139,8 +139,8 @@ export function cycle(snapshot: ClusterSnapshot, policy: Policy, now: Seconds): 
     : { running: running(s, name), skip: victims, extra: s.extra });
   let slot = 0;
   const note = (d: ExplainDetail) => { if (explainAll) details[slot] = d; };
-  let tenant = '';
-  const typeAllowed = (t: AcceleratorTypeId | null, n: number) => quota.allows(tenant, t, n);
+  let who: PendingJobSnapshot | undefined;
+  const typeAllowed = (t: AcceleratorTypeId | null, n: number) => quota.allows(who!, t, n);
 
   // 3–5. Nominate, preempt, admit.
   for (let e = queue.next(); e !== undefined; e = queue.next()) {
@@ -158,12 +158,12 @@ export function cycle(snapshot: ClusterSnapshot, policy: Policy, now: Seconds): 
     const i = entries.push(e) - 1;
     if (explainAll) details.push(null);
     slot = i;
-    tenant = job.tenant;
+    who = job;
     const blockedAlloc = job.allocation !== undefined ? snapshot.blockedAllocations?.[job.allocation] : undefined;
     if (blockedAlloc) { note({ reason: blockedAlloc, allocation: job.allocation! }); continue; }
     // Held by its dependency: never a head, so it blocks no one (as Slurm's Dependency jobs).
-    const held = dependencyHold(job);
-    if (held) { note(held); continue; }
+    const depHold = dependencyHold(job);
+    if (depHold) { note(depHold); continue; }
     const f = feasibility(index, job.partition, job.request);
     if (!f.ok) { note({ reason: f.reason, message: f.message }); continue; }
     const view = reservations.viewFor(job);
@@ -182,13 +182,14 @@ export function cycle(snapshot: ClusterSnapshot, policy: Policy, now: Seconds): 
     let freeAcceptable = 0;
     let upAcceptable = 0;
     let quotaOk = false;
+    let held: QuotaBlock | null = null;
     for (const g of groups) {
-      if (quota.allows(job.tenant, g.type, need)) { quotaOk = true; freeAcceptable = Math.max(freeAcceptable, g.freeUp); }
+      const b = quota.active ? quota.blocked(job, g.type, need) : null;
+      if (b === null) { quotaOk = true; freeAcceptable = Math.max(freeAcceptable, g.freeUp); } else held ??= b;
       upAcceptable = Math.max(upAcceptable, g.capacityUp);
     }
-    if (!quotaOk) {
-      const q = groups.map((g) => quota.quota(job.tenant, g.type)).find((x) => x);
-      note({ reason: 'quota', job, used: q ? quota.usedBy(job.tenant, q.acceleratorType) : 0, limit: q ? q.guaranteedDevices + q.borrowLimitDevices : null });
+    if (!quotaOk && held) {
+      note({ reason: 'quota', job, block: held });
       continue;
     }
     if (upAcceptable < need) { note({ reason: 'nodes_unavailable', job, upDevices: upAcceptable }); continue; }
@@ -211,7 +212,7 @@ export function cycle(snapshot: ClusterSnapshot, policy: Policy, now: Seconds): 
     }
     if (place) {
       tx.take(place.placement, place.type);
-      quota.add(job.tenant, place.type, need);
+      quota.add(job, place.type, need);
       s.extra.push({ end: now + job.request.timeLimitSeconds, placement: place.placement, type: place.type });
       decisions.push({ kind: 'start', jobId: job.id, placement: place.placement, acceleratorType: place.type });
       continue;
@@ -243,12 +244,12 @@ export function cycle(snapshot: ClusterSnapshot, policy: Policy, now: Seconds): 
       if (plan) {
         for (const v of plan.victims) {
           victims.add(v.id);
-          quota.remove(v.tenant, v.acceleratorType, devicesOf(v));
+          quota.remove(v, v.acceleratorType, devicesOf(v));
           decisions.push({ kind: 'preempt', jobId: v.id, reason: plan.reason, forJob: job.id });
         }
         // The start follows its preemptions: applied in order, it takes exactly the capacity they free.
         tx.take(plan.place.placement, plan.place.type);
-        quota.add(job.tenant, plan.place.type, need);
+        quota.add(job, plan.place.type, need);
         s.extra.push({ end: now + job.request.timeLimitSeconds, placement: plan.place.placement, type: plan.place.type });
         decisions.push({ kind: 'start', jobId: job.id, placement: plan.place.placement, acceleratorType: plan.place.type });
         continue;
@@ -304,9 +305,9 @@ export function cycle(snapshot: ClusterSnapshot, policy: Policy, now: Seconds): 
     // are most jobs, and the breakdown is given on demand by priorityBreakdown).
     for (const job of queue.remaining()) {
       const blocked = job.allocation !== undefined ? snapshot.blockedAllocations?.[job.allocation] : undefined;
-      const held = dependencyHold(job);
-      if (blocked || held) {
-        const { reason, message } = explainMessage(held ?? { reason: blocked!, allocation: job.allocation! });
+      const depHold = dependencyHold(job);
+      if (blocked || depHold) {
+        const { reason, message } = explainMessage(depHold ?? { reason: blocked!, allocation: job.allocation! });
         pending.push({ jobId: job.id, reason, message, estimatedStart: null });
       } else {
         pending.push({ jobId: job.id, reason: 'priority', message: BEYOND_DEPTH_MESSAGE, estimatedStart: null });

@@ -3,6 +3,7 @@
  * portal's badges); the message says what blocks the job and, where it helps, what the user can do.
  */
 import type { ResourceRequest } from '../core/resources.ts';
+import type { QuotaBlock } from './quotas.ts';
 import type { PendingJobSnapshot, PendingReason, ReservationSnapshot, Seconds } from './types.ts';
 
 export function describeRequest(r: ResourceRequest): string {
@@ -15,7 +16,7 @@ export function describeRequest(r: ResourceRequest): string {
 export type ExplainDetail =
   | { reason: 'priority'; behind: PendingJobSnapshot | undefined; backfill?: { shadow: number } | undefined; depth?: number | undefined }
   | { reason: 'resources'; job: PendingJobSnapshot; freeDevices: number; depth?: number | undefined }
-  | { reason: 'quota'; job: PendingJobSnapshot; used: number; limit: number | null }
+  | { reason: 'quota'; job: PendingJobSnapshot; block: QuotaBlock }
   | { reason: 'reservation'; job: PendingJobSnapshot }
   | { reason: 'reservation_not_active'; reservation: ReservationSnapshot; opensIn: Seconds }
   | { reason: 'reservation_too_short'; reservation: ReservationSnapshot; left: Seconds; job: PendingJobSnapshot }
@@ -51,10 +52,7 @@ export function explainMessage(d: ExplainDetail): { reason: PendingReason; messa
         message: `needs ${describeRequest(d.job.request)} in partition '${d.job.partition}'; ${d.freeDevices} acceptable device(s) free now, not enough on suitable nodes${d.depth !== undefined ? ` (not examined in full: beyond the first ${d.depth} jobs of the partition)` : ''}`,
       };
     case 'quota':
-      return {
-        reason: d.reason,
-        message: `tenant '${d.job.tenant}' uses ${d.used} device(s) of its quota${d.limit === null ? '' : ` of ${d.limit} (guaranteed + borrowing)`}; ${describeRequest(d.job.request)} would exceed it`,
-      };
+      return { reason: d.reason, message: quotaMessage(d.block, d.job) };
     case 'reservation':
       return { reason: d.reason, message: `the capacity it needs is reserved during its time limit (a job runs on reserved nodes only by naming the reservation)` };
     case 'reservation_not_active':
@@ -96,4 +94,20 @@ export function inWords(seconds: Seconds): string {
   if (d > 0) return h > 0 ? `${d} d ${h} h` : `${d} d`;
   if (h > 0) return m > 0 ? `${h} h ${m} min` : `${h} h`;
   return m > 0 ? `${m} min` : `${s} s`;
+}
+
+/**
+ * Which quota holds the job and what it would need, e.g. "quota of organization 'acme' on h100-class:
+ * guaranteed 16 in use, borrowing limit 8 reached (24 in use); the job needs 4 more (…)".
+ */
+export function quotaMessage(b: QuotaBlock, job: PendingJobSnapshot): string {
+  const who = `quota of ${b.scope} '${b.owner}' on ${b.label}`;
+  const needs = `the job needs ${b.need} more (${describeRequest(job.request)})`;
+  if (b.scope === 'project') return `${who}: ${b.used} of its ${b.guaranteed + b.borrowLimit} in use; ${needs}`;
+  const limit = Number.isFinite(b.borrowLimit) ? `borrowing limit ${b.borrowLimit}` : 'no borrowing limit';
+  if (b.cohort) {
+    return `${who}: guaranteed ${b.guaranteed}, ${b.used} in use (${limit}); cohort '${b.cohort.name}' has ${b.cohort.lendable} idle to lend; ${needs}`;
+  }
+  if (b.borrowLimit === 0) return `${who}: guaranteed ${b.guaranteed}, ${b.used} in use, no borrowing allowed; ${needs}`;
+  return `${who}: guaranteed ${b.guaranteed} in use, ${limit} reached (${b.used} in use); ${needs}`;
 }

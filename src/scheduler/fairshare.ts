@@ -6,8 +6,10 @@
  * exactly its share, towards 0 for one that used far more. A project's factor is the same formula among the
  * projects of its tenant (equal shares); the job's fair-share factor is their product.
  *
- * `advanceUsage` is the pure update the simulator and the controller both use: decay the past, add what the
- * running devices received in between (integrated under the same decay).
+ * `DecayedUsage` is the one model of decayed usage: the simulator feeds it from its own accounting (devices
+ * held, integrated as time advances) and the controller from metered usage (each attempt's device interval
+ * when it settles, and the same from the store after a restart), with the half-life of the policy
+ * configuration (`multifactor.halfLifeSeconds`).
  */
 import type { UsageSnapshot } from './types.ts';
 
@@ -69,14 +71,68 @@ export class FairShare {
 }
 
 /**
- * Decays usage by `dt` seconds of half-life `halfLife` and adds `rate` device-seconds per second received
- * during that time (integrated under the decay). Mutates `into` (the caller's own accumulator).
+ * Decayed usage in device-seconds per tenant and per project, without decaying every entry at every event.
+ * Fair share reads only ratios of usage, so usage is kept scaled by 2^((t − ref)/h): a contribution received
+ * at time s weighs 2^((s − ref)/h), and nothing already recorded changes as time passes. When the scale grows
+ * large, everything is rescaled to a new reference (exact: a common factor). `byTenant` and `byProject` are
+ * the scheduler's UsageSnapshot maps (ratios exact; `decayedAt(t)` gives true values).
  */
-export function advanceUsage(into: Record<string, number>, dt: number, halfLife: number, rates: ReadonlyMap<string, number>): void {
-  if (dt <= 0) return;
-  const k = Math.LN2 / halfLife;
-  const decay = Math.exp(-k * dt);
-  const gain = (1 - decay) / k; // ∫0^dt e^{-k(dt-s)} ds
-  for (const key in into) into[key] = into[key]! * decay;
-  for (const [key, rate] of rates) into[key] = (into[key] ?? 0) + rate * gain;
+export class DecayedUsage {
+  readonly byTenant: Record<string, number> = {};
+  readonly byProject: Record<string, number> = {};
+  private readonly k: number;
+  private ref = 0;
+  /** Devices held now per tenant ('t:') and project ('p:'), for advance(). */
+  private readonly rates = new Map<string, { into: Record<string, number>; name: string; devices: number }>();
+
+  constructor(readonly halfLifeSeconds: number) {
+    if (!(halfLifeSeconds > 0)) throw new RangeError(`half-life must be positive seconds, not ${halfLifeSeconds}`);
+    this.k = Math.LN2 / halfLifeSeconds;
+  }
+
+  /** `devices` more (negative: fewer) held by the tenant and project from now on; advance() integrates them. */
+  hold(tenant: string, project: string, devices: number): void {
+    this.rate(`t:${tenant}`, this.byTenant, tenant, devices);
+    this.rate(`p:${project}`, this.byProject, project, devices);
+  }
+
+  /** Time moved from `from` to `to` (seconds): add what the held devices received meanwhile. */
+  advance(from: number, to: number): void {
+    if (to <= from) return;
+    this.rebase(to);
+    const gain = this.gain(from, to);
+    for (const r of this.rates.values()) if (r.devices > 0) r.into[r.name] = (r.into[r.name] ?? 0) + r.devices * gain;
+  }
+
+  /** `devices` held by the tenant and project during [from, to] (a settled attempt's metered interval). */
+  addInterval(tenant: string, project: string, devices: number, from: number, to: number): void {
+    if (to <= from || devices === 0) return;
+    this.rebase(to);
+    const v = devices * this.gain(from, to);
+    this.byTenant[tenant] = (this.byTenant[tenant] ?? 0) + v;
+    this.byProject[project] = (this.byProject[project] ?? 0) + v;
+  }
+
+  /** True decayed device-seconds of a tenant at time `t`. */
+  decayedAt(tenant: string, t: number): number {
+    return (this.byTenant[tenant] ?? 0) * Math.exp(-(t - this.ref) * this.k);
+  }
+
+  private gain(from: number, to: number): number {
+    return (Math.exp((to - this.ref) * this.k) - Math.exp((from - this.ref) * this.k)) / this.k;
+  }
+
+  private rate(key: string, into: Record<string, number>, name: string, d: number): void {
+    const r = this.rates.get(key);
+    if (r) r.devices += d;
+    else this.rates.set(key, { into, name, devices: d });
+  }
+
+  /** Keeps exponents small: past 600/k seconds beyond the reference, rescale everything to `at`. */
+  private rebase(at: number): void {
+    if ((at - this.ref) * this.k <= 600) return;
+    const f = Math.exp(-(at - this.ref) * this.k);
+    for (const m of [this.byTenant, this.byProject]) for (const key in m) m[key] = m[key]! * f;
+    this.ref = at;
+  }
 }

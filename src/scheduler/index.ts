@@ -9,7 +9,7 @@ export { ORDER_NAMES, BACKFILL_MODES, type OrderName, type BackfillMode } from '
 export { CapacityIndex } from './capacity.ts';
 export { ReleaseCalendar } from './calendar.ts';
 export { QuotaLedger } from './quotas.ts';
-export { FairShare, advanceUsage } from './fairshare.ts';
+export { DecayedUsage, FairShare } from './fairshare.ts';
 export { forwardStarts, type Release, type Estimate } from './estimate.ts';
 export { Assumptions } from './assume.ts';
 export { MinHeap } from './heap.ts';

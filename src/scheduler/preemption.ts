@@ -2,8 +2,9 @@
  * Preemption: free capacity for a blocked job by stopping running ones, decided on the snapshot with
  * mutate-then-undo (free victims one at a time until the job fits, then give back the victims it did not
  * need). Two causes:
- *   - reclaim: the job's tenant is within its guarantee on a type, and other tenants are borrowing that type;
- *     only borrowers' jobs are victims, the most recently started first;
+ *   - reclaim: the job's tenant is within its guarantee on a type, and other tenants (of its cohort, when it
+ *     has one) are borrowing that type; only borrowers' jobs are victims, the lowest priority first and, among
+ *     equals, the most recently started first;
  *   - priority: the order policy is preemptive (srtf, las, or multifactor with preemption.byPriority) and a
  *     running job ranks strictly worse; the worst-ranked first, then the cheapest to restart.
  * A job is never preempted more than `maxPerWindow` times within `windowSeconds`, nor before it has run
@@ -83,11 +84,11 @@ export function planPreemption(input: PreemptionInput): PreemptionPlan | null {
   if (policy.preemption.reclaim && quota.active) {
     const types = new Set<AcceleratorTypeId | null>(eligible.map((r) => r.acceleratorType));
     for (const type of types) {
-      if (!quota.withinGuarantee(job.tenant, type, need)) continue;
+      if (!quota.withinGuarantee(job, type, need)) continue;
       if (job.request.acceleratorTypes.length && !job.request.acceleratorTypes.includes(type as AcceleratorTypeId)) continue;
       const victims = eligible
-        .filter((r) => r.acceleratorType === type && r.tenant !== job.tenant && quota.borrowed(r.tenant, type) > 0)
-        .sort((a, b) => b.startedAt - a.startedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+        .filter((r) => r.acceleratorType === type && r.tenant !== job.tenant && quota.mayReclaimFrom(job.tenant, r.tenant, type))
+        .sort((a, b) => a.priority - b.priority || b.startedAt - a.startedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
       const plan = attempt(input, victims, { ...input.options, typeAllowed: (t) => t === type }, 'reclaim');
       if (plan) return plan;
     }
@@ -100,7 +101,7 @@ export function planPreemption(input: PreemptionInput): PreemptionPlan | null {
       .sort((a, b) => b.rank - a.rank || devices(a.r) - devices(b.r) || b.r.startedAt - a.r.startedAt
         || (a.r.id < b.r.id ? -1 : a.r.id > b.r.id ? 1 : 0));
     const reason = policy.name === 'las' ? 'las' : policy.name === 'srtf' ? 'srtf' : 'priority';
-    const typeAllowed = (t: AcceleratorTypeId | null, n: number) => quota.allows(job.tenant, t, n);
+    const typeAllowed = (t: AcceleratorTypeId | null, n: number) => quota.allows(job, t, n);
     return attempt(input, ranked.map((x) => x.r), { ...input.options, typeAllowed }, reason);
   }
   return null;

@@ -45,6 +45,11 @@ export interface PendingJobSnapshot {
    * Absent (or satisfied) when it has none or it is satisfied.
    */
   dependency?: { state: 'pending' | 'never'; spec: string } | undefined;
+  /**
+   * Running jobs are being preempted for it (live: their exits are not collected yet). Its quota use counts
+   * already (on its first requested type), so the capacity freed for it is not lent to another job meanwhile.
+   */
+  preempting?: boolean | undefined;
 }
 
 export interface RunningJobSnapshot extends PendingJobSnapshot {
@@ -63,13 +68,27 @@ export interface ReservationSnapshot {
   devices?: readonly { node: NodeName; indices: readonly number[] }[] | undefined;
 }
 
-/** A tenant's quota on one accelerator type (from its allocation): guaranteed devices, and borrowing limit. */
+/**
+ * A quota (scheduler/quotas.ts): an organization's — or one project's — guaranteed devices of one type or a
+ * type group, its borrowing limit, its lending limit and its cohort.
+ */
 export interface QuotaSnapshot {
   tenant: TenantId;
+  /** A project's quota: a cap inside its organization's, lending nothing. Absent: the organization's. */
+  project?: ProjectId | undefined;
+  /** The type it covers (the first of `acceleratorTypes` for a group). */
   acceleratorType: AcceleratorTypeId;
+  /** A type group's members (core/accelerators.ts TYPE_GROUPS); absent: `acceleratorType` alone. */
+  acceleratorTypes?: readonly AcceleratorTypeId[] | undefined;
+  /** What people call it in messages: the group's name or the type's id (default). */
+  label?: string | undefined;
   guaranteedDevices: number;
-  /** Extra devices the tenant may borrow from idle capacity beyond its guarantee (0 = none). */
+  /** Extra devices it may borrow beyond its guarantee (0 = none; Infinity = no limit). */
   borrowLimitDevices: number;
+  /** Of its idle guarantee, at most this many may be lent to its cohort (absent: all of it). */
+  lendLimitDevices?: number | undefined;
+  /** Quotas of one cohort on the same types lend to each other; absent: borrows any idle capacity. */
+  cohort?: string | undefined;
 }
 
 /** Decayed historical usage for fair share, in device-seconds, per tenant and per project. */
@@ -102,7 +121,7 @@ export interface ClusterSnapshot {
  * list: the contract's enum is built from it, so the API never refuses a reason the scheduler gives.
  *   priority                behind a job of higher priority (head-of-line blocking, or backfill would delay it)
  *   resources               not enough free devices/CPUs/memory of an acceptable type right now
- *   quota                   would exceed the tenant's quota (guarantee + borrowing limit)
+ *   quota                   would exceed a quota (its guarantee + borrowing limit, or what its cohort lends)
  *   reservation             the capacity it needs is held by a reservation for another tenant
  *   reservation_not_active  the job belongs to a reservation that has not started yet
  *   partition_too_small     can never fit: larger than its partition

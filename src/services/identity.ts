@@ -18,6 +18,7 @@ import type { ProjectRecord, TenantRecord, ApiTokenRecord, UserRecord } from '..
 import { actorFor, requireOperator, type Actor } from './actor.ts';
 import type { ServiceContext } from './context.ts';
 import { hashPassword, hashToken, newPassword, newToken, verifyPassword } from './passwords.ts';
+import { LoginGuard, type LoginGuardPolicy } from './loginGuard.ts';
 import type { z } from 'zod';
 
 export const OPERATIONS_TENANT = 'operations';
@@ -36,7 +37,12 @@ export class IdentityService {
   private readonly projectCache = new Map<string, { projects: ProjectRecord[]; until: number }>();
   private operationsTenantId: string | null | undefined;
 
-  constructor(private readonly ctx: ServiceContext) {}
+  private dummy: Promise<string> | undefined;
+  private readonly loginGuard: LoginGuard;
+
+  constructor(private readonly ctx: ServiceContext, loginPolicy?: LoginGuardPolicy) {
+    this.loginGuard = new LoginGuard(ctx.clock, loginPolicy);
+  }
 
   /**
    * First start: creates the operations tenant, its default project and an operator with a random password
@@ -93,11 +99,42 @@ export class IdentityService {
     return actor;
   }
 
-  async login(input: z.infer<typeof LoginRequest>): Promise<IssuedToken> {
-    const user = await this.ctx.store.users.getByEmail(input.email.toLowerCase());
-    const ok = user && user.passwordHash && user.disabledAt === null && (await verifyPassword(input.password, user.passwordHash));
-    if (!ok) throw new CheomdanError('unauthenticated', 'wrong email or password');
+  /**
+   * Email and password → a token. Guarded (loginGuard.ts): back-off and lockout per account and per client
+   * address, every failure and lockout audited. The answer takes as long whether or not the account
+   * exists: an unknown, disabled or password-less account is checked against a dummy hash (today's scrypt
+   * cost), so timing tells nothing about which emails have accounts.
+   */
+  async login(input: z.infer<typeof LoginRequest>, from: { address?: string } = {}): Promise<IssuedToken> {
+    const email = input.email.toLowerCase();
+    const keys = [{ key: `account:${email}`, scale: 1 }, ...(from.address ? [{ key: `address:${from.address}`, scale: 4 }] : [])];
+    const verdict = this.loginGuard.check(keys);
+    if (verdict.kind !== 'ok') {
+      const seconds = Math.max(1, Math.ceil(verdict.retryAfterMs / 1000));
+      if (verdict.kind === 'locked') {
+        throw new CheomdanError('account_locked', `too many failed logins for ${verdict.key.startsWith('account:') ? 'this account' : 'this address'}; try again in ${seconds} s, or ask an operator to reset the password`, { extra: { retryAfterSeconds: seconds } });
+      }
+      throw new CheomdanError('rate_limited', `wait ${seconds} s before the next login attempt (each failure doubles the wait)`, { extra: { retryAfterSeconds: seconds } });
+    }
+    const user = await this.ctx.store.users.getByEmail(email);
+    const usable = user !== undefined && user.passwordHash !== null && user.disabledAt === null;
+    const matches = await verifyPassword(input.password, usable ? user.passwordHash! : await this.dummyHash());
+    if (!usable || !matches) {
+      const locked = this.loginGuard.fail(keys);
+      const now = this.ctx.clock();
+      await this.ctx.store.audit.append({ at: now, actorUserId: null, action: 'login.failure', subject: email, detail: { address: from.address ?? null, known: user !== undefined } });
+      for (const key of locked) {
+        await this.ctx.store.audit.append({ at: now, actorUserId: null, action: 'login.locked', subject: key, detail: { minutes: Math.round(this.loginGuard.policy.lockoutMs / 60_000) } });
+      }
+      throw new CheomdanError('unauthenticated', 'wrong email or password');
+    }
+    this.loginGuard.succeed(`account:${email}`);
     return this.issueToken(this.ctx.store, user.id, { name: `login ${new Date(this.ctx.clock()).toISOString()}`, expiresInDays: 30 });
+  }
+
+  /** A hash of a random password at today's parameters, made once: what unknown accounts are checked against. */
+  private dummyHash(): Promise<string> {
+    return (this.dummy ??= hashPassword(newPassword()));
   }
 
   async createToken(actor: Actor, input: z.infer<typeof TokenCreate>): Promise<IssuedToken> {

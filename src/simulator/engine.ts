@@ -16,6 +16,7 @@ import type { AcceleratorTypeId } from '../core/ids.ts';
 import type { Placement } from '../core/resources.ts';
 import { CapacityIndex } from '../scheduler/capacity.ts';
 import { cycle } from '../scheduler/cycle.ts';
+import { DecayedUsage } from '../scheduler/fairshare.ts';
 import { MinHeap } from '../scheduler/heap.ts';
 import { feasibility } from '../scheduler/placement.ts';
 import type { Policy } from '../scheduler/policy.ts';
@@ -81,10 +82,10 @@ export function simulate(workload: readonly SimJob[], nodes: readonly NodeSnapsh
   const runningState: RunState[] = [];
   const heap = new MinHeap<Completion>();
   const ticks = new MinHeap<null>();
-  const usage = { byTenant: {} as Record<string, number>, byProject: {} as Record<string, number> };
-  const rates = new Map<string, UsageRate>();
+  // Fair share's decayed usage, fed from the simulation's own accounting (devices held, as time advances):
+  // the same model the controller feeds from metered usage (scheduler/fairshare.ts).
   const trackUsage = policy.name === 'multifactor';
-  const usageClock = new ScaledUsage(usage, rates, policy.multifactor.halfLifeSeconds);
+  const usage = new DecayedUsage(policy.multifactor.halfLifeSeconds);
   const snapshot: ClusterSnapshot = {
     nodes, pending, running, index, quotas: o.quotas, reservations: o.reservations, usage: trackUsage ? usage : undefined,
   };
@@ -101,12 +102,6 @@ export function simulate(workload: readonly SimJob[], nodes: readonly NodeSnapsh
     busy += delta;
     if (utilT.length && utilT[utilT.length - 1] === t) utilB[utilB.length - 1] = busy;
     else { utilT.push(t); utilB.push(busy); }
-  };
-  const rate = (byTenant: boolean, name: string, d: number) => {
-    const key = byTenant ? `t:${name}` : `p:${name}`;
-    const r = rates.get(key);
-    if (r) r.rate += d;
-    else rates.set(key, { into: byTenant ? usage.byTenant : usage.byProject, name, rate: d });
   };
   const removeAt = <T>(arr: T[], sts: RunState[], pos: number) => {
     const last = arr.length - 1;
@@ -127,7 +122,7 @@ export function simulate(workload: readonly SimJob[], nodes: readonly NodeSnapsh
     if (st.start === null) st.start = t;
     const n = devicesOf(st.snap);
     setBusy(t, n);
-    if (trackUsage) { rate(true, st.snap.tenant, n); rate(false, st.snap.project, n); }
+    if (trackUsage) usage.hold(st.snap.tenant, st.snap.project, n);
     const runFor = Math.min(st.remaining, st.snap.request.timeLimitSeconds);
     heap.push(t + runFor, { st, epoch: st.epoch });
     if (policy.name === 'las' && n > 0) {
@@ -145,7 +140,7 @@ export function simulate(workload: readonly SimJob[], nodes: readonly NodeSnapsh
     st.running = null;
     const n = devicesOf(st.snap);
     setBusy(t, -n);
-    if (trackUsage) { rate(true, st.snap.tenant, -n); rate(false, st.snap.project, -n); }
+    if (trackUsage) usage.hold(st.snap.tenant, st.snap.project, -n);
     const ran = t - r.startedAt;
     st.attained += ran * n;
     st.remaining -= ran;
@@ -169,7 +164,7 @@ export function simulate(workload: readonly SimJob[], nodes: readonly NodeSnapsh
     const t = Math.min(ta, tc, tt);
     if (t === Infinity) break;
     busyIntegral += busy * (t - lastT);
-    if (trackUsage) usageClock.advance(lastT, t);
+    if (trackUsage) usage.advance(lastT, t);
     lastT = t;
     while (ticks.size && ticks.peekKey()! <= t) ticks.pop();
     while (heap.size && heap.peekKey()! <= t) {
@@ -204,43 +199,4 @@ export function simulate(workload: readonly SimJob[], nodes: readonly NodeSnapsh
     policy: policy.name, states, totalDevices, busyIntegral, utilT, utilB, cycles, decisions,
     wallSeconds: wall0 === undefined ? 0 : o.clock!() - wall0,
   });
-}
-
-/**
- * Decayed usage without decaying every entry at every event. Fair share reads only ratios of usage
- * (fairshare.ts), so usage is kept scaled by 2^((t − ref)/h): a contribution at time s weighs 2^((s − ref)/h)
- * and nothing already recorded changes as time passes. Each event adds, per tenant/project with running
- * devices, rate × ∫ 2^((s − ref)/h) ds over the elapsed interval. When the scale grows large, everything is
- * rescaled to a new reference (exact, just a common factor).
- */
-interface UsageRate {
-  into: Record<string, number>;
-  name: string;
-  /** Devices the tenant (or project) holds now. */
-  rate: number;
-}
-
-class ScaledUsage {
-  private ref = 0;
-  private readonly k: number;
-  constructor(
-    private readonly usage: { byTenant: Record<string, number>; byProject: Record<string, number> },
-    private readonly rates: Map<string, UsageRate>,
-    halfLife: number,
-  ) {
-    this.k = Math.LN2 / halfLife;
-  }
-
-  advance(from: number, to: number): void {
-    if (to <= from) return;
-    if ((to - this.ref) * this.k > 600) this.rescale(from);
-    const gain = (Math.exp((to - this.ref) * this.k) - Math.exp((from - this.ref) * this.k)) / this.k;
-    for (const r of this.rates.values()) if (r.rate > 0) r.into[r.name] = (r.into[r.name] ?? 0) + r.rate * gain;
-  }
-
-  private rescale(at: number): void {
-    const f = Math.exp(-(at - this.ref) * this.k);
-    for (const m of [this.usage.byTenant, this.usage.byProject]) for (const key in m) m[key] = m[key]! * f;
-    this.ref = at;
-  }
 }

@@ -18,6 +18,10 @@ const TABLES = ['api_tokens', 'audit_log', 'devices', 'job_events', 'jobs', 'nod
   'allocation_reports', 'allocations', 'applications', 'ledger_entries', 'ledger_transactions', 'outputs', 'program_reviewers', 'programs', 'rates', 'reviews',
   // 0005_reservations
   'reservations',
+  // 0006_quotas
+  'cohorts', 'quotas',
+  // 0007_unix_accounts
+  'unix_accounts',
 ].sort();
 
 for (const dialect of testDialects()) {

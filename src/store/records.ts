@@ -227,6 +227,17 @@ export interface AuditFilter {
 
 export type { NodeState };
 
+/** The Unix account a user's jobs run as (services/unixAccounts.ts); its uid never changes once recorded. */
+export interface UnixAccountRecord {
+  userId: UserId;
+  userName: string;
+  uid: number;
+  gid: number;
+  /** `created`: the server made it (chd-<short id>); `mapped`: configuration named an existing account. */
+  origin: 'created' | 'mapped';
+  createdAt: Millis;
+}
+
 /** Whole nodes held for one tenant during [startsAt, endsAt); cancelled reservations hold nothing. */
 export interface ReservationRecord {
   id: string;
@@ -238,4 +249,31 @@ export interface ReservationRecord {
   cancelledAt: Millis | null;
   createdBy: UserId | null;
   createdAt: Millis;
+}
+
+/** Quotas that lend to each other (scheduler/quotas.ts). */
+export interface CohortRecord {
+  name: string;
+  description: string;
+  createdBy: UserId | null;
+  createdAt: number;
+}
+
+/**
+ * A quota of an organization (projectId null) or of one of its projects, on an accelerator type or a type
+ * group (`resource`): guaranteed devices, at most `borrowLimit` more borrowed (null: no limit), at most
+ * `lendLimit` of its idle guarantee lent to its cohort (null: all of it).
+ */
+export interface QuotaRecord {
+  id: string;
+  tenantId: TenantId;
+  projectId: ProjectId | null;
+  resource: string;
+  guaranteed: number;
+  borrowLimit: number | null;
+  lendLimit: number | null;
+  cohort: string | null;
+  updatedBy: UserId | null;
+  createdAt: number;
+  updatedAt: number;
 }

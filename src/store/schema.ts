@@ -108,6 +108,37 @@ export interface JobsTable {
   updated_at: number;
 }
 
+export interface CohortsTable {
+  name: string;
+  description: string;
+  created_by: string | null;
+  created_at: number;
+}
+
+export interface QuotasTable {
+  id: string;
+  tenant_id: string;
+  project_id: string;
+  resource: string;
+  guaranteed: number;
+  borrow_limit: number | null;
+  lend_limit: number | null;
+  cohort: string | null;
+  updated_by: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface UnixAccountsTable {
+  user_id: string;
+  user_name: string;
+  uid: number;
+  gid: number;
+  /** 'created' (by the server) or 'mapped' (by configuration, to an existing account). */
+  origin: string;
+  created_at: number;
+}
+
 export interface ReservationsTable {
   id: string;
   tenant_id: string;
@@ -163,4 +194,7 @@ export interface Database {
   usage: UsageTable;
   audit_log: AuditLogTable;
   reservations: ReservationsTable;
+  cohorts: CohortsTable;
+  quotas: QuotasTable;
+  unix_accounts: UnixAccountsTable;
 }

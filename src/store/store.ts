@@ -18,14 +18,16 @@ import * as nodes from './queries/nodes.ts';
 import * as projects from './queries/projects.ts';
 import * as tenants from './queries/tenants.ts';
 import * as reservations from './queries/reservations.ts';
+import * as quotas from './queries/quotas.ts';
 import * as tokens from './queries/tokens.ts';
 import * as usage from './queries/usage.ts';
 import * as users from './queries/users.ts';
+import * as unixAccounts from './queries/unixAccounts.ts';
 import { bindAccounting, type AccountingStore } from './queries/accounting/index.ts';
 import type {
   ApiTokenRecord, AuditFilter, AuditRecord, JobEventRecord, JobListFilter, JobPage, JobPatch, JobRecord,
   NewApiToken, NewAudit, NewJob, NewJobEvent, NewNode, NewProject, NewTenant, NewUsage, NewUser, NodeRecord,
-  ProjectRecord, ReservationRecord, TenantRecord, UsageFilter, UsageRecord, UsageSum, UserRecord,
+  ProjectRecord, ReservationRecord, TenantRecord, UnixAccountRecord, UsageFilter, UsageRecord, UsageSum, UserRecord, CohortRecord, QuotaRecord,
 } from './records.ts';
 import type { Database } from './schema.ts';
 import type { ProjectId } from '../core/ids.ts';
@@ -83,6 +85,8 @@ export interface Store extends AccountingStore {
     close(jobId: JobId, attempt: number, endedAt: number): Promise<number>;
     listByJob(jobId: JobId): Promise<UsageRecord[]>;
     sumDeviceSeconds(filter?: UsageFilter): Promise<UsageSum>;
+    /** Device intervals ended since `since` (ms), with their job's organization and project (fair share). */
+    closedDeviceIntervals(since: number): Promise<{ tenantId: TenantId; projectId: ProjectId; startedAt: number; endedAt: number }[]>;
   };
   audit: {
     append(a: NewAudit): Promise<AuditRecord>;
@@ -95,6 +99,27 @@ export interface Store extends AccountingStore {
     cancel(id: string, at: number): Promise<boolean>;
     /** Inside a transaction: serialises reservation changes (PostgreSQL; SQLite has one writer anyway). */
     lockAll(): Promise<void>;
+  };
+  quotas: {
+    /** Inserts, or replaces the limits of the quota with the same owner and resource (its id kept). */
+    put(q: QuotaRecord): Promise<QuotaRecord>;
+    get(id: string): Promise<QuotaRecord | undefined>;
+    list(filter?: { tenantId?: TenantId; cohort?: string }): Promise<QuotaRecord[]>;
+    delete(id: string): Promise<boolean>;
+  };
+  cohorts: {
+    create(c: CohortRecord): Promise<CohortRecord>;
+    get(name: string): Promise<CohortRecord | undefined>;
+    list(): Promise<CohortRecord[]>;
+    delete(name: string): Promise<boolean>;
+  };
+  /** The Unix account of each user whose jobs have run (migration 0007). */
+  unixAccounts: {
+    insert(a: UnixAccountRecord): Promise<UnixAccountRecord>;
+    get(userId: UserId): Promise<UnixAccountRecord | undefined>;
+    list(): Promise<UnixAccountRecord[]>;
+    /** The highest uid of an account the server created in [min, max]; null when none. */
+    maxUid(min: number, max: number): Promise<number | null>;
   };
   /**
    * Runs fn with a Store bound to one transaction. Inside a transaction, this runs fn in the same one
@@ -160,6 +185,7 @@ export function bindStore(db: Kysely<Database>, dialect: StoreDialect, clock: ()
       close: (jobId, attempt, endedAt) => usage.closeUsage(ctx, jobId, attempt, endedAt),
       listByJob: (jobId) => usage.listUsageByJob(ctx, jobId),
       sumDeviceSeconds: (filter) => usage.sumUsageSeconds(ctx, filter),
+      closedDeviceIntervals: (since) => usage.listClosedDeviceUsage(ctx, since),
     },
     audit: {
       append: (a) => audit.appendAudit(ctx, a),
@@ -171,6 +197,24 @@ export function bindStore(db: Kysely<Database>, dialect: StoreDialect, clock: ()
       list: (filter) => reservations.listReservations(ctx, filter),
       cancel: (id, at) => reservations.cancelReservation(ctx, id, at),
       lockAll: () => reservations.lockReservations(ctx),
+    },
+    quotas: {
+      put: (q) => quotas.putQuota(ctx, q),
+      get: (id) => quotas.getQuota(ctx, id),
+      list: (filter) => quotas.listQuotas(ctx, filter),
+      delete: (id) => quotas.deleteQuota(ctx, id),
+    },
+    cohorts: {
+      create: (c) => quotas.createCohort(ctx, c),
+      get: (name) => quotas.getCohort(ctx, name),
+      list: () => quotas.listCohorts(ctx),
+      delete: (name) => quotas.deleteCohort(ctx, name),
+    },
+    unixAccounts: {
+      insert: (a) => unixAccounts.insertUnixAccount(ctx, a),
+      get: (userId) => unixAccounts.getUnixAccount(ctx, userId),
+      list: () => unixAccounts.listUnixAccounts(ctx),
+      maxUid: (min, max) => unixAccounts.maxUnixUid(ctx, min, max),
     },
     transaction: (fn) =>
       db.isTransaction ? fn(store) : db.transaction().execute((trx) => fn(bindStore(trx, dialect, clock))),

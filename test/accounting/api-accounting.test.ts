@@ -325,7 +325,8 @@ describe('ledger, reports and isolation', () => {
     expect((await admin.post('/v1/rates', { resource: 'device', acceleratorType: H100, serviceUnitsPerHour: 144 })).status).toBe(201);
     expect((await admin.get('/v1/ledger?kind=settle&limit=1000')).body.items).toEqual(before);
     const rates = (await admin.get('/v1/rates')).body.items.filter((x: { acceleratorType: string | null }) => x.acceleratorType === H100);
-    expect(rates.map((x: { serviceUnitsPerHour: number; inForce: boolean }) => [x.serviceUnitsPerHour, x.inForce])).toEqual([[72, false], [144, true]]);
+    // The first is the default a fresh install writes (1 SU = one H100 SXM hour), replaced by the test's 72.
+    expect(rates.map((x: { serviceUnitsPerHour: number; inForce: boolean }) => [x.serviceUnitsPerHour, x.inForce])).toEqual([[1, false], [72, false], [144, true]]);
   });
 
   it('expiry moves what is left to expired, and an expired allocation takes no jobs', async () => {

@@ -2,11 +2,14 @@
  * Test helpers: a real server on loopback (in this process, or as a child process for crash tests), with a
  * temp home and the demo inventory, plus a tiny typed HTTP client and fixtures for tenants and users.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startServer, type RunningServer } from '../../src/api/server.ts';
+import { startServer, type RunningServer } from '../../src/server/start.ts';
+import type { PolicyConfig } from '../../src/scheduler/policy.ts';
+import { openStore } from '../../src/store/index.ts';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const DEMO_INVENTORY = join(ROOT, 'examples', 'inventories', 'demo.yaml');
@@ -19,7 +22,7 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(opts: { inventory?: string; policy?: string; databaseUrl?: string } = {}): Promise<TestServer> {
+export async function startTestServer(opts: { inventory?: string; policy?: string | PolicyConfig; databaseUrl?: string } = {}): Promise<TestServer> {
   const home = await mkdtemp(join(tmpdir(), 'cheomdan-test-'));
   const server = await startServer({
     host: '127.0.0.1', port: 0, home, inventoryPath: opts.inventory ?? DEMO_INVENTORY, policy: opts.policy,
@@ -30,10 +33,30 @@ export async function startTestServer(opts: { inventory?: string; policy?: strin
     url: server.url, home, adminToken, server,
     async close() {
       await t.server.close();
+      await removeCreatedAccounts(home, opts.databaseUrl);
       await rm(home, { recursive: true, force: true });
     },
   };
   return t;
+}
+
+/**
+ * As root, a server runs jobs as Unix accounts it creates (services/unixAccounts.ts): remove those a test
+ * server made, so test runs do not fill the host's account database.
+ */
+export async function removeCreatedAccounts(home: string, databaseUrl?: string): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  const store = await openStore({ url: databaseUrl, sqlitePath: join(home, 'cheomdan.db') }).catch(() => null);
+  if (store === null) return;
+  try {
+    for (const a of await store.unixAccounts.list()) {
+      if (a.origin !== 'created') continue;
+      await promisify(execFile)('userdel', ['--remove', a.userName]).catch(() => undefined);
+      await promisify(execFile)('groupdel', [a.userName]).catch(() => undefined);
+    }
+  } finally {
+    await store.close();
+  }
 }
 
 export interface Response<T = any> {
@@ -57,6 +80,7 @@ export function client(url: string, token?: string) {
     get: <T = any>(p: string) => call<T>('GET', p),
     post: <T = any>(p: string, b?: unknown) => call<T>('POST', p, b ?? {}),
     patch: <T = any>(p: string, b?: unknown) => call<T>('PATCH', p, b ?? {}),
+    put: <T = any>(p: string, b?: unknown) => call<T>('PUT', p, b ?? {}),
     del: <T = any>(p: string) => call<T>('DELETE', p),
   };
 }

@@ -77,8 +77,8 @@ describe('portal: audit log', () => {
     await page.getByTestId('lang').selectOption('en');
     // Older entries.
     await page.getByRole('button', { name: 'Load more' }).click();
-    await expect.poll(() => rows.count()).toBe(2 * TOGGLES + 1 + 2);
-    await page.getByRole('status').filter({ hasText: `${2 * TOGGLES + 3} entries` }).waitFor();
+    await expect.poll(() => rows.count()).toBe(2 * TOGGLES + 1 + 3); // + the first start's default rates
+    await page.getByRole('status').filter({ hasText: `${2 * TOGGLES + 4} entries` }).waitFor();
     expect(await page.getByRole('button', { name: 'Load more' }).count()).toBe(0);
     const ids = await rows.evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-id'))));
     expect(ids).toEqual([...ids].sort((x, y) => y - x));

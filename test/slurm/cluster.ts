@@ -18,6 +18,8 @@ export const JOB_USER = 'chdjob';
 export interface SlurmTestCluster {
   restUrl: string;
   jwtKeyFile: string;
+  /** A token for root (no key needed): slurmrestd lets it act for the user named in X-SLURM-USER-NAME. */
+  rootJwt: string;
   partition: string;
   nodes: string[];
   gpusPerNode: number;
@@ -52,6 +54,7 @@ export function ensureSlurmCluster(): SlurmTestCluster {
   started = {
     restUrl: env.SLURMTEST_REST_URL ?? 'http://127.0.0.1:6820',
     jwtKeyFile: env.SLURMTEST_JWT_KEY ?? '/var/spool/slurmctld/jwt_hs256.key',
+    rootJwt: env.SLURMTEST_JWT ?? '',
     partition: env.SLURMTEST_PARTITION ?? 'gpu',
     nodes: Array.from({ length: count }, (_, i) => `node${i + 1}`),
     gpusPerNode: Number(env.SLURMTEST_GPUS_PER_NODE),

@@ -12,6 +12,7 @@ import { describeExecutorConformance } from '../../src/executors/conformance.ts'
 import { ensureSlurmCluster, SKIP_SLURM, type SlurmTestCluster } from './cluster.ts';
 import { environmentSuite } from './environment.suite.ts';
 import { executorSuite } from './executor.suite.ts';
+import { ownerSuite } from './owner.suite.ts';
 import { faultSuite } from './faults.suite.ts';
 import { executorFor } from './helpers.ts';
 import { inventorySuite } from './inventory.suite.ts';
@@ -54,6 +55,7 @@ describe.skipIf(SKIP_SLURM).sequential('Slurm (real cluster)', () => {
 
   executorSuite(get);
   environmentSuite(get);
+  ownerSuite(get);
   inventorySuite(get);
   faultSuite(get);
   serverSuite(get);

@@ -20,6 +20,8 @@ export type Project = z.infer<typeof C.Project>;
 export type ApiToken = z.infer<typeof C.ApiToken>;
 export type Whoami = z.infer<typeof C.Whoami>;
 export type Reservation = z.infer<typeof C.Reservation>;
+export type Quota = z.infer<typeof C.Quota>;
+export type Cohort = z.infer<typeof C.Cohort>;
 export type Problem = z.infer<typeof C.Problem>;
 export type JobStateName = z.infer<typeof C.JobState>;
 export type JobSubmitBody = z.input<typeof C.JobSubmit>;
@@ -68,7 +70,7 @@ export interface JobListParams {
   cursor?: string | undefined;
 }
 
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export class ApiClient {
   /**
@@ -216,6 +218,21 @@ export class ApiClient {
   }
   cancelReservation(id: string) {
     return this.call('POST', `/v1/reservations/${encodeURIComponent(id)}/cancel`, C.Reservation);
+  }
+  quotas(q: { tenant?: string } = {}, signal?: AbortSignal) {
+    return this.call('GET', `/v1/quotas${q.tenant ? `?tenant=${encodeURIComponent(q.tenant)}` : ''}`, list(C.Quota), undefined, signal);
+  }
+  setQuota(body: z.input<typeof C.QuotaSet>) {
+    return this.call('PUT', '/v1/quotas', C.Quota, body);
+  }
+  removeQuota(id: string) {
+    return this.call('DELETE', `/v1/quotas/${encodeURIComponent(id)}`, z.null());
+  }
+  cohorts(signal?: AbortSignal) {
+    return this.call('GET', '/v1/cohorts', list(C.Cohort), undefined, signal);
+  }
+  createCohort(body: z.input<typeof C.CohortCreate>) {
+    return this.call('POST', '/v1/cohorts', C.Cohort, body);
   }
   allocations(q: { tenant?: string; program?: string } = {}, signal?: AbortSignal) {
     const qs = new URLSearchParams(Object.entries(q).filter(([, v]) => v) as [string, string][]).toString();

@@ -6,7 +6,7 @@ import {
   ApiToken, IdParams, IssuedToken, LoginRequest, Problem, Project, ProjectCreate, Tenant, TenantCreate, TokenCreate,
   User, UserCreate, Whoami,
 } from '../../contract/index.ts';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import { presentProject, presentTenant, presentToken, presentUser } from '../presenters.ts';
 
 const list = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });
@@ -18,9 +18,9 @@ export const identityRoutes = (deps: AppDeps): FastifyPluginAsync => async (app)
 
   r.post('/auth/login', {
     config: { public: true },
-    schema: { tags: ['identity'], summary: 'Exchange email and password for an API token', security: [], body: LoginRequest, response: { 201: IssuedToken, ...errors } },
+    schema: { tags: ['identity'], summary: 'Exchange email and password for an API token (failures back off, then lock: 429 with Retry-After)', security: [], body: LoginRequest, response: { 201: IssuedToken, ...errors, 429: Problem } },
   }, async (req, reply) => {
-    const t = await identity.login(req.body);
+    const t = await identity.login(req.body, { address: req.ip });
     return reply.code(201).send({ ...presentToken(t.record), token: t.token });
   });
 

@@ -5,15 +5,9 @@ import { z } from 'zod';
 import { ACCELERATOR_CATALOG } from '../../core/accelerators.ts';
 import { AcceleratorType, Capacity, Node, NodeStateChange, Problem } from '../../contract/index.ts';
 import type { Actor } from '../../services/actor.ts';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 
 /** What the inventory routes need: the live node list with allocations, capacity, and node state changes. */
-export interface InventoryView {
-  nodes(): z.infer<typeof Node>[];
-  capacity(): z.infer<typeof Capacity>;
-  setState(actor: Actor, name: string, state: 'up' | 'draining' | 'down', reason: string | undefined): Promise<z.infer<typeof Node>>;
-}
-
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem };
 
 export const inventoryRoutes = (deps: AppDeps): FastifyPluginAsync => async (app) => {

@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { IdParams, Job, JobEventList, JobListQuery, JobPage, JobSubmit, LogQuery, Problem } from '../../contract/index.ts';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import { presentEvent, presentJob } from '../presenters.ts';
 
 const errors = { 400: Problem, 401: Problem, 402: Problem, 403: Problem, 404: Problem, 409: Problem, 422: Problem };

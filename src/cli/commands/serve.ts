@@ -2,10 +2,12 @@
  * `cheomdan serve`: runs the platform (API, controller, executor) in this process until SIGINT/SIGTERM.
  * The server module is imported only here, lazily, so client commands start fast.
  */
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { UsageError } from '../config.ts';
 import type { Cli } from '../context.ts';
+import type { PolicyConfig } from '../../scheduler/policy.ts';
 
 export function parsePort(text: string): number {
   const n = Number(text);
@@ -19,6 +21,10 @@ interface ServeFlags {
   home?: string;
   inventory?: string;
   executor?: string;
+  policy?: string;
+  policyConfig?: string;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 export function registerServe(program: Command, cli: Cli): void {
@@ -30,11 +36,16 @@ export function registerServe(program: Command, cli: Cli): void {
     .option('--home <dir>', 'data directory (env CHEOMDAN_HOME; default ./.cheomdan)')
     .option('--inventory <file>', 'declare nodes from an inventory file (YAML/JSON) instead of probing this host')
     .addOption(new Option('--executor <executor>', 'how jobs run (env CHEOMDAN_EXECUTOR; default local)').choices(['local', 'slurm']))
+    .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (chain) (env CHEOMDAN_TLS_CERT); needs --tls-key')
+    .option('--tls-key <file>', 'the PEM private key of --tls-cert (env CHEOMDAN_TLS_KEY)')
+    .option('--policy <name>', 'scheduling policy: fifo, fifo-backfill, sjf, srtf, las, multifactor (env CHEOMDAN_POLICY; default fifo-backfill)')
+    .option('--policy-config <file>', 'JSON with the policy and its options (order, backfill, multifactor.halfLifeSeconds, preemption…; env CHEOMDAN_POLICY_CONFIG); --policy overrides its order')
     .action(async (f: ServeFlags) => {
       const env = cli.io.env;
       const port = f.port ?? (env.PORT !== undefined && env.PORT !== '' ? parsePortEnv(env.PORT) : 7080);
       const home = resolve(cli.io.cwd, f.home ?? env.CHEOMDAN_HOME ?? '.cheomdan');
-      const { startServer } = await import('../../api/server.ts');
+      const policy = readPolicy(cli, f.policy ?? env.CHEOMDAN_POLICY, f.policyConfig ?? env.CHEOMDAN_POLICY_CONFIG);
+      const { startServer } = await import('../../server/start.ts');
       const server = await startServer({
         host: f.host,
         port,
@@ -42,6 +53,9 @@ export function registerServe(program: Command, cli: Cli): void {
         databaseUrl: env.DATABASE_URL || undefined,
         inventoryPath: f.inventory ? resolve(cli.io.cwd, f.inventory) : undefined,
         executor: f.executor,
+        policy,
+        tlsCertPath: optionalPath(cli, f.tlsCert ?? env.CHEOMDAN_TLS_CERT),
+        tlsKeyPath: optionalPath(cli, f.tlsKey ?? env.CHEOMDAN_TLS_KEY),
       });
       cli.out(`Cheomdan is listening on ${server.url} (data in ${home})`);
       if (server.firstStart) {
@@ -81,3 +95,24 @@ function parsePortEnv(text: string): number {
     throw new UsageError(`PORT="${text}" is not a port number (0 to 65535)`);
   }
 }
+
+/** The policy from --policy and/or --policy-config (a JSON file); undefined: the server's default. */
+function readPolicy(cli: Cli, name: string | undefined, file: string | undefined): string | PolicyConfig | undefined {
+  if (!file) return name || undefined;
+  let text: string;
+  try {
+    text = readFileSync(resolve(cli.io.cwd, file), 'utf8');
+  } catch (e) {
+    throw new UsageError(`--policy-config ${file}: cannot read it (${(e as Error).message})`);
+  }
+  let config: unknown;
+  try {
+    config = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`--policy-config ${file}: not valid JSON (${(e as Error).message})`);
+  }
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new UsageError(`--policy-config ${file}: give a JSON object, e.g. {"order": "multifactor", "multifactor": {"halfLifeSeconds": 604800}}`);
+  return { order: 'fifo-backfill', ...(config as object), ...(name ? { order: name } : {}) } as PolicyConfig;
+}
+
+const optionalPath = (cli: Cli, p: string | undefined) => (p ? resolve(cli.io.cwd, p) : undefined);

@@ -4,6 +4,11 @@
  * grace period — inside the detached tree, so the escalation completes even if this server dies now.
  * Returns once the signal is sent; observe() reports the end.
  *
+ * With a cgroup (cgroups.ts), every process in it gets the SIGTERM too — a process that called setsid is in no
+ * group `timeout` signals — and the supervisor SIGKILLs what is left of the cgroup when the job's main process
+ * has ended. A run whose supervisor is gone (killed, or the host's process table lost it) but whose cgroup
+ * still holds processes is ended here, by killing and removing its cgroup.
+ *
  * Idempotent: a finished or unknown run is left alone; a second cancel finds `timeout` already escalating
  * (it ignores further SIGTERMs). A cancel that lands before the supervisor launched the script is seen by
  * the supervisor (it checks the marker first) and the script never runs.
@@ -13,6 +18,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CheomdanError } from '../../core/errors.ts';
 import type { ExecutorHandle } from '../types.ts';
+import { killCgroup, removeCgroup, signalCgroup } from './cgroups.ts';
 import { procStat } from './proc.ts';
 import { readOptional, runIdOf } from './runDir.ts';
 import { liveSupervisor, resolveRun } from './observe.ts';
@@ -30,7 +36,15 @@ export async function cancelRun(stateDir: string, handle: ExecutorHandle): Promi
   if ((await readOptional(join(dir, 'status'))) !== null) return;
   await writeFile(join(dir, 'cancel'), `${new Date().toISOString()}\n`);
   const supervisor = await liveSupervisor(dir, record);
-  if (supervisor === null) return; // ended (its status is being written) or lost: nothing to signal
+  const cgroup = record.cgroup ?? null;
+  if (supervisor === null) {
+    // Ended (its status is being written), or lost: a lost run's cgroup may still hold its processes.
+    if (cgroup !== null && (await readOptional(join(dir, 'status'))) === null) {
+      await killCgroup(cgroup);
+      await removeCgroup(cgroup).catch(() => undefined);
+    }
+    return;
+  }
 
   const deadline = Date.now() + PGID_WAIT_MS;
   for (;;) {
@@ -46,6 +60,7 @@ export async function cancelRun(stateDir: string, handle: ExecutorHandle): Promi
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
         }
+        if (cgroup !== null) await signalCgroup(cgroup, 'SIGTERM');
       }
       return;
     }

@@ -5,15 +5,18 @@
  * an earlier one started. Closing the executor never stops a job.
  *
  * What a job gets (environment.ts): CHEOMDAN_* variables and CUDA_VISIBLE_DEVICES / NVIDIA_VISIBLE_DEVICES
- * set to the devices of its placement. The script runs once per job, whatever the number of tasks or
+ * set to the devices of its placement, on an environment built from its account, never the server's
+ * (runAs.ts). It runs as `LaunchSpec.owner` (root servers; runAs.ts) in a cgroup of its own where one can
+ * be made (cgroups.ts: cancel, the time limit and the job's end reach every descendant, and the memory
+ * request is enforced), else tracked by process group, with a warning at creation. The script runs once per job, whatever the number of tasks or
  * nodes in the placement (this is one host; a declared node's devices may not exist).
  */
 import { mkdirSync } from 'node:fs';
-import { isAbsolute } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { CheomdanError } from '../../core/errors.ts';
 import type { Executor, ExecutorHandle, LaunchSpec, LogOptions, Observation } from '../types.ts';
 import { cancelRun } from './cancel.ts';
-import { DEFAULT_INHERITED_ENVIRONMENT } from './environment.ts';
+import { detectCgroups, type CgroupSupport } from './cgroups.ts';
 import { launch, resolveTools, type LaunchContext } from './launch.ts';
 import { lookupRuns } from './lookup.ts';
 import { tailFile } from './logs.ts';
@@ -27,8 +30,21 @@ export interface LocalExecutorOptions {
   gracePeriodSeconds?: number | undefined;
   /** Wall-clock ms since the epoch, for start times; default Date.now. */
   clock?: (() => number) | undefined;
-  /** Names of the server's environment variables a job inherits; default DEFAULT_INHERITED_ENVIRONMENT. */
+  /**
+   * Names of the server's environment variables a job receives anyway; default none: a job's environment
+   * is built from its account (runAs.ts), never from the server's.
+   */
   inheritEnvironment?: readonly string[] | undefined;
+  /** Directory under which jobs' private output directories lie; default `<stateDir>/jobs` ($CHEOMDAN_HOME/jobs). */
+  outputRoot?: string | undefined;
+  /**
+   * Process tracking: 'auto' (default) uses a cgroup per job where /sys/fs/cgroup (v2, or v1 pids/freezer/
+   * memory) is writable, else process groups with a warning; 'off' always uses process groups; an object
+   * names another mount point or parent directory (tests).
+   */
+  cgroups?: 'auto' | 'off' | { mount?: string; parent?: string } | undefined;
+  /** Where the executor reports a degraded set-up (no cgroups); default process.emitWarning. */
+  warn?: ((message: string) => void) | undefined;
   /** How often a followed log is polled for new output, in ms; default 100. */
   logPollIntervalMs?: number | undefined;
 }
@@ -53,7 +69,18 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
   return results;
 }
 
-export function createLocalExecutor(opts: LocalExecutorOptions): Executor {
+/** The local executor, with how it tracks jobs (for the server's start line and GET /healthz). */
+export interface LocalExecutor extends Executor {
+  readonly tracking: 'cgroup-v1' | 'cgroup-v2' | 'process-group';
+}
+
+function cgroupSupport(opts: LocalExecutorOptions): CgroupSupport {
+  const c = opts.cgroups ?? 'auto';
+  if (c === 'off') return { version: 0, reason: 'cgroups are turned off in the configuration' };
+  return c === 'auto' ? detectCgroups() : detectCgroups(c.mount, c.parent);
+}
+
+export function createLocalExecutor(opts: LocalExecutorOptions): LocalExecutor {
   if (!isAbsolute(opts.stateDir)) {
     throw new CheomdanError('invalid_config', `local executor: stateDir must be an absolute path, got "${opts.stateDir}"`);
   }
@@ -63,12 +90,20 @@ export function createLocalExecutor(opts: LocalExecutorOptions): Executor {
     tools: resolveTools(),
     defaultGracePeriodSeconds: opts.gracePeriodSeconds ?? DEFAULT_GRACE_PERIOD_SECONDS,
     clock: opts.clock ?? Date.now,
-    inheritEnvironment: opts.inheritEnvironment ?? DEFAULT_INHERITED_ENVIRONMENT,
+    inheritEnvironment: opts.inheritEnvironment ?? [],
+    cgroups: cgroupSupport(opts),
+    outputRoot: opts.outputRoot ?? join(opts.stateDir, 'jobs'),
   };
+  if (ctx.cgroups.version === 0) {
+    (opts.warn ?? ((m: string) => process.emitWarning(m, 'CheomdanWarning')))(
+      `local executor: ${ctx.cgroups.reason}; jobs are tracked by process group, so a process that calls setsid escapes cancel and the time limit, and memory requests are not enforced`,
+    );
+  }
   const closing = new AbortController();
 
   return {
     name: 'local',
+    tracking: ctx.cgroups.version === 0 ? 'process-group' : ctx.cgroups.version === 1 ? 'cgroup-v1' : 'cgroup-v2',
     start: (spec: LaunchSpec) => launch(ctx, spec),
     cancel: (handle: ExecutorHandle) => cancelRun(opts.stateDir, handle),
     observe: (handles: readonly ExecutorHandle[]): Promise<Observation[]> =>

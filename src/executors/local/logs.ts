@@ -6,6 +6,7 @@
  * Ordering matters for "drained": we ask whether the job has ended *before* reading to the end of the
  * file, so output written just before the end is always read after the check, never lost.
  */
+import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -32,7 +33,9 @@ export async function* tailFile(path: string, opts: TailOptions): AsyncGenerator
       const ended = follow ? await opts.hasEnded() : true;
       if (file === null) {
         try {
-          file = await open(path, 'r');
+          // Never through a symlink: a job that runs as its owner can replace its log by a link to a file
+          // only the server may read, and the server serves logs back to the job's owner.
+          file = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
         }

@@ -4,11 +4,13 @@
  *
  *   status file present                         -> exited (or lost, if the script never ran)
  *   no status, supervisor alive (same start time) -> running
- *   no status, supervisor gone or pid reused      -> lost, with the last evidence of life (lastSeenAt)
+ *   no status, supervisor gone or pid reused      -> lost, with the last evidence of life (lastSeenAt); what is
+ *                                                   left in its cgroup is killed and the cgroup removed
  */
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExecutorHandle, Observation } from '../types.ts';
+import { killCgroup, removeCgroup } from './cgroups.ts';
 import { findProcessByArguments, hasArguments, isSameProcessAlive, procStat } from './proc.ts';
 import { readLaunchRecord, readOptional, runDir, runIdOf, type LaunchRecord } from './runDir.ts';
 import { exitFromStatus, parseSupervisorStatus, reachedTimeLimit, SUPERVISOR_ARGV0 } from './supervisor.ts';
@@ -128,6 +130,12 @@ async function observeRun(stateDir: string, handle: ExecutorHandle): Promise<Obs
   // The supervisor may have written its status and exited between the two reads above.
   const second = await readOptional(statusPath);
   if (second !== null) return fromStatus(handle, record, second);
+  // Lost: nothing will end what is left of the job (its supervisor did that), so its cgroup is ended and
+  // removed here — a lost job must not keep running on devices the controller gives to others.
+  if (record.cgroup) {
+    await killCgroup(record.cgroup).catch(() => undefined);
+    await removeCgroup(record.cgroup).catch(() => undefined);
+  }
   return {
     handle,
     state: 'lost',

@@ -8,6 +8,7 @@
  *                attempt of LaunchSpec.attempt, which lookup(jobId, attempt) matches) and
  *                again right after (adding the supervisor's pid and start time); a crash in between leaves
  *                a record without a pid, and the supervisor is then found by its command line (proc.ts)
+ *   supervisor.log  the supervisor's own messages (a failed switch to the owner, a cgroup it could not join)
  *   pgid         written by the supervisor: the job's process group (the `timeout` process's pid)
  *   cancel       written by the server before it signals the job (so the status can say "cancelled")
  *   status       written by the supervisor, atomically, when the job has ended (supervisor.ts)
@@ -22,6 +23,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JobId } from '../../core/ids.ts';
 import type { ExecutorHandle } from '../types.ts';
+import type { JobCgroup } from './cgroups.ts';
 
 const HANDLE_PREFIX = 'local:';
 const RUN_ID = /^[A-Za-z0-9_.-]{1,200}$/;
@@ -43,6 +45,10 @@ export interface LaunchRecord {
   gracePeriodSeconds: number;
   stdoutPath: string;
   stderrPath: string;
+  /** The job's cgroup (cgroups.ts); null or absent when it is tracked by process group only. */
+  cgroup?: JobCgroup | null;
+  /** The account the job runs as; absent in records written before jobs ran as their owners. */
+  owner?: { userName: string; uid: number; gid: number };
 }
 
 /** A fresh run id: the job id (made safe for a file name), the start time and a few random characters. */

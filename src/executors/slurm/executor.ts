@@ -31,7 +31,7 @@ import { buildSubmission, parseComment } from './submission.ts';
 
 export interface SlurmExecutorCoreOptions {
   client: SlurmClient;
-  /** Linux user a job runs as. Default: spec.user, else `defaultUser`. */
+  /** Linux user a job runs as. Default: spec.owner.userName (the owner's mapped account), else spec.user, else `defaultUser`. */
   mapUser?: ((spec: LaunchSpec) => string | undefined) | undefined;
   defaultUser?: string | undefined;
   partition?: string | undefined;
@@ -66,6 +66,8 @@ export interface ForeignJob {
 
 /** How many jobs' cancel/timeout markers and start times are remembered in memory. */
 const MAX_REMEMBERED = 100_000;
+/** How far past start + limit the watchdog cancels (Slurm's times are whole seconds). */
+const WATCHDOG_MARGIN_MS = 250;
 
 export class SlurmExecutor implements Executor {
   readonly name = 'slurm';
@@ -92,8 +94,8 @@ export class SlurmExecutor implements Executor {
   }
 
   async start(spec: LaunchSpec): Promise<ExecutorHandle> {
-    const user = (this.opts.mapUser ? this.opts.mapUser(spec) : undefined) ?? spec.user ?? this.opts.defaultUser;
-    if (!user) throw new CheomdanError('executor_failed', `job ${spec.jobId} names no Linux user to run as: set spec.user, mapUser or defaultUser`);
+    const user = (this.opts.mapUser ? this.opts.mapUser(spec) : undefined) ?? spec.owner?.userName ?? spec.user ?? this.opts.defaultUser;
+    if (!user) throw new CheomdanError('executor_failed', `job ${spec.jobId} names no Linux user to run as: set spec.owner, spec.user, mapUser or defaultUser`);
     if (this.opts.checkPaths !== false) {
       await checkPaths(spec);
       await this.#checkUser(user);
@@ -282,7 +284,9 @@ export class SlurmExecutor implements Executor {
 
   #armWatchdog(handle: ExecutorHandle, startedAtMs: number, limitSeconds: number): void {
     if (this.#closed || this.#watchdogs.has(handle)) return;
-    const delay = Math.max(0, startedAtMs + limitSeconds * 1000 - this.#now());
+    // Slurm keeps whole seconds and floors them: a cancel sent a millisecond before start + limit is
+    // recorded a second short (a 3 s limit read back as 2 s). Fire just past the recorded second.
+    const delay = Math.max(0, startedAtMs + limitSeconds * 1000 + WATCHDOG_MARGIN_MS - this.#now());
     // setTimeout fires at once beyond ~24.8 days; observe() arms it once the limit is nearer
     if (delay > 2_000_000_000) return;
     const t = setTimeout(() => {

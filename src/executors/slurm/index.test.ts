@@ -22,7 +22,9 @@ describe('slurmConfigFromEnv', () => {
 
 describe('createSlurmExecutor', () => {
   it('refuses a REST URL without a JWT key, and a missing key file, with the reason', () => {
-    expect(() => createSlurmExecutor({ restUrl: 'http://x:6820' })).toThrow(/needs jwtKey or jwtKeyFile/);
+    expect(() => createSlurmExecutor({ restUrl: 'http://x:6820' })).toThrow(/jwtKey or jwtKeyFile .* or rootJwt \/ rootJwtFile/);
+    expect(() => createSlurmExecutor({ restUrl: 'http://x:6820', rootJwtFile: '/nonexistent/token' })).toThrow(/cannot read the Slurm root token file \/nonexistent\/token/);
+    expect(createSlurmExecutor({ restUrl: 'http://x:6820', rootJwt: 'a.b.c', cliFallback: false }).name).toBe('slurm');
     expect(() => createSlurmExecutor({ restUrl: 'http://x:6820', jwtKeyFile: '/nonexistent/key' })).toThrow(/cannot read the Slurm JWT key file/);
     expect(() => createSlurmExecutor({ cliFallback: false })).toThrow(/needs restUrl, or cliFallback/);
   });

@@ -37,11 +37,18 @@ export interface SlurmExecutorConfig {
   jwtKey?: Buffer | undefined;
   /** Or the file holding them. */
   jwtKeyFile?: string | undefined;
+  /**
+   * Instead of the key: a token for root (or SlurmUser), as a site hands out with `scontrol token
+   * username=root lifespan=…`, or the file holding it. slurmrestd lets such a token act for any user named
+   * in X-SLURM-USER-NAME, so jobs are still submitted as their owners without the server holding the key.
+   */
+  rootJwt?: string | undefined;
+  rootJwtFile?: string | undefined;
   /** Token lifetime, s. Default 3600; tokens are cached per user and re-minted with a quarter left. */
   jwtLifetimeSeconds?: number | undefined;
   /** User for listing and cancelling jobs: root, SlurmUser or a Slurm operator. Default 'root'. */
   operatorUser?: string | undefined;
-  /** Cheomdan job -> Linux user on the cluster. Default: spec.user, else defaultUser. */
+  /** Cheomdan job -> Linux user on the cluster. Default: spec.owner.userName, else spec.user, else defaultUser. */
   mapUser?: ((spec: LaunchSpec) => string | undefined) | undefined;
   defaultUser?: string | undefined;
   partition?: string | undefined;
@@ -68,10 +75,14 @@ export function createSlurmClient(config: SlurmExecutorConfig): FailoverSlurmCli
   let rest: SlurmClient | undefined;
   if (config.restUrl) {
     const key = config.jwtKey ?? (config.jwtKeyFile ? readKey(config.jwtKeyFile) : undefined);
-    if (!key) throw new CheomdanError('invalid_config', 'the Slurm executor needs jwtKey or jwtKeyFile with restUrl (the HS256 key of AuthAltParameters=jwt_key=...)');
-    const jwt = new JwtCache(key, config.clock ?? Date.now, config.jwtLifetimeSeconds ?? 3600);
+    const rootJwt = config.rootJwt ?? (config.rootJwtFile ? readKey(config.rootJwtFile, 'root token').toString('utf8').trim() : undefined);
+    if (!key && !rootJwt) {
+      throw new CheomdanError('invalid_config', 'the Slurm executor needs, with restUrl, jwtKey or jwtKeyFile (the HS256 key of AuthAltParameters=jwt_key=...) or rootJwt / rootJwtFile (a token for root)');
+    }
+    const jwt = key ? new JwtCache(key, config.clock ?? Date.now, config.jwtLifetimeSeconds ?? 3600) : undefined;
     rest = new SlurmRestClient({
-      url: config.restUrl, token: (u) => jwt.token(u), operatorUser: config.operatorUser ?? 'root',
+      // With only a root token, every request carries it and X-SLURM-USER-NAME names who it acts for.
+      url: config.restUrl, token: (u) => (jwt ? jwt.token(u) : rootJwt!), operatorUser: config.operatorUser ?? 'root',
       timeoutMs: config.requestTimeoutMs, perJobFetchLimit: config.perJobFetchLimit,
     });
   }
@@ -99,7 +110,7 @@ export function createSlurmExecutor(config: SlurmExecutorConfig): SlurmExecutor 
 
 /**
  * Reads the executor's settings from the environment:
- *   SLURM_REST_URL, SLURM_JWT_KEY_FILE, SLURM_PARTITION, SLURM_ACCOUNT, SLURM_DEFAULT_USER,
+ *   SLURM_REST_URL, SLURM_JWT_KEY_FILE (or SLURM_ROOT_JWT_FILE: a token for root), SLURM_PARTITION, SLURM_ACCOUNT, SLURM_DEFAULT_USER,
  *   SLURM_OPERATOR_USER, SLURM_CLI_FALLBACK (0/1), SLURM_GRES_TYPES (h100=nvidia-h100-sxm-80gb,...),
  *   SLURM_DEFAULT_ACCELERATOR_TYPE (for inventory; returned alongside).
  * These names are read only by the server, never passed to sbatch (jobs get a built environment).
@@ -120,6 +131,7 @@ export function slurmConfigFromEnv(env: Readonly<Record<string, string | undefin
   return {
     restUrl: env.SLURM_REST_URL || undefined,
     jwtKeyFile: env.SLURM_JWT_KEY_FILE || undefined,
+    rootJwtFile: env.SLURM_ROOT_JWT_FILE || undefined,
     partition: env.SLURM_PARTITION || undefined,
     partitions: env.SLURM_PARTITION ? [env.SLURM_PARTITION] : undefined,
     account: env.SLURM_ACCOUNT || undefined,
@@ -131,11 +143,11 @@ export function slurmConfigFromEnv(env: Readonly<Record<string, string | undefin
   };
 }
 
-function readKey(path: string): Buffer {
+function readKey(path: string, what = 'JWT key'): Buffer {
   try {
     return readFileSync(path);
   } catch (e) {
-    throw new CheomdanError('invalid_config', `cannot read the Slurm JWT key file ${path}: ${(e as Error).message}`, { cause: e });
+    throw new CheomdanError('invalid_config', `cannot read the Slurm ${what} file ${path}: ${(e as Error).message}`, { cause: e });
   }
 }
 

@@ -122,18 +122,14 @@ describeStore('accounting hooks', (t) => {
     const snap2 = acc.snapshotInputs(t.now + 1000);
     expect(snap2.blockedAllocations?.[al.id]).toBeUndefined();
     expect(snap2.quotas).toContainEqual({ tenant: seed.tenant.id, acceleratorType: TYPE, guaranteedDevices: 2, borrowLimitDevices: 0 });
-    expect(snap2.usage?.tenantShares?.[seed.tenant.id]).toBe(3);
+    expect(snap2.tenantShares?.[seed.tenant.id]).toBe(3);
     await t.store.transaction((tx) => acc.hold(tx, job, t.now));
     expect((await t.store.ledger.list({ jobId: job.id })).map((x) => x.amount)).toEqual([11_000]);
-    // 5 device-seconds settled: 5 SU charged, 6 released; fair share sees ~5 device-seconds (decayed < 1 day)
+    // 5 device-seconds settled: 5 SU charged, 6 released (fair share's usage is the controller's: controller/state.ts)
     await t.store.usage.open([{ jobId: job.id, attempt: 1, node: asNodeName('gpu-001'), deviceIdx: 0, acceleratorType: asAcceleratorType(TYPE), startedAt: t.now }]);
     await t.store.usage.close(job.id, 1, t.now + 5000);
     await t.store.transaction((tx) => acc.settle(tx, job, t.now + 5000));
     expect((await t.store.ledger.list({ jobId: job.id })).map((x) => [x.kind, x.amount])).toEqual([['hold', 11_000], ['settle', 5000], ['release', 6000]]);
-    await acc.refresh();
-    const used = acc.snapshotInputs(t.now + 10_000).usage?.byTenant[seed.tenant.id] ?? 0;
-    expect(used).toBeGreaterThan(5 * 0.9); // days are decayed from their midpoint: within ±2^(12 h / 1 week)
-    expect(used).toBeLessThan(5 * 1.1);
   });
 
   it('concurrent holds on one allocation never hold more than is available', async () => {

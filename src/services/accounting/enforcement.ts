@@ -1,10 +1,11 @@
 /**
  * Enforcement: the controller's AccountingHooks (hold at start, settle at end, inside the job's own
- * transactions), the submit-time check, and the scheduler's inputs (quotas, fair-share shares and usage,
- * blocked allocations) from a cache kept in memory.
+ * transactions), the submit-time check, and the scheduler's inputs (the quotas allocations imply,
+ * fair-share shares, blocked allocations) from a cache kept in memory. Decayed usage is the controller's
+ * (controller/state.ts), fed from metered usage whatever the accounting mode.
  *
  * Modes (docs/accounting.md): `off` (the embedded default) holds, checks and charges nothing — jobs carry no
- * allocation; `enforce` charges every job to an allocation: refused at submit when the allocation cannot cover
+ * allocation — but still records every attempt's metered usage and what it would cost at the rates in force; `enforce` charges every job to an allocation: refused at submit when the allocation cannot cover
  * time limit × devices × rate, held at start, settled at end. In `enforce`, only the operations tenant may run
  * jobs with no allocation (its jobs are charged to one when it has one). Holds that exist are always settled,
  * whatever the mode, so switching modes never strands SUs in `held`.
@@ -21,8 +22,8 @@ import { formatSu, type MilliSu } from '../../core/accounting/units.ts';
 import { CheomdanError } from '../../core/errors.ts';
 import type { AcceleratorTypeId, AllocationId } from '../../core/ids.ts';
 import type { ResourceRequest } from '../../core/resources.ts';
-import type { AccountingHooks } from '../../controller/hooks.ts';
-import type { ClusterSnapshot, QuotaSnapshot } from '../../scheduler/types.ts';
+import type { AccountingHooks, SnapshotInputs } from '../../controller/hooks.ts';
+import type { QuotaSnapshot } from '../../scheduler/types.ts';
 import type { JobRecord, ProjectRecord, Store, TenantRecord } from '../../store/index.ts';
 import type { AllocationRecord } from '../../store/queries/accounting/index.ts';
 import type { ServiceContext } from '../context.ts';
@@ -37,13 +38,6 @@ export function parseAccountingMode(v: string | undefined): AccountingMode {
   if ((ACCOUNTING_MODES as readonly string[]).includes(v)) return v as AccountingMode;
   throw new CheomdanError('invalid_config', `accounting mode "${v}" is not valid; use one of: ${ACCOUNTING_MODES.join(', ')} (CHEOMDAN_ACCOUNTING)`);
 }
-
-/** Fair-share usage decays with this half-life (device-seconds a week ago count half). */
-const HALF_LIFE_MS = 7 * 24 * 3600 * 1000;
-/** Usage older than this is not read for fair share (it weighs under 2⁻⁴). */
-const USAGE_WINDOW_MS = 4 * HALF_LIFE_MS;
-/** Fair-share usage is re-read at most this often (it moves slowly; balances are re-read on every change). */
-const USAGE_REFRESH_MS = 60_000;
 
 /** The reservation multiplier (thousandths) for a job in a reservation; 1× otherwise or when none is set. */
 function multiplier(rates: readonly Rate[], reserved: boolean, at: number): { permille: number; how: string } {
@@ -72,14 +66,12 @@ interface CacheEntry { allocation: AllocationRecord; available: MilliSu }
 
 export class AccountingService implements AccountingHooks {
   private cache = new Map<string, CacheEntry>();
-  private decayed: { byTenant: Record<string, number>; byProject: Record<string, number> } = { byTenant: {}, byProject: {} };
   /** Allocations whose hold was refused, with the balance then: blocked until that balance changes. */
   private readonly refused = new Map<string, MilliSu>();
   private refreshing: Promise<void> | undefined;
   private dirtyIds = new Set<string>();
   private dirtyAll = false;
-  private usageReadAt = -Infinity;
-  private memo: { key: string; value: Pick<ClusterSnapshot, 'quotas' | 'usage' | 'blockedAllocations'> } | undefined;
+  private memo: { key: string; value: SnapshotInputs } | undefined;
   private version = 0;
 
   constructor(private readonly ctx: ServiceContext, readonly mode: AccountingMode) {}
@@ -153,13 +145,12 @@ export class AccountingService implements AccountingHooks {
    */
   async settle(tx: Store, job: JobRecord, endedAt: number): Promise<void> {
     const held = await tx.ledger.byKey(`hold:${job.id}:${job.attempt}`);
-    if (!held?.allocationId && this.mode === 'off') return; // off: holds that exist are settled, nothing else recorded
     if (await tx.ledger.byKey(`settle:${job.id}:${job.attempt}`) || await tx.ledger.byKey(`release:${job.id}:${job.attempt}`)) return;
     const rows = (await tx.usage.listByJob(job.id)).filter((r) => r.attempt === job.attempt);
     if (!held?.allocationId && rows.length === 0) return; // nothing held and nothing ran (a failed start)
     let allocationId: string | null = held?.allocationId ?? null;
     let programId: string | null = held?.programId ?? null;
-    if (!allocationId) {
+    if (!allocationId && this.mode === 'enforce') {
       allocationId = job.allocationId ?? (await tx.jobs.get(job.id))?.allocationId ?? null;
       programId = allocationId ? (await tx.allocations.get(allocationId))?.programId ?? null : null;
     }
@@ -183,10 +174,13 @@ export class AccountingService implements AccountingHooks {
     const unrated = charge.unratedMs > 0 ? `${charge.unratedMs} ms had no rate in force` : '';
     const usage = { idemKey: `settle:${job.id}:${job.attempt}`, deviceMs: charge.deviceMs, cpuMs: charge.cpuMs, rateIds: charge.rateIds };
     if (!allocationId) {
-      // No allocation (the operations tenant, exempt; or a job started while accounting was off): not charged,
-      // but its usage is recorded (reports, fair share).
+      // No allocation: not charged, but its usage is recorded (reports). With accounting off, metered in
+      // service units at the rates in force (usage reports show what the work was worth); the operations
+      // tenant, exempt under enforcement, at 0.
+      const metered = this.mode === 'off' ? charge.amount : 0;
+      const why = this.mode === 'off' ? 'not charged: accounting is off (metered at the rates in force)' : 'not charged: the job has no allocation';
       await tx.ledger.post({
-        ...meta, ...usage, kind: 'settle', amount: 0, memo: ['not charged: the job has no allocation', unrated].filter(Boolean).join('; '),
+        ...meta, ...usage, kind: 'settle', amount: metered, memo: [why, unrated].filter(Boolean).join('; '),
         entries: [{ account: CENTER_ISSUED, amount: 0 }],
       });
     } else {
@@ -207,7 +201,7 @@ export class AccountingService implements AccountingHooks {
     if (allocationId) this.scheduleRefresh(allocationId);
   }
 
-  snapshotInputs(now: number): Pick<ClusterSnapshot, 'quotas' | 'usage' | 'blockedAllocations'> {
+  snapshotInputs(now: number): SnapshotInputs {
     if (this.mode === 'off') return {};
     const key = `${this.version}:${Math.floor(now / 1000)}`;
     if (this.memo?.key === key) return this.memo.value;
@@ -228,11 +222,7 @@ export class AccountingService implements AccountingHooks {
         quotas.set(k, { tenant: a.tenantId as never, acceleratorType: type as AcceleratorTypeId, guaranteedDevices: (q?.guaranteedDevices ?? 0) + a.concurrentLimit, borrowLimitDevices: 0 });
       }
     }
-    const value = {
-      quotas: [...quotas.values()],
-      usage: { byTenant: this.decayed.byTenant, byProject: this.decayed.byProject, tenantShares: shares },
-      blockedAllocations: blocked,
-    };
+    const value = { quotas: [...quotas.values()], tenantShares: shares, blockedAllocations: blocked };
     this.memo = { key, value };
     return value;
   }
@@ -400,7 +390,7 @@ export class AccountingService implements AccountingHooks {
     while (this.refreshing) await this.refreshing;
   }
 
-  /** Reads every allocation and its balances, and fair-share usage. */
+  /** Reads every allocation and its balances. */
   async refresh(): Promise<void> {
     const { store } = this.ctx;
     const allocations = await store.allocations.list();
@@ -409,7 +399,6 @@ export class AccountingService implements AccountingHooks {
     for (const a of allocations) cache.set(a.id, { allocation: a, available: balances.get(allocationAccount(a.id, 'available')) ?? 0 });
     this.cache = cache;
     this.forgetRefusals();
-    await this.refreshUsage(true);
     this.version++;
   }
 
@@ -420,7 +409,6 @@ export class AccountingService implements AccountingHooks {
       if (e) this.cache.set(id, { ...e, available: balances.get(allocationAccount(id, 'available')) ?? 0 });
     }
     this.forgetRefusals();
-    await this.refreshUsage(false);
     this.version++;
   }
 
@@ -429,20 +417,6 @@ export class AccountingService implements AccountingHooks {
     for (const [id, at] of this.refused) if (this.cache.get(id)?.available !== at) this.refused.delete(id);
   }
 
-  private async refreshUsage(force: boolean): Promise<void> {
-    const now = this.ctx.clock();
-    if (!force && now - this.usageReadAt < USAGE_REFRESH_MS) return;
-    this.usageReadAt = now;
-    const byTenant: Record<string, number> = {};
-    const byProject: Record<string, number> = {};
-    for (const r of await this.ctx.store.ledger.settledByDay(now - USAGE_WINDOW_MS)) {
-      const mid = r.day * 86_400_000 + 43_200_000;
-      const ds = (r.deviceMs / 1000) * Math.pow(0.5, Math.max(0, now - mid) / HALF_LIFE_MS);
-      if (r.tenantId) byTenant[r.tenantId] = (byTenant[r.tenantId] ?? 0) + ds;
-      if (r.projectId) byProject[r.projectId] = (byProject[r.projectId] ?? 0) + ds;
-    }
-    this.decayed = { byTenant, byProject };
-  }
 }
 
 /** The project's own allocations first, then those ending soonest (spend what expires first). */

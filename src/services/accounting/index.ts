@@ -5,6 +5,7 @@
 import type { ServiceContext } from '../context.ts';
 import type { IdentityService } from '../identity.ts';
 import { AllocationService } from './allocations.ts';
+import { defaultRates } from '../../core/accounting/defaultRates.ts';
 import { AccountingService, type AccountingMode } from './enforcement.ts';
 import { ProgramService } from './programs.ts';
 import { ReportService } from './reports.ts';
@@ -29,6 +30,7 @@ export function createAccounting(ctx: ServiceContext, identity: IdentityService,
   return {
     mode: opts.mode, enforcement, allocations, programs, reports,
     async start() {
+      await ensureDefaultRates(ctx);
       await enforcement.refresh();
       timer = setInterval(() => {
         allocations.sweep().catch((e) => ctx.log.error({ err: e }, 'accounting: expiry sweep failed'));
@@ -42,3 +44,18 @@ export function createAccounting(ctx: ServiceContext, identity: IdentityService,
 }
 
 export { AccountingService, parseAccountingMode, type AccountingMode } from './enforcement.ts';
+
+/**
+ * On first start (no rate was ever set), writes the default rates (core/accounting/defaultRates.ts), effective
+ * from now, so jobs are metered in service units — and, with accounting enforced, can be charged — at once.
+ */
+export async function ensureDefaultRates(ctx: ServiceContext): Promise<void> {
+  if ((await ctx.store.rates.list()).length > 0) return;
+  const now = ctx.clock();
+  await ctx.store.transaction(async (tx) => {
+    if ((await tx.rates.list()).length > 0) return;
+    for (const r of defaultRates()) await tx.rates.create({ ...r, effectiveFrom: now, createdBy: null });
+    await tx.audit.append({ at: now, actorUserId: null, action: 'rates.defaults', subject: 'rates', detail: { count: defaultRates().length } });
+  });
+  ctx.log.info('accounting: default rates written (1 SU = one H100 SXM hour at BF16 peak; `cheomdan rates` lists them)');
+}

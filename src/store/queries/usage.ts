@@ -8,7 +8,7 @@
  * (the row is open and is closed on recovery) nor doubles it (a second close changes nothing).
  */
 import { sql, type Expression } from 'kysely';
-import type { AcceleratorTypeId, JobId, NodeName } from '../../core/ids.ts';
+import type { AcceleratorTypeId, JobId, NodeName, ProjectId, TenantId } from '../../core/ids.ts';
 import { guardWrite } from '../dbErrors.ts';
 import type { NewUsage, UsageFilter, UsageRecord, UsageSum } from '../records.ts';
 import type { QueryContext } from './context.ts';
@@ -106,4 +106,19 @@ export async function sumUsageSeconds(ctx: QueryContext, filter: UsageFilter = {
     }
   }
   return out;
+}
+
+/**
+ * Device intervals that ended at or after `since` (ms), with the organization and project of their job:
+ * what fair share decays (scheduler/fairshare.ts DecayedUsage). One row per device (CPU-only rows excluded),
+ * oldest first.
+ */
+export async function listClosedDeviceUsage(ctx: QueryContext, since: number): Promise<{ tenantId: TenantId; projectId: ProjectId; startedAt: number; endedAt: number }[]> {
+  const rows = await ctx.db
+    .selectFrom('usage as u').innerJoin('jobs as j', 'j.id', 'u.job_id')
+    .select(['j.tenant_id', 'j.project_id', 'u.started_at', 'u.ended_at'])
+    .where('u.ended_at', 'is not', null).where('u.ended_at', '>=', since).where('u.device_idx', '>=', 0)
+    .orderBy('u.ended_at')
+    .execute();
+  return rows.map((r) => ({ tenantId: r.tenant_id as TenantId, projectId: r.project_id as ProjectId, startedAt: Number(r.started_at), endedAt: Number(r.ended_at) }));
 }

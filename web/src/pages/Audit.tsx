@@ -19,6 +19,8 @@ export const AUDIT_ACTIONS = [
   'rate.create', 'program.create', 'program.reviewer',
   'application.create', 'application.submit', 'application.score', 'application.approve', 'application.reject', 'application.withdraw',
   'report.accept', 'report.reject',
+  'reservation.create', 'reservation.cancel', 'quota.set', 'quota.remove', 'cohort.create', 'cohort.remove', 'rates.defaults',
+  'login.failure', 'login.locked',
 ] as const;
 const KNOWN = new Set<string>(AUDIT_ACTIONS);
 

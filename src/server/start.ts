@@ -8,7 +8,7 @@
  *
  * First start: creates the operator and writes its API token to $CHEOMDAN_HOME/admin-token (mode 0600).
  */
-import { mkdir, writeFile, chmod } from 'node:fs/promises';
+import { mkdir, readFile, writeFile, chmod } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
@@ -18,9 +18,11 @@ import type { Inventory } from '../core/inventoryFile.ts';
 import { Controller } from '../controller/controller.ts';
 import { createExecutor } from '../controller/executorFactory.ts';
 import { createScheduler } from '../controller/schedulerAdapter.ts';
+import type { PolicyConfig } from '../scheduler/policy.ts';
 import { openStore } from '../store/index.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { IdentityService } from '../services/identity.ts';
+import { DEFAULT_LOGIN_GUARD, type LoginGuardPolicy } from '../services/loginGuard.ts';
 import { loadInventoryFile, probeHost } from '../services/inventory.ts';
 import { JobService } from '../services/jobs.ts';
 import { NodeService } from '../services/nodes.ts';
@@ -28,9 +30,12 @@ import { ChangeFeed } from '../services/changes.ts';
 import { AuditService } from '../services/audit.ts';
 import { createAccounting, parseAccountingMode, type AccountingMode } from '../services/accounting/index.ts';
 import { ReservationService } from '../services/reservations.ts';
+import { QuotaService } from '../services/quotas.ts';
+import { checkSingleOrganization, isolationMode, protectServerFiles } from '../services/serverFiles.ts';
+import { UnixAccounts, type UnixAccountsConfig } from '../services/unixAccounts.ts';
 import type { JobRecord } from '../store/records.ts';
-import { API_VERSION, buildApp, type App } from './app.ts';
-import { createMetrics } from './metrics.ts';
+import { API_VERSION, buildApp, type App } from '../api/app.ts';
+import { createMetrics } from '../api/metrics.ts';
 
 export interface ServerOptions {
   host: string;
@@ -39,16 +44,30 @@ export interface ServerOptions {
   databaseUrl?: string | undefined;
   inventoryPath?: string | undefined;
   executor?: string | undefined;
-  /** Scheduling policy name (scheduler/policy.ts); default fifo-backfill. */
-  policy?: string | undefined;
+  /** Scheduling policy: a name, or a whole config (scheduler/policy.ts); default fifo-backfill. */
+  policy?: string | PolicyConfig | undefined;
   /** Log requests (pino, JSON lines) to stdout. Default: errors only. */
   logLevel?: string | undefined;
   /** How often a cluster inventory (Slurm) is read again, ms (default 10 s). */
   inventoryRefreshMs?: number | undefined;
   /** Controller observation period, ms. */
   tickMs?: number | undefined;
+  /** Login back-off and lockout (services/loginGuard.ts); default 5 failures per account in 15 min lock it for 15 min. */
+  loginGuard?: Partial<LoginGuardPolicy> | undefined;
+  /** Serve HTTPS: PEM files of the certificate (chain) and its key (both or neither). */
+  tlsCertPath?: string | undefined;
+  tlsKeyPath?: string | undefined;
   /** Accounting: 'enforce' charges every job to an allocation; 'off' (default) charges nothing (docs/accounting.md). */
   accounting?: AccountingMode | undefined;
+  /**
+   * Run jobs as the server's own account even when it is root ("single-user mode"); default: as their
+   * owners' Unix accounts when root (services/unixAccounts.ts), as the server when not.
+   */
+  singleUser?: boolean | undefined;
+  /** Owners' Unix accounts: a mapping to existing accounts, the uid range and home of created ones. */
+  unixAccounts?: UnixAccountsConfig | undefined;
+  /** Single-user mode serves one organization's members; true accepts several (they can read each other's files). */
+  allowSeveralOrganizations?: boolean | undefined;
 }
 
 export interface RunningServer {
@@ -61,9 +80,13 @@ export interface RunningServer {
 const newId = (prefix: string) => `${prefix}_${Date.now().toString(36)}${randomBytes(6).toString('base64url')}`;
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const tls = await readTls(opts);
   const home = resolve(opts.home);
   await mkdir(home, { recursive: true, mode: 0o700 });
   const log = pino({ level: opts.logLevel ?? process.env.CHEOMDAN_LOG_LEVEL ?? 'warn' });
+  // umask 077 and CHEOMDAN_HOME's files the server's alone, before the database is opened or a token written
+  const tightened = await protectServerFiles(home);
+  if (tightened.length > 0) log.warn({ paths: tightened.slice(0, 20), count: tightened.length }, 'tightened the permissions of the server\'s files');
   const store = await openStore({ url: opts.databaseUrl, sqlitePath: join(home, 'cheomdan.db') });
   // What has been started, stopped in reverse order by close() and when the start fails part-way (so no
   // controller tick or accounting sweep outlives the store).
@@ -87,6 +110,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       : clusterInventory
         ? inventoryOf('Slurm cluster', await clusterInventory())
         : await hostInventory();
+    const uid = process.getuid?.() ?? 0;
+    const asOwners = uid === 0 && !(opts.singleUser ?? process.env.CHEOMDAN_SINGLE_USER === '1');
+    const isolation = isolationMode(uid, 'tracking' in executor ? String(executor.tracking) : 'by Slurm', asOwners);
+    log.warn({ isolation: isolation.mode }, isolation.description);
+    await checkSingleOrganization(store, isolation.mode, opts.allowSeveralOrganizations ?? process.env.CHEOMDAN_ALLOW_SEVERAL_ORGANIZATIONS === '1');
+    const unixAccounts = asOwners ? new UnixAccounts({ store }, opts.unixAccounts) : undefined;
     const defaultPartition = inventory.partitions.find((p) => p.default)?.name ?? inventory.partitions[0]?.name ?? 'local';
     const storedNodes = await store.nodes.list();
     await store.nodes.upsertMany(inventory.nodes);
@@ -98,26 +127,35 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const scheduler = createScheduler(opts.policy ?? process.env.CHEOMDAN_POLICY ?? 'fifo-backfill');
     const metrics = createMetrics();
     const changes = new ChangeFeed();
-    const identity = new IdentityService(ctx);
+    const identity = new IdentityService(ctx, opts.loginGuard ? { ...DEFAULT_LOGIN_GUARD, ...opts.loginGuard } : undefined);
     let nodesNow: () => readonly InventoryNode[] = () => inventory.nodes;
+    const devicesByType = (): Record<string, number> => {
+      const out: Record<string, number> = {};
+      for (const n of nodesNow()) for (const d of n.devices) out[d.type] = (out[d.type] ?? 0) + 1;
+      return out;
+    };
     const accounting = createAccounting(ctx, identity, {
       mode: opts.accounting ?? parseAccountingMode(process.env.CHEOMDAN_ACCOUNTING),
-      devicesByType: () => {
-        const out: Record<string, number> = {};
-        for (const n of nodesNow()) for (const d of n.devices) out[d.type] = (out[d.type] ?? 0) + 1;
-        return out;
-      },
+      devicesByType,
     });
     let nodeNames: () => readonly string[] = () => inventory.nodes.map((n) => n.name);
     let replan = () => {};
     let running: () => readonly JobRecord[] = () => [];
     const reservations = new ReservationService(ctx, identity, () => nodeNames(), () => replan(), () => running());
+    const quotas = new QuotaService(ctx, identity, {
+      devicesByType,
+      runningJobs: () => running(),
+      implied: (now) => accounting.enforcement.snapshotInputs(now).quotas ?? [],
+      onChange: () => replan(),
+    });
     const controller = new Controller({
       accounting: accounting.enforcement,
       reservations: () => reservations.snapshots(),
+      quotas: (now) => ({ quotas: quotas.snapshots(now) }),
       store, executor, scheduler, nodes: [...inventory.nodes], defaultPartition, clock: Date.now, log,
       intervalMs: opts.tickMs,
       onJobChange: (c) => changes.publish(c),
+      ...(unixAccounts ? { ownerOf: (job: JobRecord) => unixAccounts.ownerForUserId(job.userId) } : {}),
       onCycle: (c) => {
         metrics.cycleSeconds.observe(c.durationMs / 1000);
         metrics.jobsStarted.inc(c.started);
@@ -161,6 +199,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     });
     started.push({ what: 'the controller', stop: () => controller.stop() });
     await reservations.load();
+    await quotas.load();
     await controller.start();
     // A cluster that knows its nodes (Slurm) is read again periodically, so nodes going down, draining or
     // resuming there reach the scheduler; states an operator set here are laid over it again.
@@ -182,10 +221,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (refresh) started.push({ what: 'the inventory refresh', stop: () => clearInterval(refresh) });
     const startedAt = Date.now();
     const app = await buildApp({
-      identity, jobs, metrics, changes, accounting, reservations, audit: new AuditService(ctx),
+      identity, jobs, metrics, changes, accounting, reservations, quotas, audit: new AuditService(ctx),
       inventory: { nodes: () => nodeService.nodes(), capacity: () => nodeService.capacity(), setState: (a, n, s, r) => nodeService.setState(a, n, s, r) },
-      health: () => ({ store: store.dialect, executor: executor.name, startedAt, version: API_VERSION }),
+      health: () => ({ store: store.dialect, executor: executor.name, startedAt, version: API_VERSION, isolation }),
       logger: log.level === 'silent' ? false : { level: log.level },
+      tls,
     });
     started.push({ what: 'the HTTP server', stop: () => app.close() });
     let address: string;
@@ -212,6 +252,22 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     await store.close();
     throw e;
   }
+}
+
+/** The TLS key and certificate, read before anything starts: a missing or unreadable file fails at once. */
+async function readTls(opts: ServerOptions): Promise<{ key: Buffer; cert: Buffer } | undefined> {
+  if (!opts.tlsCertPath && !opts.tlsKeyPath) return undefined;
+  if (!opts.tlsCertPath || !opts.tlsKeyPath) {
+    throw new CheomdanError('invalid_config', `give both --tls-cert and --tls-key (got only ${opts.tlsCertPath ? '--tls-cert' : '--tls-key'})`);
+  }
+  const read = async (path: string, what: string) => {
+    try {
+      return await readFile(path);
+    } catch (e) {
+      throw new CheomdanError('invalid_config', `cannot read the TLS ${what} ${path}: ${(e as Error).message}`, { cause: e });
+    }
+  };
+  return { cert: await read(opts.tlsCertPath, 'certificate'), key: await read(opts.tlsKeyPath, 'key') };
 }
 
 /** An inventory from a cluster's node list: partitions in the order nodes name them, the first the default. */
