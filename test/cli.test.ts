@@ -3,7 +3,7 @@
  * credentials file, against a real server (startServer on a random port, temp home, the demo inventory with
  * declared H100s and RNGDs) whose local executor runs the jobs as real processes.
  */
-import { mkdtemp, rm, stat, writeFile, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -152,6 +152,36 @@ describe('cheomdan against a real server', { timeout: 90_000 }, () => {
     expect(await show(over.stdout.trim())).toMatchObject({ name: 'overridden', request: { timeLimitSeconds: 420 } });
   });
 
+  it('takes sbatch options on the command line, runs in the submit directory, names a job after its script', async () => {
+    await mkdir(join(dir, 'runs', 'a'), { recursive: true });
+    await writeFile(join(dir, 'where.sh'), '#!/bin/bash\n#SBATCH -t 60\n#SBATCH --mem-per-cpu=1G\npwd\n');
+    // The command line wins over the script, as in sbatch (--mem replaces the script's --mem-per-cpu).
+    const r = await cli(['submit', '-J', 'x', '-t', '10', '--mem', '4G', '--gres', 'gpu:1', 'where.sh']);
+    expect(r.code, r.stderr).toBe(0);
+    const job = await waitForState(r.stdout.trim(), (j) => j.state === 'succeeded' || j.state === 'failed');
+    expect(job).toMatchObject({ name: 'x', state: 'succeeded', request: { timeLimitSeconds: 600, memoryMbPerTask: 4096, devicesPerTask: 1 } });
+    expect((await cli(['logs', job.id])).stdout).toBe(`${dir}\n`);
+
+    // No -J: the script's file name; a relative -D is taken from the submit directory.
+    const d = await cli(['submit', '-D', 'runs/a', 'where.sh']);
+    expect(d.code, d.stderr).toBe(0);
+    const inA = await waitForState(d.stdout.trim(), (j) => j.state === 'succeeded' || j.state === 'failed');
+    expect(inA).toMatchObject({ name: 'where.sh', workingDirectory: join(dir, 'runs', 'a') });
+    expect((await cli(['logs', inA.id])).stdout).toBe(`${join(dir, 'runs', 'a')}\n`);
+
+    // cheomdan sbatch prints what sbatch prints; --wrap, and %% in a file name.
+    const w = await cli(['sbatch', '--wrap', 'echo wrapped', '-o', 'logs/w-100%%-%j.out']);
+    expect(w.code, w.stderr).toBe(0);
+    const id = /^Submitted batch job (\S+)\n$/.exec(w.stdout)?.[1];
+    expect(id, w.stdout).toBeDefined();
+    const wrapped = await waitForState(id!, (j) => j.state === 'succeeded' || j.state === 'failed');
+    expect(wrapped.name).toBe('wrap');
+    expect(wrapped.warnings.join('\n')).toContain(`as w-100%-${id}.out`);
+    expect((await cli(['logs', id!])).stdout).toBe('wrapped\n');
+    const p = await cli(['sbatch', '--parsable', '-t', '1', '--wrap=true']);
+    expect(p.stdout).toMatch(/^job_\S+\n$/);
+  });
+
   it('logs -f streams a job\'s output until it ends', async () => {
     const r = await cli(['submit', '--', 'sh', '-c', 'echo first; sleep 1; echo second; echo oops >&2']);
     expect(r.code, r.stderr).toBe(0);
@@ -193,7 +223,7 @@ describe('cheomdan against a real server', { timeout: 90_000 }, () => {
 
   describe('bad input: exit 2, a clear message, nothing submitted', () => {
     const cases: Record<string, { args: string[]; want: RegExp; files?: Record<string, string> }> = {
-      'unknown flag': { args: ['submit', '--gpus', '2', '--', 'true'], want: /unknown option '--gpus'/ },
+      'unknown flag': { args: ['submit', '--gpux', '2', '--', 'true'], want: /unknown option '--gpux'/ },
       'bad --time': { args: ['submit', '--time', '2h', '--', 'true'], want: /--time: "2h" is not a time; use minutes/ },
       'unknown accelerator': { args: ['submit', '--accelerator', 'v100', '--', 'true'], want: /--accelerator: unknown accelerator type "v100"; known: h100/ },
       'missing script file': { args: ['submit', 'nope.sh'], want: /no such file: nope\.sh/ },
@@ -203,6 +233,10 @@ describe('cheomdan against a real server', { timeout: 90_000 }, () => {
         want: /array\.sh:2: --array=0-9: job arrays are not supported yet/,
       },
       'both a script and a command': { args: ['submit', 'train.sh', '--', 'true'], want: /not both/ },
+      'a bad sbatch option on the command line': { args: ['submit', '-t', 'soon', '--array=0-9:0', '--', 'true'], want: /-t soon: "soon" is not a time[^]*--array=0-9:0: .*step of 0/ },
+      'an unknown % letter in -o': { args: ['sbatch', '-o', 'x-%q.out', '--wrap', 'true'], want: /%q is not a file name pattern; Slurm accepts/ },
+      'arguments after the script': { args: ['submit', 'train.sh', 'extra'], want: /arguments after the script are not passed/ },
+      '--wrap with a script': { args: ['sbatch', '--wrap', 'true', 'train.sh'], want: /not both/ },
       'nothing to run': { args: ['submit'], want: /nothing to run/ },
       'bad state filter': { args: ['jobs', '--state', 'done'], want: /unknown state "done"; valid: pending/ },
     };

@@ -43,7 +43,7 @@ export function buildProgram(cli: Cli): Command {
 
   program.hook('preAction', (root, action) => {
     cli.setGlobals(root.opts());
-    if (cli.afterDashes.length > 0 && action.name() !== 'submit') {
+    if (cli.afterDashes.length > 0 && action.name() !== 'submit' && action.name() !== 'sbatch') {
       throw new UsageError(`"-- ${cli.afterDashes.join(' ')}": a command after -- is only for cheomdan submit`);
     }
   });

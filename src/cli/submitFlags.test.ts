@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { flagsToSubmit, type SubmitFields, type SubmitFlags } from './submitFlags.ts';
+import { flagsToSubmit, splitSubmitArgs, type SubmitFields, type SubmitFlags } from './submitFlags.ts';
 
 interface Case {
   flags: SubmitFlags;
@@ -56,4 +56,34 @@ describe('flagsToSubmit', () => {
       if (c.want) expect(r.submit).toEqual(c.want);
     });
   }
+});
+
+describe('splitSubmitArgs', () => {
+  const cases: Record<string, { words: string[]; want: Partial<ReturnType<typeof splitSubmitArgs>> }> = {
+    'sbatch options, then the script (the new user\'s first try)': {
+      words: ['-J', 'x', '-t', '10', '--mem', '4G', '--gres', 'gpu:1', 'script.sh'],
+      want: { own: {}, sbatch: ['-J', 'x', '-t', '10', '--mem', '4G', '--gres', 'gpu:1'], script: 'script.sh', scriptArgs: [], errors: [] },
+    },
+    'own flags beside sbatch options; = and glued forms': {
+      words: ['--project=vision', '-n2', '--accelerator', 'h100', '--env', 'A=1', '--env=B=2', '-c8', '--ntasks-per-node=2', '-pgpu', 'run.sh'],
+      want: { own: { project: 'vision', tasks: '2', accelerator: ['h100'], env: ['A=1', 'B=2'] }, sbatch: ['-c8', '--ntasks-per-node=2', '-pgpu'], script: 'run.sh' },
+    },
+    '--gpus-per-task with a type goes to sbatch, a number is cheomdan\'s': {
+      words: ['--gpus-per-task', 'h100:2', '--gpus-per-task', '2'], want: { own: { gpusPerTask: '2' }, sbatch: ['--gpus-per-task', 'h100:2'] },
+    },
+    'options without a value, and long-option prefixes': {
+      words: ['--requeue', '--exclusive', '--job-name=a', '--nodel', 'gpu-001', 'x.sh'],
+      want: { sbatch: ['--requeue', '--exclusive', '--job-name=a', '--nodel', 'gpu-001'], script: 'x.sh' },
+    },
+    'words after the script are its arguments, as in sbatch': {
+      words: ['-t', '5', 'x.sh', '--time', '7', 'a'], want: { sbatch: ['-t', '5'], script: 'x.sh', scriptArgs: ['--time', '7', 'a'] },
+    },
+    'an unknown option stops the reading': {
+      words: ['--gpux', '2', 'x.sh'], want: { scriptArgs: [], errors: ["unknown option '--gpux': not a cheomdan submit flag, and --gpux is not an sbatch option"] },
+    },
+    'an ambiguous prefix': { words: ['--mem-per', '4G'], want: { errors: [expect.stringContaining('--mem-per is ambiguous') as unknown as string] } },
+    'a missing value': { words: ['-J'], want: { errors: ['-J needs a value'] } },
+    'a missing value of an own flag': { words: ['--project'], want: { errors: ['--project needs a value'] } },
+  };
+  for (const [name, c] of Object.entries(cases)) it(name, () => expect(splitSubmitArgs(c.words)).toMatchObject(c.want));
 });

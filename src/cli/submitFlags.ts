@@ -1,5 +1,7 @@
 /**
- * `cheomdan submit` flags → the fields of a `JobSubmit`. Pure: the current directory is passed in.
+ * `cheomdan submit` / `cheomdan sbatch` command lines → the fields of a `JobSubmit`. Pure: the current
+ * directory is passed in. `splitSubmitArgs` separates cheomdan's own flags from sbatch options (which the
+ * server reads together with the script's #SBATCH lines, the command line winning) and the script.
  *
  * Flags take the same value formats as the matching #SBATCH directives (time "1-12:00:00", memory "32G",
  * accelerator names "h100" or catalog ids), and every mistake is reported at once, naming the flag and what
@@ -8,6 +10,7 @@
 import { resolve } from 'node:path';
 import type { JobSubmit } from '../contract/index.ts';
 import { knownAcceleratorNames, parseMemoryMb, parseSlurmTime, resolveAcceleratorType } from '../core/sbatch.ts';
+import { sbatchOptionWidth } from '../core/sbatchOptions.ts';
 
 /** The raw flag values, as commander collects them (strings; repeatable flags as arrays). */
 export interface SubmitFlags {
@@ -29,7 +32,7 @@ export interface SubmitFlags {
   chdir?: string | undefined;
 }
 
-export type SubmitFields = Omit<JobSubmit, 'command' | 'script'>;
+export type SubmitFields = Omit<JobSubmit, 'command' | 'script' | 'sbatchOptions' | 'submitDirectory'>;
 
 /** Which flag sets which field, to turn a server-side field error back into the flag the user typed. */
 export const FLAG_FOR_FIELD: Readonly<Record<string, string>> = {
@@ -110,4 +113,75 @@ export function flagsToSubmit(f: SubmitFlags, cwd: string): { submit: SubmitFiel
   }
   if (f.chdir !== undefined) s.workingDirectory = resolve(cwd, f.chdir);
   return { submit: s, errors };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Splitting a command line: cheomdan's own flags, sbatch options, the script and its arguments.
+
+/** Cheomdan's own submit flags (the rest of the options are sbatch's); each takes a value. */
+const OWN_FLAGS: Readonly<Record<string, { key: Exclude<keyof SubmitFlags, 'accelerator' | 'env'> | 'accelerator' | 'env'; numeric?: boolean }>> = {
+  '--name': { key: 'name' }, '--project': { key: 'project' }, '--allocation': { key: 'allocation' },
+  '--reservation': { key: 'reservation' }, '--partition': { key: 'partition' }, '-n': { key: 'tasks' }, '--tasks': { key: 'tasks' },
+  // sbatch's --gpus-per-task also takes TYPE:COUNT; such a value goes to the sbatch parser instead.
+  '--gpus-per-task': { key: 'gpusPerTask', numeric: true },
+  '--accelerator': { key: 'accelerator' }, '--cpus-per-task': { key: 'cpusPerTask' }, '--mem-per-task': { key: 'memPerTask' },
+  '-N': { key: 'nodes' }, '--nodes': { key: 'nodes' }, '--tasks-per-node': { key: 'tasksPerNode' }, '--time': { key: 'time' },
+  '--priority': { key: 'priority' }, '--env': { key: 'env' }, '--chdir': { key: 'chdir' },
+};
+
+export interface SplitSubmitArgs {
+  own: SubmitFlags;
+  /** sbatch options, as written (sent to the server, which reads them with the script's directives). */
+  sbatch: string[];
+  script?: string;
+  /** Words after the script: sbatch passes them to the script as $1, $2, ... */
+  scriptArgs: string[];
+  errors: string[];
+}
+
+/**
+ * Splits the words after `cheomdan submit` / `cheomdan sbatch` as sbatch does: options up to the first word
+ * that is not one (the script), the rest are the script's arguments. An option is cheomdan's own
+ * (`OWN_FLAGS`) or any sbatch option (`-J x`, `-t 10`, `--mem 4G`, `--gres=gpu:1`, long-option prefixes).
+ */
+export function splitSubmitArgs(words: readonly string[]): SplitSubmitArgs {
+  const out: SplitSubmitArgs = { own: {}, sbatch: [], scriptArgs: [], errors: [] };
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i] as string;
+    if (!w.startsWith('-') || w === '-') {
+      out.script = w;
+      out.scriptArgs = words.slice(i + 1);
+      break;
+    }
+    const eq = w.startsWith('--') ? w.indexOf('=') : -1;
+    const flag = eq === -1 ? (/^-[nN]\d/.test(w) ? w.slice(0, 2) : w) : w.slice(0, eq);
+    const own = OWN_FLAGS[flag];
+    if (own) {
+      const glued = eq !== -1 ? w.slice(eq + 1) : flag !== w ? w.slice(2) : undefined;
+      const value = glued ?? words[i + 1];
+      if (!own.numeric || value === undefined || /^\d+$/.test(value)) {
+        if (value === undefined) {
+          out.errors.push(`${flag} needs a value`);
+          break;
+        }
+        if (glued === undefined) i++;
+        if (own.key === 'accelerator' || own.key === 'env') out.own[own.key] = [...(out.own[own.key] ?? []), value];
+        else out.own[own.key] = value;
+        continue;
+      }
+    }
+    const width = sbatchOptionWidth(words, i);
+    if ('error' in width) {
+      // Its value, if it takes one, cannot be told from the script: stop here, as sbatch does.
+      out.errors.push(`unknown option '${w}': not a cheomdan submit flag, and ${width.error}`);
+      break;
+    }
+    if (width.width === 2 && words[i + 1] === undefined) {
+      out.errors.push(`${w} needs a value`);
+      break;
+    }
+    out.sbatch.push(...words.slice(i, i + width.width));
+    i += width.width - 1;
+  }
+  return out;
 }

@@ -49,6 +49,16 @@ export const JobSubmit = z
     workingDirectory: z.string().startsWith('/', 'give an absolute path').optional(),
     allocation: z.string().min(1).max(100).optional().describe("Allocation to charge (id); default: the project's, else the organization's active one"),
     reservation: z.string().min(1).max(100).optional().describe("Run on this reservation's nodes (id), within its window; charged at the reservation multiplier"),
+    sbatchOptions: z
+      .array(z.string().max(100_000))
+      .max(1000)
+      .optional()
+      .describe('sbatch options given on the command line (e.g. ["-J", "x", "-t", "10", "--mem", "4G"]): read with the script\'s #SBATCH lines, winning over them as in Slurm; the fields above win over both'),
+    submitDirectory: z
+      .string()
+      .startsWith('/', 'give an absolute path')
+      .optional()
+      .describe("The directory the job was submitted from (sbatch's SLURM_SUBMIT_DIR): the job's working directory unless workingDirectory or --chdir says otherwise; a relative --chdir is resolved against it"),
   })
   .strict()
   .refine((b) => (b.command === undefined) !== (b.script === undefined), {

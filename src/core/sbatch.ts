@@ -11,8 +11,12 @@
  * - Long options accept an unambiguous prefix (getopt_long), e.g. `--job=x`.
  *
  * Every option sbatch knows is accounted for: honoured (mapped to a field), ignored with a warning that says
- * why (placement hints, mail, accounting labels), or an error when ignoring it would change what the job does
- * (job arrays, dependencies, holds, another user's identity). Unknown options are errors.
+ * why (placement hints, accounting labels), or an error when ignoring it would change what the job does
+ * (holds, another user's identity). Unknown options are errors. Slurm features beyond resources (arrays,
+ * dependencies, --begin, --signal, mail, --exclusive, ...) are parsed and checked by sbatchFeatures.ts and
+ * returned in `directives`; those the caller does not act on (`opts.honoured`) are refused or warned about
+ * there, so nothing a script asks for is dropped silently.
+ * Command-line options (`parseSbatch({ args })`) are read with the same table and win over the script's.
  *
  * Resource semantics. Slurm counts GPUs and memory per NODE (`--gres=gpu:4`, `--gpus-per-node`, `--mem`) or in
  * total (`--gpus`); Cheomdan asks per TASK (every task of a job gets the same devices, CPUs and memory). The
@@ -24,10 +28,14 @@
  *   or --gpus-per-task. Several GPU options must agree.
  *   memoryMbPerTask = --mem / tasks per node (rounded down), or --mem-per-cpu × cpus per task, or
  *   --mem-per-gpu × devices per task.
- * `-o` / `-e` are not submission fields: they are returned in `logPaths`, with Slurm's `%j`, `%x`, `%u`, `%%`
- * patterns left for `expandLogPattern` to fill in once the job id is known.
+ * `-o` / `-e` are not submission fields: they are returned in `logPaths`, checked but unexpanded (Slurm's
+ * `%j %x %u %A %a %N %n %t %s %%`, see core/slurm/filenamePattern.ts), to be filled in once the job id is known.
+ * A relative `-D`/`--chdir` is resolved against `opts.submitDirectory`.
  */
+import { posix } from 'node:path';
 import type { FieldProblem } from './errors.ts';
+import type { SbatchDirectives, SbatchParseOptions } from './sbatchFeatures.ts';
+import type { SlurmJobFacts } from './slurm/jobEnvironment.ts';
 import { applyWords, type Ctx, type Raw } from './sbatchOptions.ts';
 import { knownAcceleratorNames, resolveAcceleratorType, splitDirective } from './slurmValues.ts';
 
@@ -36,6 +44,7 @@ export {
   resolveAcceleratorType, splitDirective,
 } from './slurmValues.ts';
 export { SBATCH_LONG_OPTIONS } from './sbatchOptions.ts';
+export { MAIL_TYPES, type MailType, type SbatchDirectives, type SbatchParseOptions } from './sbatchFeatures.ts';
 
 /** The submission fields a script can set (everything in `JobSubmit` except `command` and `script`). */
 export interface SbatchSubmit {
@@ -58,8 +67,12 @@ export interface SbatchSubmit {
 
 export interface SbatchResult {
   submit: SbatchSubmit;
-  /** `-o` / `-e` patterns, unexpanded (see `expandLogPattern`). */
+  /** `-o` / `-e` patterns, unexpanded (see core/slurm/filenamePattern.ts). */
   logPaths: { stdout?: string; stderr?: string };
+  /** Arrays, dependencies, --begin, --signal, mail, ... parsed and validated (see sbatchFeatures.ts). */
+  directives: SbatchDirectives;
+  /** Which options were given, for the SLURM_* variables Slurm sets only then (core/slurm/jobEnvironment.ts). */
+  facts: SlurmJobFacts;
   /** Directives that were ignored, and assumptions made; each names its line. */
   warnings: string[];
   /** Directives that cannot be honoured; a script with errors must not be submitted. path: `script:<line>`. */
@@ -70,10 +83,85 @@ export interface SbatchResult {
 // The parser.
 
 /** Reads the `#SBATCH` directives of a batch script. See the module header for the rules. */
-export function parseSbatchScript(script: string): SbatchResult {
-  const raw: Raw = { gpus: [], mem: [] };
+export function parseSbatchScript(script: string, opts: SbatchParseOptions = {}): SbatchResult {
+  return parseSbatch({ script }, opts);
+}
+
+/**
+ * Reads a script's directives and sbatch options given on the command line (`args`: the words before the
+ * script, e.g. `["-J", "x", "-t", "10", "--mem", "4G"]`). The command line wins, as in sbatch: each option
+ * it gives replaces the script's; a memory option replaces all of the script's memory options (Slurm's
+ * validate_memory_options: the command line's --mem, --mem-per-cpu or --mem-per-gpu resets the others), a
+ * GPU option replaces the script's same option. Errors from the command line have path `argv`.
+ */
+export function parseSbatch(input: { script?: string | undefined; args?: readonly string[] | undefined }, opts: SbatchParseOptions = {}): SbatchResult {
   const warnings: string[] = [];
   const errors: FieldProblem[] = [];
+  const raw = input.script !== undefined ? readDirectives(input.script, opts, warnings, errors) : emptyRaw();
+  if (input.script !== undefined && raw.directives.wrap !== undefined) {
+    errors.push({ path: 'script', message: '--wrap replaces the script, so it has no place in one; give it on the command line (cheomdan sbatch --wrap="command")' });
+  }
+  if (input.args !== undefined && input.args.length > 0) {
+    const cli = emptyRaw();
+    const ctx: Ctx = {
+      raw: cli,
+      opts,
+      line: 0,
+      warn: (msg) => warnings.push(`command line: ${msg}`),
+      fail: (msg) => errors.push({ path: 'argv', message: msg }),
+    };
+    applyWords([...input.args], ctx);
+    mergeCommandLine(raw, cli);
+  }
+  if (raw.chdir !== undefined && !raw.chdir.startsWith('/')) {
+    if (opts.submitDirectory !== undefined && opts.submitDirectory.startsWith('/')) raw.chdir = posix.resolve(opts.submitDirectory, raw.chdir);
+    else {
+      errors.push({ path: 'script', message: `--chdir=${raw.chdir} is relative and the directory it was submitted from is not known; give an absolute path, or submit with cheomdan (which sends its directory)` });
+      delete raw.chdir;
+    }
+  }
+  const submit = resolve(raw, warnings, errors);
+  const logPaths: SbatchResult['logPaths'] = {};
+  if (raw.stdout !== undefined) logPaths.stdout = raw.stdout;
+  if (raw.stderr !== undefined) logPaths.stderr = raw.stderr;
+  return { submit, logPaths, directives: raw.directives, facts: factsOf(raw), warnings, errors };
+}
+
+function factsOf(raw: Raw): SlurmJobFacts {
+  const mem = raw.mem[0];
+  const gpusPerTask = raw.gpus.find((g) => g.per === 'task')?.count;
+  const f: SlurmJobFacts = { ntasksGiven: raw.tasks !== undefined };
+  if (raw.name !== undefined) f.jobName = raw.name;
+  if (raw.partition !== undefined) f.partition = raw.partition;
+  if (raw.project !== undefined) f.account = raw.project;
+  if (raw.tasksPerNode !== undefined) f.ntasksPerNode = raw.tasksPerNode;
+  if (raw.cpusPerTask !== undefined) f.cpusPerTask = raw.cpusPerTask;
+  if (mem?.option === '--mem') f.memPerNodeMb = mem.mb;
+  if (mem?.option === '--mem-per-cpu') f.memPerCpuMb = mem.mb;
+  if (mem?.option === '--mem-per-gpu') f.memPerGpuMb = mem.mb;
+  if (gpusPerTask !== undefined) f.gpusPerTask = gpusPerTask;
+  return f;
+}
+
+const emptyRaw = (): Raw => ({ gpus: [], mem: [], directives: {} });
+
+/** The command line's options over the script's (see parseSbatch). */
+function mergeCommandLine(raw: Raw, cli: Raw): void {
+  for (const [k, v] of Object.entries(cli)) {
+    if (k === 'gpus' || k === 'mem' || k === 'directives' || v === undefined) continue;
+    if (k === 'environment') raw.environment = { ...raw.environment, ...cli.environment };
+    else (raw as unknown as Record<string, unknown>)[k] = v;
+  }
+  if (cli.mem.length > 0) raw.mem = cli.mem;
+  if (cli.gpus.length > 0) {
+    const given = new Set(cli.gpus.map((g) => g.option));
+    raw.gpus = [...raw.gpus.filter((g) => !given.has(g.option)), ...cli.gpus];
+  }
+  raw.directives = { ...raw.directives, ...cli.directives };
+}
+
+function readDirectives(script: string, opts: SbatchParseOptions, warnings: string[], errors: FieldProblem[]): Raw {
+  const raw = emptyRaw();
   const lines = script.split(/\r?\n/);
   let firstCommand = 0;
   for (let i = 0; i < lines.length; i++) {
@@ -98,6 +186,7 @@ export function parseSbatchScript(script: string): SbatchResult {
     }
     const ctx: Ctx = {
       raw,
+      opts,
       line: lineNo,
       warn: (msg) => warnings.push(`line ${lineNo}: ${msg}`),
       fail: (msg) => errors.push({ path: `script:${lineNo}`, message: msg }),
@@ -109,11 +198,7 @@ export function parseSbatchScript(script: string): SbatchResult {
     }
     applyWords(words, ctx);
   }
-  const submit = resolve(raw, warnings, errors);
-  const logPaths: SbatchResult['logPaths'] = {};
-  if (raw.stdout !== undefined) logPaths.stdout = raw.stdout;
-  if (raw.stderr !== undefined) logPaths.stderr = raw.stderr;
-  return { submit, logPaths, warnings, errors };
+  return raw;
 }
 
 /** Turns Slurm's per-node and per-job amounts into Cheomdan's per-task request (see the module header). */

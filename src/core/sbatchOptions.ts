@@ -3,6 +3,7 @@
  * `Raw`), ignored with a warning that says why, or refused. `applyWords` applies one directive line.
  * sbatch.ts reads the script and turns `Raw` into a submission.
  */
+import { FEATURE_OPTIONS, type SbatchDirectives, type SbatchParseOptions } from './sbatchFeatures.ts';
 import { parseCount, parseMemoryMb, parseSlurmTime, resolveAcceleratorType } from './slurmValues.ts';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -29,18 +30,21 @@ export interface Raw {
   stdout?: string;
   stderr?: string;
   reservation?: string;
+  /** Slurm features carried in the job spec (sbatchFeatures.ts). */
+  directives: SbatchDirectives;
 }
 
 type Arg = 'required' | 'optional' | 'none';
 
 export interface Ctx {
   raw: Raw;
+  opts: SbatchParseOptions;
   line: number;
   warn: (msg: string) => void;
   fail: (msg: string) => void;
 }
 
-interface OptionSpec {
+export interface OptionSpec {
   short?: string;
   arg: Arg;
   /** Honours the option, or warns / fails. `shown` is the option as written, for messages. */
@@ -180,13 +184,12 @@ const OPTIONS: Readonly<Record<string, OptionSpec>> = {
   mem: { arg: 'required', apply: memory('--mem') },
   'mem-per-cpu': { arg: 'required', apply: memory('--mem-per-cpu') },
   'mem-per-gpu': { arg: 'required', apply: memory('--mem-per-gpu') },
-  output: { short: 'o', arg: 'required', apply: (v, c) => void (c.raw.stdout = v) },
-  error: { short: 'e', arg: 'required', apply: (v, c) => void (c.raw.stderr = v) },
+  ...FEATURE_OPTIONS,
   chdir: {
     short: 'D',
     arg: 'required',
     apply: (v, c, shown) => {
-      if (!(v ?? '').startsWith('/')) return c.fail(`${shown}: give an absolute path (the server cannot know the directory you submit from)`);
+      if ((v ?? '') === '') return c.fail(`${shown}: give a directory (absolute, or relative to where you submit from)`);
       c.raw.chdir = v;
     },
   },
@@ -228,9 +231,6 @@ const OPTIONS: Readonly<Record<string, OptionSpec>> = {
   },
 
   // Errors: ignoring these would change what the job does.
-  array: { short: 'a', ...refused('job arrays are not supported yet; submit one job per element (e.g. in a shell loop setting an environment variable with --env)') },
-  dependency: { short: 'd', ...refused('job dependencies are not supported yet; submit the next job after this one ends') },
-  begin: { short: 'b', ...refused('deferred start is not supported yet; submit the job when it should start') },
   hold: { short: 'H', ...refused('held jobs are not supported yet; submit the job when it may run', 'none') },
   uid: refused('jobs always run as the submitting user'),
   gid: refused('jobs always run with the submitting user\'s group'),
@@ -240,25 +240,15 @@ const OPTIONS: Readonly<Record<string, OptionSpec>> = {
   'test-only': refused('nothing would run under sbatch; remove it to submit the job', 'none'),
   'tres-per-task': refused('give devices with --gpus-per-task and CPUs with --cpus-per-task instead'),
   'het-job': refused('heterogeneous jobs are not supported; submit each component as its own job', 'none'),
-  wrap: refused('give the command after "cheomdan submit --" instead'),
 
   // Ignored, with the reason.
-  'mail-type': ignored('email notifications are not sent; watch the job with cheomdan logs -f or the portal'),
-  'mail-user': ignored('email notifications are not sent'),
   qos: { short: 'q', ...ignored('QOS levels are not used; priority comes from fair share, --nice and the allocation') },
-  exclusive: ignored('nodes are shared between jobs; ask for all of a node\'s devices to have it to yourself', 'optional'),
   oversubscribe: { short: 's', ...ignored('nodes are shared by default', 'none') },
   reservation: { arg: 'required', apply: (v, c) => void (c.raw.reservation = v) },
   nodelist: { short: 'w', ...ignored('the scheduler chooses the nodes') },
   exclude: { short: 'x', ...ignored('the scheduler chooses the nodes; ask an operator to drain a bad node') },
   nodefile: { short: 'F', ...ignored('the scheduler chooses the nodes') },
-  requeue: ignored('preempted jobs are requeued automatically', 'none'),
-  'no-requeue': ignored('preempted jobs are requeued automatically', 'none'),
-  'open-mode': ignored('log files are always written from the start'),
-  signal: ignored('no warning signal is sent before the time limit; the job gets SIGTERM, then SIGKILL'),
   'time-min': ignored('the time limit is fixed at submission'),
-  deadline: ignored('deadlines are not enforced'),
-  comment: ignored('comments are not stored'),
   wckey: ignored('workload keys are not used; usage is charged to the project'),
   licenses: { short: 'L', ...ignored('licenses are not tracked') },
   clusters: { short: 'M', ...ignored('one Cheomdan server schedules every cluster it manages') },
@@ -288,7 +278,6 @@ const OPTIONS: Readonly<Record<string, OptionSpec>> = {
   'gpu-freq': ignored('frequencies are not controlled'),
   overcommit: { short: 'O', ...ignored('CPUs are never overcommitted', 'none') },
   'no-kill': { short: 'k', ...ignored('a job whose node fails ends as failed', 'optional') },
-  'kill-on-invalid-dep': ignored('dependencies are not supported'),
   propagate: ignored('resource limits are set by the executor', 'optional'),
   'get-user-env': ignored('the submitting shell\'s environment is not sent', 'optional'),
   'export-file': ignored('the submitting machine\'s files are not read; use --export=NAME=value'),
@@ -392,3 +381,25 @@ export function applyWords(words: string[], ctx: Ctx): void {
   }
 }
 
+
+/**
+ * How many words the sbatch option at `words[i]` takes (1, or 2 when its value is the next word), without
+ * applying it: lets a command line be split into sbatch options, the script and the script's arguments.
+ */
+export function sbatchOptionWidth(words: readonly string[], i: number): { width: 1 | 2 } | { error: string } {
+  const w = words[i] ?? '';
+  if (w.startsWith('--')) {
+    const eq = w.indexOf('=');
+    const found = findLong(eq === -1 ? w.slice(2) : w.slice(2, eq));
+    if ('error' in found) return found;
+    return { width: eq === -1 && (OPTIONS[found.long] as OptionSpec).arg === 'required' ? 2 : 1 };
+  }
+  for (let j = 1; j < w.length; j++) {
+    const long = BY_SHORT.get(w[j] as string);
+    if (!long) return { error: `-${w[j]} is not an sbatch option` };
+    const spec = OPTIONS[long] as OptionSpec;
+    if (spec.arg === 'none') continue;
+    return { width: j === w.length - 1 && spec.arg === 'required' ? 2 : 1 };
+  }
+  return { width: 1 };
+}

@@ -23,6 +23,7 @@
  */
 import type { JobId } from '../core/ids.ts';
 import type { Placement } from '../core/resources.ts';
+import type { SlurmJobFacts } from '../core/slurm/jobEnvironment.ts';
 
 export interface LaunchSpec {
   jobId: JobId;
@@ -58,6 +59,12 @@ export interface LaunchSpec {
    * still counts as an attempt.
    */
   attempt?: number | undefined;
+  /**
+   * What the job asked for as sbatch saw it (name, partition, account, submit directory, which of -n,
+   * --ntasks-per-node, -c, --mem were given, array task): the SLURM_* variables Slurm sets only then
+   * (core/slurm/jobEnvironment.ts). Absent: only the variables derived from the placement are set.
+   */
+  slurm?: SlurmJobFacts | undefined;
 }
 
 /** A job's Unix identity, resolved by the controller from the job's owner before start(). */

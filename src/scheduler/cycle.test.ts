@@ -223,6 +223,18 @@ const cases: Record<string, Case> = {
     },
     wantStarted: [], wantReasons: { j: 'allocation_exhausted' },
   },
+  'a dependency holds a job, and it blocks no one behind it': {
+    policy: 'fifo',
+    snapshot: {
+      nodes: two, running: [],
+      pending: [
+        { ...aJob('waits').gpus(8).submittedAt(1).build(), dependency: { state: 'pending', spec: 'afterok:job_a' } },
+        { ...aJob('never').gpus(8).submittedAt(2).build(), dependency: { state: 'never', spec: 'afterok:job_b' } },
+        aJob('free').gpus(8).submittedAt(3).build(),
+      ],
+    },
+    wantStarted: ['free'], wantReasons: { waits: 'dependency', never: 'dependency_never_satisfied' },
+  },
   'down nodes: would fit if they were up': {
     policy: 'fifo',
     snapshot: { nodes: aCluster().nodes(1, { state: 'down' }).build(), running: [], pending: [aJob('j').gpus(8).build()] },

@@ -27,7 +27,7 @@ import type { AcceleratorTypeId, JobId } from '../core/ids.ts';
 import { Assumptions } from './assume.ts';
 import { CapacityIndex } from './capacity.ts';
 import { forwardStarts, type Release } from './estimate.ts';
-import { explainMessage, type ExplainDetail } from './explain.ts';
+import { dependencyHold, explainMessage, type ExplainDetail } from './explain.ts';
 import { candidateGroups, feasibility, findPlacement, type PlaceOptions } from './placement.ts';
 import { orderContext } from './context.ts';
 import { LazyQueue, type Ranked } from './queue.ts';
@@ -161,6 +161,9 @@ export function cycle(snapshot: ClusterSnapshot, policy: Policy, now: Seconds): 
     who = job;
     const blockedAlloc = job.allocation !== undefined ? snapshot.blockedAllocations?.[job.allocation] : undefined;
     if (blockedAlloc) { note({ reason: blockedAlloc, allocation: job.allocation! }); continue; }
+    // Held by its dependency: never a head, so it blocks no one (as Slurm's Dependency jobs).
+    const depHold = dependencyHold(job);
+    if (depHold) { note(depHold); continue; }
     const f = feasibility(index, job.partition, job.request);
     if (!f.ok) { note({ reason: f.reason, message: f.message }); continue; }
     const view = reservations.viewFor(job);
@@ -302,8 +305,9 @@ export function cycle(snapshot: ClusterSnapshot, policy: Policy, now: Seconds): 
     // are most jobs, and the breakdown is given on demand by priorityBreakdown).
     for (const job of queue.remaining()) {
       const blocked = job.allocation !== undefined ? snapshot.blockedAllocations?.[job.allocation] : undefined;
-      if (blocked) {
-        const { reason, message } = explainMessage({ reason: blocked, allocation: job.allocation! });
+      const depHold = dependencyHold(job);
+      if (blocked || depHold) {
+        const { reason, message } = explainMessage(depHold ?? { reason: blocked!, allocation: job.allocation! });
         pending.push({ jobId: job.id, reason, message, estimatedStart: null });
       } else {
         pending.push({ jobId: job.id, reason: 'priority', message: BEYOND_DEPTH_MESSAGE, estimatedStart: null });

@@ -24,7 +24,14 @@ export type ExplainDetail =
   | { reason: 'partition_too_small' | 'no_such_accelerator'; message: string }
   | { reason: 'nodes_unavailable'; job: PendingJobSnapshot; upDevices: number }
   | { reason: 'preempting'; victims: number }
-  | { reason: 'allocation_exhausted' | 'allocation_inactive'; allocation: string };
+  | { reason: 'allocation_exhausted' | 'allocation_inactive'; allocation: string }
+  | { reason: 'dependency' | 'dependency_never_satisfied'; spec: string };
+
+/** The hold a job's dependency puts on it, if any (Slurm's Dependency / DependencyNeverSatisfied). */
+export function dependencyHold(job: PendingJobSnapshot): ExplainDetail | undefined {
+  if (!job.dependency) return undefined;
+  return { reason: job.dependency.state === 'never' ? 'dependency_never_satisfied' : 'dependency', spec: job.dependency.spec };
+}
 
 export function explainMessage(d: ExplainDetail): { reason: PendingReason; message: string } {
   switch (d.reason) {
@@ -68,6 +75,13 @@ export function explainMessage(d: ExplainDetail): { reason: PendingReason; messa
       return { reason: d.reason, message: `allocation ${d.allocation} has no service units left; ask the tenant owner to top it up` };
     case 'allocation_inactive':
       return { reason: d.reason, message: `allocation ${d.allocation} is not active (not started, expired or suspended)` };
+    case 'dependency':
+      return { reason: d.reason, message: `waits for its dependency (--dependency=${d.spec}) to be satisfied` };
+    case 'dependency_never_satisfied':
+      return {
+        reason: d.reason,
+        message: `its dependency (--dependency=${d.spec}) can never be satisfied (a job it waits for ended in a state that rules it out); cancel it, or resubmit it with another dependency`,
+      };
   }
 }
 

@@ -40,6 +40,12 @@ export interface PendingJobSnapshot {
   /** Only run inside this reservation. */
   reservation?: ReservationId | undefined;
   /**
+   * The job's --dependency, evaluated by the caller (core/slurm/dependency.ts `dependencyState`) against the
+   * jobs it names: `pending` holds it with reason `dependency`, `never` with `dependency_never_satisfied`.
+   * Absent (or satisfied) when it has none or it is satisfied.
+   */
+  dependency?: { state: 'pending' | 'never'; spec: string } | undefined;
+  /**
    * Running jobs are being preempted for it (live: their exits are not collected yet). Its quota use counts
    * already (on its first requested type), so the capacity freed for it is not lent to another job meanwhile.
    */
@@ -131,7 +137,7 @@ export interface ClusterSnapshot {
 export const PENDING_REASONS = [
   'priority', 'resources', 'quota', 'reservation', 'reservation_not_active', 'partition_too_small',
   'no_such_accelerator', 'nodes_unavailable', 'preemption_backoff', 'preempting', 'reservation_unknown',
-  'allocation_exhausted', 'allocation_inactive', 'reservation_too_short',
+  'allocation_exhausted', 'allocation_inactive', 'reservation_too_short', 'dependency', 'dependency_never_satisfied',
 ] as const;
 export type PendingReason = (typeof PENDING_REASONS)[number];
 

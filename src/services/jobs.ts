@@ -8,13 +8,16 @@
  * as `pending` and the controller is woken. Cancel of a pending job is immediate; of a running one it is
  * handed to the controller, and the job becomes `cancelled` when the executor reports the exit.
  */
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { ACCELERATOR_CATALOG, findAcceleratorType } from '../core/accelerators.ts';
 import { CheomdanError, type FieldProblem } from '../core/errors.ts';
 import * as jobState from '../core/jobState.ts';
 import type { ResourceRequest } from '../core/resources.ts';
 import { asAcceleratorType, asJobId, asPartition, asTenantId, asUserId, type AllocationId } from '../core/ids.ts';
-import { expandLogPattern, parseSbatchScript, resolveAcceleratorType } from '../core/sbatch.ts';
+import { parseSbatch, resolveAcceleratorType } from '../core/sbatch.ts';
+import { expandFilenamePattern } from '../core/slurm/filenamePattern.ts';
 import type { JobSubmit } from '../contract/jobs.ts';
 import type { JobEventRecord, JobRecord, NewJobEvent, ProjectRecord } from '../store/records.ts';
 import { assertVisible, tenantScope, type Actor } from './actor.ts';
@@ -33,6 +36,26 @@ export interface JobListFilter {
   tenant?: string | undefined;
   limit: number;
   cursor?: string | undefined;
+}
+
+/**
+ * The submit directory becomes the job's working directory; the local executor runs on this host, so it
+ * must be a directory here that the server can enter. Refused otherwise, naming the field and the fix.
+ */
+async function checkSubmitDirectory(dir: string): Promise<void> {
+  const refuse = (why: string) => {
+    throw new CheomdanError('validation_failed', `submitDirectory ${dir} ${why}; jobs run on the server's host, so submit from a directory that exists there, or give an absolute --chdir`, {
+      errors: [{ path: 'submitDirectory', message: why }],
+    });
+  };
+  try {
+    if (!(await stat(dir)).isDirectory()) refuse('is not a directory');
+    await access(dir, constants.R_OK | constants.X_OK);
+  } catch (e) {
+    if (e instanceof CheomdanError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    refuse(code === 'ENOENT' ? 'does not exist on the server' : `cannot be used by the server (${code ?? 'error'})`);
+  }
 }
 
 const shellQuote = (s: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`);
@@ -64,20 +87,21 @@ export class JobService {
     let fromScript: Partial<JobSubmit> = {};
     let logPaths: { stdout?: string | undefined; stderr?: string | undefined } = {};
     let script: string;
-    if (body.script !== undefined) {
-      const parsed = parseSbatchScript(body.script);
+    if (body.script !== undefined || body.sbatchOptions !== undefined) {
+      // The script's #SBATCH lines and the command line's sbatch options, the command line winning.
+      const submitDirectory = body.submitDirectory ?? body.workingDirectory;
+      const parsed = parseSbatch({ script: body.script, args: body.sbatchOptions }, { now: this.ctx.clock(), submitDirectory });
       problems.push(...parsed.errors);
       warnings.push(...parsed.warnings);
       fromScript = parsed.submit;
       logPaths = parsed.logPaths ?? {};
-      script = body.script;
-    } else {
-      script = `#!/bin/bash\nexec ${body.command!.map(shellQuote).join(' ')}\n`;
     }
+    script = body.script ?? `#!/bin/bash\nexec ${body.command!.map(shellQuote).join(' ')}\n`;
     if (problems.length > 0) {
       throw new CheomdanError('bad_script', `the script has ${problems.length} directive(s) that cannot be honoured: ${problems.map((p) => p.message).join('; ')}`, { errors: problems });
     }
     const merged = { ...fromScript, ...definedOnly(body) };
+    if (merged.workingDirectory === undefined && body.submitDirectory !== undefined) await checkSubmitDirectory(body.submitDirectory);
     const project = await this.identity.resolveProject(actor, merged.project);
     const partitions = this.control.partitions();
     const partition = merged.partition ?? partitions.default;
@@ -122,14 +146,15 @@ export class JobService {
     const id = asJobId(this.ctx.ids('job'));
     const name = merged.name ?? (body.command ? body.command[0]!.split('/').pop()! : 'script');
     const jobDir = join(this.ctx.config.logsDir, id);
-    const workingDirectory = merged.workingDirectory ?? jobDir;
+    // As sbatch: the directory it was run from, unless --chdir (or workingDirectory) says otherwise.
+    const workingDirectory = merged.workingDirectory ?? body.submitDirectory ?? jobDir;
     // Logs always live in the job's own directory: the API reads them as the server's user, so a path the
     // job chose (`#SBATCH -o /anything`) would let a tenant read any file the server can. `-o`/`-e` name
-    // the file there (with %j, %x, %u expanded).
+    // the file there (with Slurm's %j, %x, %u, %A, %a, %N, ... expanded).
     const expand = (p: string, flag: '-o' | '-e') => {
-      const e = expandLogPattern(p, { id, name, user: actor.user.email.split('@')[0]! });
+      const e = expandFilenamePattern(p, { jobId: id, jobName: name, user: actor.user.email.split('@')[0]! });
       const file = basename(e);
-      if (file === '' || file === '.' || file === '..' || !/^[A-Za-z0-9._+=@,-]+$/.test(file)) {
+      if (file === '' || file === '.' || file === '..' || !/^[A-Za-z0-9._+=@,%-]+$/.test(file)) {
         throw new CheomdanError('bad_script', `#SBATCH ${flag} "${p}" does not name a usable file; give a file name such as "train-%j.out"`, {
           errors: [{ path: `script:${flag}`, message: 'not a file name' }],
         });

@@ -10,6 +10,7 @@ import { beforeAll, describe } from 'vitest';
 import { asNodeName } from '../../src/core/ids.ts';
 import { describeExecutorConformance } from '../../src/executors/conformance.ts';
 import { ensureSlurmCluster, SKIP_SLURM, type SlurmTestCluster } from './cluster.ts';
+import { environmentSuite } from './environment.suite.ts';
 import { executorSuite } from './executor.suite.ts';
 import { ownerSuite } from './owner.suite.ts';
 import { faultSuite } from './faults.suite.ts';
@@ -53,6 +54,7 @@ describe.skipIf(SKIP_SLURM).sequential('Slurm (real cluster)', () => {
   describeExecutorConformance('slurm (CLI only)', harness('cli'), options);
 
   executorSuite(get);
+  environmentSuite(get);
   ownerSuite(get);
   inventorySuite(get);
   faultSuite(get);

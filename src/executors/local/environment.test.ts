@@ -16,7 +16,10 @@ describe('jobEnvironment', () => {
       spec({ placement: [alloc('gpu-01', [4, 5]), alloc('gpu-02', [0, 1])], acceleratorType: 'nvidia-h100-sxm-80gb', tasks: 4 }),
       {}, [],
     );
-    expect(env).toEqual({
+    // The SLURM_* set (and Slurm's other GPU variables) is core/slurm/jobEnvironment.test.ts's subject.
+    const own = Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('SLURM_') && k !== 'GPU_DEVICE_ORDINAL' && k !== 'ROCR_VISIBLE_DEVICES'));
+    expect(env).toMatchObject({ SLURM_JOB_ID: 'job_7', SLURM_JOB_NODELIST: 'gpu-[01-02]', SLURM_GPUS_ON_NODE: '2', ROCR_VISIBLE_DEVICES: '4,5' });
+    expect(own).toEqual({
       CHEOMDAN_JOB_ID: 'job_7', CHEOMDAN_NODE: 'gpu-01', CHEOMDAN_NODES: 'gpu-01,gpu-02', CHEOMDAN_TASKS: '4',
       CHEOMDAN_ACCELERATOR_TYPE: 'nvidia-h100-sxm-80gb', CHEOMDAN_DEVICES: '4,5', CHEOMDAN_TIME_LIMIT_SECONDS: '60',
       CUDA_VISIBLE_DEVICES: '4,5', NVIDIA_VISIBLE_DEVICES: '4,5',

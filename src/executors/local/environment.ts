@@ -17,9 +17,13 @@
  *                                 devices ("none" = no GPU, per the NVIDIA Container Toolkit; "" or unset
  *                                 would mean "runtime default")
  *
+ *   SLURM_*                     as Slurm sets them for a batch script (core/slurm/jobEnvironment.ts), from
+ *                               the placement and `spec.slurm`; the spec's environment cannot override them
+ *
  * The local executor is one host: a placement naming several nodes (embedded mode declares nodes for demos)
  * still runs the script once, here, with the first allocation's devices. Declared devices need not exist.
  */
+import { slurmEnvironment } from '../../core/slurm/jobEnvironment.ts';
 import type { LaunchSpec } from '../types.ts';
 
 /** Server variables a job inherits unless `inheritEnvironment` says otherwise. */
@@ -38,6 +42,8 @@ export function jobEnvironment(
     if (v !== undefined) env[name] = v;
   }
   Object.assign(env, spec.environment);
+  // The SLURM_* variables (and device variables per accelerator kind) a Slurm batch job would see.
+  Object.assign(env, slurmEnvironment({ ...spec, facts: spec.slurm }));
   const first = spec.placement[0];
   const devices = first === undefined ? '' : first.devices.join(',');
   Object.assign(env, {

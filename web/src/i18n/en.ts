@@ -129,6 +129,8 @@ export const en = {
   'reason.preempting': 'Running jobs are being stopped to make room for it',
   'reason.reservation_unknown': 'It names a reservation that does not exist or has ended',
   'reason.reservation_too_short': 'Its time limit is longer than what is left of its reservation',
+  'reason.dependency': 'Waiting for the jobs it depends on',
+  'reason.dependency_never_satisfied': 'Its dependency can never be satisfied',
 
   'time.now': 'now',
   'time.unknown': 'unknown',

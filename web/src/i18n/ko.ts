@@ -131,6 +131,8 @@ export const ko: Record<MessageKey, string> = {
   'reason.preempting': '이 작업을 위해 실행 중인 작업을 중지하고 있습니다',
   'reason.reservation_unknown': '없거나 이미 끝난 예약을 지정했습니다',
   'reason.reservation_too_short': '실행 시간 한도가 예약의 남은 시간보다 깁니다',
+  'reason.dependency': '의존하는 작업을 기다리는 중입니다',
+  'reason.dependency_never_satisfied': '의존 조건이 충족될 수 없습니다',
 
   'time.now': '지금',
   'time.unknown': '알 수 없음',
