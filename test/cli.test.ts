@@ -3,7 +3,7 @@
  * credentials file, against a real server (startServer on a random port, temp home, the demo inventory with
  * declared H100s and RNGDs) whose local executor runs the jobs as real processes.
  */
-import { mkdir, mkdtemp, rm, stat, writeFile, readFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, stat, writeFile, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,6 +49,9 @@ async function waitForState(id: string, done: (j: Job) => boolean, timeoutMs = 2
 beforeAll(async () => {
   s = await startTestServer();
   dir = await mkdtemp(join(tmpdir(), 'cheomdan-cli-'));
+  // Jobs run in the submit directory (this one) as their owner's Unix account when the server is root:
+  // like a user's own directory, it must be one they can enter (credentials below stay 0600).
+  await chmod(dir, 0o755);
   adminCfg = join(dir, 'admin', 'credentials.json');
   userCfg = join(dir, 'user', 'credentials.json');
 });
@@ -154,6 +157,7 @@ describe('cheomdan against a real server', { timeout: 90_000 }, () => {
 
   it('takes sbatch options on the command line, runs in the submit directory, names a job after its script', async () => {
     await mkdir(join(dir, 'runs', 'a'), { recursive: true });
+    for (const d of ['runs', 'runs/a']) await chmod(join(dir, d), 0o755); // the owner's account enters it (the server's umask is 077)
     await writeFile(join(dir, 'where.sh'), '#!/bin/bash\n#SBATCH -t 60\n#SBATCH --mem-per-cpu=1G\npwd\n');
     // The command line wins over the script, as in sbatch (--mem replaces the script's --mem-per-cpu).
     const r = await cli(['submit', '-J', 'x', '-t', '10', '--mem', '4G', '--gres', 'gpu:1', 'where.sh']);

@@ -12,6 +12,7 @@
  * stopped (within the executor's grace period).
  */
 import { mkdir } from 'node:fs/promises';
+import { userInfo } from 'node:os';
 import { dirname } from 'node:path';
 import { coerceError, isCheomdanError } from '../core/errors.ts';
 import * as jobState from '../core/jobState.ts';
@@ -96,6 +97,8 @@ export async function startJob(c: StepContext, d: Extract<Decision, { kind: 'sta
       environment: job.environment, placement: d.placement, acceleratorType: d.acceleratorType,
       tasks: job.request.tasks, timeLimitSeconds: job.request.timeLimitSeconds,
       stdoutPath: job.stdoutPath, stderrPath: job.stderrPath, attempt, ...(owner ? { owner } : {}),
+      // What its SLURM_* environment shows: the names Slurm always sets, then what its options said.
+      slurm: { jobName: job.name, partition: job.partition, user: owner?.userName ?? serverUser(), ...job.slurmFacts },
     });
     const startedAt = o.clock();
     const running: JobRecord = { ...starting, state: jobState.run('starting'), executorHandle: handle, startedAt, updatedAt: startedAt };
@@ -165,4 +168,10 @@ export function usageRows(job: JobRecord, startedAt: number) {
     }
   }
   return rows;
+}
+
+let userName: string | undefined;
+/** The server's own account name (the job's user when it runs as the server). */
+function serverUser(): string {
+  return (userName ??= userInfo().username);
 }

@@ -25,6 +25,7 @@ import type { FeasibilityResult, NodeSnapshot } from '../scheduler/types.ts';
 import type { JobRecord } from '../store/records.ts';
 import { applyDecisions } from './apply.ts';
 import { collect } from './collect.ts';
+import { evaluateDependencies, type EndedJobs } from './dependencies.ts';
 import { explain } from './explain.ts';
 import type { ControllerOptions, StepContext } from './options.ts';
 import { TickPacer } from './pacing.ts';
@@ -48,6 +49,8 @@ export class Controller {
   private readonly pacer: TickPacer;
   private lastExplainAt = -Infinity;
   private lastExplainMs = 0;
+  /** Ended jobs that dependencies name (dependencies.ts). */
+  private readonly endedTargets: EndedJobs = new Map();
 
   constructor(private readonly o: ControllerOptions) {
     this.state = new ControllerState(o.nodes, o.scheduler.halfLifeSeconds);
@@ -131,6 +134,7 @@ export class Controller {
     const t0 = performance.now();
     const now = this.o.clock();
     await collect(this.steps, now);
+    await evaluateDependencies(this.steps, this.endedTargets, now);
     const { tenantShares, ...accounting } = this.o.accounting?.snapshotInputs(now) ?? {};
     const snapshot = { ...this.state.snapshot(tenantShares), reservations: this.o.reservations?.(), ...accounting, ...this.o.quotas?.(now) };
     // Explanations are for people: with a long queue they cost most of a tick, so they are refreshed at

@@ -5,6 +5,9 @@
 import type { JobId, PartitionName, ProjectId, TenantId, AcceleratorTypeId, AllocationId, ReservationId } from '../core/ids.ts';
 import type { ClusterSnapshot, NodeSnapshot, PendingJobSnapshot, RunningJobSnapshot } from '../scheduler/types.ts';
 import type { JobRecord } from '../store/records.ts';
+import { formatDependencySpec } from '../core/slurm/dependency.ts';
+
+type DependencyHold = NonNullable<PendingJobSnapshot['dependency']>;
 
 export const toSeconds = (ms: number) => ms / 1000;
 
@@ -18,6 +21,9 @@ export class PendingJobs {
   private readonly records = new Map<string, JobRecord>();
   private readonly snaps = new Map<string, PendingJobSnapshot>();
   private list: PendingJobSnapshot[] | undefined;
+  /** Jobs with a --dependency, and where each stands (dependencies.ts evaluates them every tick). */
+  readonly dependent = new Set<string>();
+  private readonly holds = new Map<string, DependencyHold>();
 
   get size(): number { return this.records.size; }
   get(id: string): JobRecord | undefined { return this.records.get(id); }
@@ -27,15 +33,39 @@ export class PendingJobs {
   set(record: JobRecord): void {
     const old = this.records.get(record.id);
     this.records.set(record.id, record);
+    if (record.dependency) {
+      this.dependent.add(record.id);
+      // Held until its dependency is first evaluated, so it cannot start in a cycle that comes before that.
+      if (!this.holds.has(record.id)) this.holds.set(record.id, { state: 'pending', spec: formatDependencySpec(record.dependency.spec) });
+    }
     if (old && sameForScheduling(old, record)) return;
-    this.snaps.set(record.id, toPendingSnapshot(record));
+    this.snaps.set(record.id, this.snapshotOf(record));
     this.list = undefined;
   }
 
   delete(id: string): void {
     if (!this.records.delete(id)) return;
     this.snaps.delete(id);
+    this.dependent.delete(id);
+    this.holds.delete(id);
     this.list = undefined;
+  }
+
+  /** Where a pending job's dependency stands: held (`pending`/`never`), or free to start (undefined). */
+  hold(id: string, hold: DependencyHold | undefined): void {
+    const old = this.holds.get(id);
+    if (old?.state === hold?.state) return;
+    if (hold) this.holds.set(id, hold);
+    else this.holds.delete(id);
+    const record = this.records.get(id);
+    if (!record) return;
+    this.snaps.set(id, this.snapshotOf(record));
+    this.list = undefined;
+  }
+
+  private snapshotOf(record: JobRecord): PendingJobSnapshot {
+    const hold = this.holds.get(record.id);
+    return hold ? { ...toPendingSnapshot(record), dependency: hold } : toPendingSnapshot(record);
   }
 
   /** The scheduler's view, in arrival order; the same array until the set changes (never mutate it). */

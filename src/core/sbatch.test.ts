@@ -194,10 +194,10 @@ const cases: Record<string, Case> = {
     wantSubmit: {},
     wantErrors: ['give an absolute path'],
   },
-  'job arrays, dependencies and holds are errors': {
+  'job arrays and holds are errors; a dependency is carried': {
     script: sh('#SBATCH --array=0-9', '#SBATCH -d afterok:123', '#SBATCH -H', 'x'),
     wantSubmit: {},
-    wantErrors: ['job arrays are not supported yet; submit one job per element', 'job dependencies are not supported', 'held jobs'],
+    wantErrors: ['job arrays are not supported yet; submit one job per element', 'held jobs'],
   },
   'mail, qos, exclusive, nodelist are ignored with a reason': {
     script: sh(

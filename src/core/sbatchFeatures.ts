@@ -59,13 +59,13 @@ export interface SbatchParseOptions {
 }
 
 /** What the server acts on today; each feature joins the set when the scheduler/executors honour it. */
-export const DIRECTIVES_HONOURED: ReadonlySet<keyof SbatchDirectives> = new Set(['wrap']);
+export const DIRECTIVES_HONOURED: ReadonlySet<keyof SbatchDirectives> = new Set(['wrap', 'dependency', 'killOnInvalidDep']);
 
 /** A directive asked for but not acted on: refused when ignoring it would change what the job does. */
 const NOT_HONOURED: Readonly<Record<keyof SbatchDirectives, { refuse: boolean; reason: string }>> = {
   array: { refuse: true, reason: 'job arrays are not supported yet; submit one job per element (e.g. in a shell loop setting an environment variable with --env)' },
-  dependency: { refuse: true, reason: 'job dependencies are not supported yet; submit the next job after this one ends' },
-  killOnInvalidDep: { refuse: false, reason: 'dependencies are not supported' },
+  dependency: { refuse: true, reason: 'job dependencies are not supported here; submit the next job after this one ends' },
+  killOnInvalidDep: { refuse: false, reason: 'dependencies are not supported here' },
   begin: { refuse: true, reason: 'deferred start is not supported yet; submit the job when it should start' },
   deadline: { refuse: false, reason: 'deadlines are not enforced' },
   signal: { refuse: false, reason: 'no warning signal is sent before the time limit; the job gets SIGTERM, then SIGKILL' },

@@ -17,9 +17,11 @@ import * as jobState from '../core/jobState.ts';
 import type { ResourceRequest } from '../core/resources.ts';
 import { asAcceleratorType, asJobId, asPartition, asTenantId, asUserId, type AllocationId } from '../core/ids.ts';
 import { parseSbatch, resolveAcceleratorType } from '../core/sbatch.ts';
+import { dependencyJobIds, formatDependencySpec } from '../core/slurm/dependency.ts';
+import type { SlurmJobFacts } from '../core/slurm/jobEnvironment.ts';
 import { expandFilenamePattern } from '../core/slurm/filenamePattern.ts';
 import type { JobSubmit } from '../contract/jobs.ts';
-import type { JobEventRecord, JobRecord, NewJobEvent, ProjectRecord } from '../store/records.ts';
+import type { JobDependency, JobEventRecord, JobRecord, NewJobEvent, ProjectRecord } from '../store/records.ts';
 import { assertVisible, tenantScope, type Actor } from './actor.ts';
 import type { ServiceContext } from './context.ts';
 import type { IdentityService } from './identity.ts';
@@ -86,6 +88,8 @@ export class JobService {
     const warnings: string[] = [];
     let fromScript: Partial<JobSubmit> = {};
     let logPaths: { stdout?: string | undefined; stderr?: string | undefined } = {};
+    let facts: SlurmJobFacts | null = null;
+    let dependency: JobDependency | null = null;
     let script: string;
     if (body.script !== undefined || body.sbatchOptions !== undefined) {
       // The script's #SBATCH lines and the command line's sbatch options, the command line winning.
@@ -95,6 +99,8 @@ export class JobService {
       warnings.push(...parsed.warnings);
       fromScript = parsed.submit;
       logPaths = parsed.logPaths ?? {};
+      facts = { ...parsed.facts, ...(submitDirectory !== undefined ? { submitDirectory } : {}) };
+      if (parsed.directives.dependency) dependency = { spec: parsed.directives.dependency, killOnInvalid: parsed.directives.killOnInvalidDep === true };
     }
     script = body.script ?? `#!/bin/bash\nexec ${body.command!.map(shellQuote).join(' ')}\n`;
     if (problems.length > 0) {
@@ -103,6 +109,7 @@ export class JobService {
     const merged = { ...fromScript, ...definedOnly(body) };
     if (merged.workingDirectory === undefined && body.submitDirectory !== undefined) await checkSubmitDirectory(body.submitDirectory);
     const project = await this.identity.resolveProject(actor, merged.project);
+    if (dependency) await this.checkDependency(actor, dependency);
     const partitions = this.control.partitions();
     const partition = merged.partition ?? partitions.default;
     if (!partitions.names.includes(partition)) {
@@ -170,7 +177,8 @@ export class JobService {
       estimatedStart: null, placement: null, acceleratorType: null, executor: null, executorHandle: null,
       stdoutPath: logPaths.stdout ? expand(logPaths.stdout, '-o') : join(jobDir, 'stdout.log'),
       stderrPath: logPaths.stderr ? expand(logPaths.stderr, '-e') : join(jobDir, 'stderr.log'),
-      warnings, attempt: 0, preemptionCount: 0, failureReason: null, allocationId: charged.allocationId as AllocationId | null, reservationId, updatedAt: now,
+      warnings, attempt: 0, preemptionCount: 0, failureReason: null, allocationId: charged.allocationId as AllocationId | null, reservationId,
+      dependency, slurmFacts: facts, updatedAt: now,
     };
     const stored = await this.inserts.submit({
       job, event: { jobId: id, at: now, kind: 'state', fromState: null, toState: 'pending', message: `submitted by ${actor.user.email}` },
@@ -241,6 +249,23 @@ export class JobService {
   async logs(actor: Actor, id: string, opts: { stream: 'stdout' | 'stderr'; offset: number; follow: boolean; signal?: AbortSignal }): Promise<AsyncIterable<Buffer>> {
     const job = await this.get(actor, id);
     return this.control.logs(job, opts);
+  }
+
+  /**
+   * Every job a dependency names must exist and be the submitter's to see (their organization's, or any
+   * for operators); another organization's job answers like a missing one. A new job cannot be part of a
+   * cycle (nothing depends on it yet, and its targets' dependencies were checked when they were submitted).
+   */
+  private async checkDependency(actor: Actor, dependency: JobDependency): Promise<void> {
+    const shown = `--dependency=${formatDependencySpec(dependency.spec)}`;
+    for (const id of dependencyJobIds(dependency.spec)) {
+      const target = await this.ctx.store.jobs.get(asJobId(id));
+      if (target === undefined || (!actor.isOperator && target.tenantId !== actor.user.tenantId)) {
+        throw new CheomdanError('validation_failed', `${shown}: no job "${id}" (a dependency names jobs of your organization by their id, e.g. afterok:job_…; see cheomdan jobs)`, {
+          errors: [{ path: 'dependency', message: `unknown job ${id}` }],
+        });
+      }
+    }
   }
 
   private buildRequest(s: Partial<JobSubmit>): ResourceRequest {

@@ -12,6 +12,8 @@ import type {
 import type { InventoryNode, NodeState } from '../core/inventory.ts';
 import type { JobState } from '../core/jobState.ts';
 import type { Placement, ResourceRequest } from '../core/resources.ts';
+import type { DependencySpec } from '../core/slurm/dependency.ts';
+import type { SlurmJobFacts } from '../core/slurm/jobEnvironment.ts';
 import { SECTORS, TENANT_KINDS, USER_ROLES } from '../contract/identity.ts';
 
 // The contract's lists are the one definition; the store re-exports them for its own callers.
@@ -124,7 +126,17 @@ export interface JobRecord {
   allocationId: AllocationId | null;
   /** The reservation the job named: it runs only on its nodes, charged at the reservation multiplier. */
   reservationId: string | null;
+  /** Its --dependency (sbatch): it waits until the jobs it names are where the spec says. */
+  dependency: JobDependency | null;
+  /** What its sbatch options said that its SLURM_* environment shows (core/slurm/jobEnvironment.ts). */
+  slurmFacts: SlurmJobFacts | null;
   updatedAt: Millis;
+}
+
+export interface JobDependency {
+  spec: DependencySpec;
+  /** --kill-on-invalid-dep=yes: cancel the job once its dependency can never be satisfied. */
+  killOnInvalid: boolean;
 }
 
 /** Fields fixed at submission; everything else may be changed by `jobs.update`. */

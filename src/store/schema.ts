@@ -100,6 +100,10 @@ export interface JobsTable {
   stdout_path: string;
   stderr_path: string;
   warnings: string;
+  /** JSON JobDependency (migration 0008), or null. */
+  dependency: string | null;
+  /** JSON SlurmJobFacts (migration 0008), or null. */
+  slurm_facts: string | null;
   attempt: number;
   preemption_count: number;
   failure_reason: string | null;

@@ -6,7 +6,8 @@ import type { Insertable, Selectable } from 'kysely';
 import type { AcceleratorTypeId, AllocationId, JobId, PartitionName, ProjectId, TenantId, UserId } from '../../../core/ids.ts';
 import type { JobState } from '../../../core/jobState.ts';
 import type { Placement, ResourceRequest } from '../../../core/resources.ts';
-import type { JobPatch, JobRecord } from '../../records.ts';
+import type { JobDependency, JobPatch, JobRecord } from '../../records.ts';
+import type { SlurmJobFacts } from '../../../core/slurm/jobEnvironment.ts';
 import type { JobsTable } from '../../schema.ts';
 import { parseJson } from '../context.ts';
 
@@ -48,6 +49,8 @@ export function rowToJob(r: Selectable<JobsTable>): JobRecord {
     failureReason: r.failure_reason,
     allocationId: r.allocation_id as AllocationId | null,
     reservationId: r.reservation_id ?? null,
+    dependency: r.dependency === null || r.dependency === undefined ? null : parseJson<JobDependency>(r.dependency, 'jobs.dependency'),
+    slurmFacts: r.slurm_facts === null || r.slurm_facts === undefined ? null : parseJson<SlurmJobFacts>(r.slurm_facts, 'jobs.slurm_facts'),
     updatedAt: Number(r.updated_at),
   };
 }
@@ -85,6 +88,8 @@ const PATCHABLE: { [K in Mutable]-?: [Column, (v: NonNullable<JobPatch[K]> | nul
   failureReason: ['failure_reason', (v) => v],
   allocationId: ['allocation_id', (v) => v],
   reservationId: ['reservation_id', (v) => v],
+  dependency: ['dependency', (v) => (v === null ? null : JSON.stringify(v))],
+  slurmFacts: ['slurm_facts', (v) => (v === null ? null : JSON.stringify(v))],
 };
 
 /** The row changes for a patch; `undefined` fields are left alone, `null` clears a nullable column. */

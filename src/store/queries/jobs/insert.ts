@@ -46,6 +46,8 @@ export async function insertJob(ctx: QueryContext, job: NewJob): Promise<JobReco
     failureReason: job.failureReason ?? null,
     allocationId: job.allocationId ?? null,
     reservationId: job.reservationId ?? null,
+    dependency: job.dependency ?? null,
+    slurmFacts: job.slurmFacts ?? null,
     updatedAt: now,
   };
   const row = {
@@ -82,6 +84,8 @@ export async function insertJob(ctx: QueryContext, job: NewJob): Promise<JobReco
     failure_reason: record.failureReason,
     allocation_id: record.allocationId,
     reservation_id: record.reservationId,
+    dependency: record.dependency === null ? null : JSON.stringify(record.dependency),
+    slurm_facts: record.slurmFacts === null ? null : JSON.stringify(record.slurmFacts),
     updated_at: record.updatedAt,
   };
   const values = ctx.dialect === 'sqlite'
