@@ -6,57 +6,14 @@
  *
  * Bad values are errors naming the directive and what Slurm accepts; nothing is silently dropped.
  */
-import { DEFAULT_MAX_ARRAY_SIZE, parseArraySpec, type ArraySpec } from './slurm/arraySpec.ts';
+import { DEFAULT_MAX_ARRAY_SIZE, parseArraySpec } from './slurm/arraySpec.ts';
 import { parseSlurmDateTime } from './slurm/beginTime.ts';
-import { parseDependencySpec, type DependencySpec } from './slurm/dependency.ts';
+import { parseDependencySpec } from './slurm/dependency.ts';
 import { checkFilenamePattern } from './slurm/filenamePattern.ts';
-import { parseSignalSpec, type SignalSpec } from './slurm/signal.ts';
-import type { Ctx, OptionSpec } from './sbatchOptions.ts';
+import { parseSignalSpec } from './slurm/signal.ts';
+import { MAIL_TYPES, type Ctx, type MailType, type OptionSpec, type SbatchDirectives } from './sbatchTypes.ts';
 
-/** --mail-type values in sbatch(1), 22.05. */
-export const MAIL_TYPES = [
-  'NONE', 'BEGIN', 'END', 'FAIL', 'REQUEUE', 'ALL', 'INVALID_DEPEND', 'STAGE_OUT', 'TIME_LIMIT', 'TIME_LIMIT_90',
-  'TIME_LIMIT_80', 'TIME_LIMIT_50', 'ARRAY_TASKS',
-] as const;
-export type MailType = (typeof MAIL_TYPES)[number];
-
-/** The Slurm features a job asked for, parsed; absent = not asked for (Slurm's default applies). */
-export interface SbatchDirectives {
-  array?: ArraySpec;
-  dependency?: DependencySpec;
-  /** `at` (ms since the epoch) is set when the parser was given a clock. */
-  begin?: { text: string; at?: number };
-  deadline?: { text: string; at?: number };
-  signal?: SignalSpec;
-  openMode?: 'append' | 'truncate';
-  /** --requeue (true) / --no-requeue (false); the last one wins. */
-  requeue?: boolean;
-  /** Expanded, without NONE (`--mail-type=NONE` leaves an empty list). */
-  mailType?: MailType[];
-  mailUser?: string;
-  comment?: string;
-  /** --exclusive: no other job on the nodes; =user: only this user's jobs. */
-  exclusive?: 'node' | 'user';
-  killOnInvalidDep?: boolean;
-  /** --wrap's command (command line only). */
-  wrap?: string;
-}
-
-/** The clock and site settings the parser needs (all optional: without a clock, --begin is only checked). */
-export interface SbatchParseOptions {
-  now?: number | undefined;
-  utcOffsetMinutes?: number | undefined;
-  /** The site's MaxArraySize (default 100,001). */
-  maxArraySize?: number | undefined;
-  /** Where the job was submitted from: a relative --chdir is resolved against it. */
-  submitDirectory?: string | undefined;
-  /**
-   * The directives the caller will act on (default `DIRECTIVES_HONOURED`: what this version's scheduler and
-   * executors do). Any other is still parsed and checked, then refused or ignored with a warning, as
-   * `NOT_HONOURED` says, so a job never silently loses what its script asked for. `'all'` carries every one.
-   */
-  honoured?: ReadonlySet<keyof SbatchDirectives> | 'all' | undefined;
-}
+export { MAIL_TYPES, type MailType, type SbatchDirectives, type SbatchParseOptions } from './sbatchTypes.ts';
 
 /** What the server acts on today; each feature joins the set when the scheduler/executors honour it. */
 export const DIRECTIVES_HONOURED: ReadonlySet<keyof SbatchDirectives> = new Set(['wrap', 'dependency', 'killOnInvalidDep']);

@@ -3,53 +3,14 @@
  * `Raw`), ignored with a warning that says why, or refused. `applyWords` applies one directive line.
  * sbatch.ts reads the script and turns `Raw` into a submission.
  */
-import { FEATURE_OPTIONS, type SbatchDirectives, type SbatchParseOptions } from './sbatchFeatures.ts';
+import { FEATURE_OPTIONS } from './sbatchFeatures.ts';
+import type { Arg, Ctx, OptionSpec, Raw } from './sbatchTypes.ts';
 import { parseCount, parseMemoryMb, parseSlurmTime, resolveAcceleratorType } from './slurmValues.ts';
 
 // ---------------------------------------------------------------------------------------------------------
 // The option table. Every sbatch option, with what happens to it.
 
-/** Raw values gathered from the directives, resolved into per-task fields at the end. */
-export interface Raw {
-  name?: string;
-  project?: string;
-  partition?: string;
-  time?: number;
-  nodes?: number;
-  tasks?: number;
-  tasksPerNode?: number;
-  cpusPerTask?: number;
-  cpusPerGpu?: number;
-  /** Each GPU option as given, with the line it came from. */
-  gpus: { option: string; per: 'node' | 'task' | 'job' | 'gpu-task'; count: number; type?: string; line: number }[];
-  mem: { option: '--mem' | '--mem-per-cpu' | '--mem-per-gpu'; mb: number; line: number }[];
-  constraintType?: string;
-  environment?: Record<string, string>;
-  chdir?: string;
-  nice?: number;
-  stdout?: string;
-  stderr?: string;
-  reservation?: string;
-  /** Slurm features carried in the job spec (sbatchFeatures.ts). */
-  directives: SbatchDirectives;
-}
-
-type Arg = 'required' | 'optional' | 'none';
-
-export interface Ctx {
-  raw: Raw;
-  opts: SbatchParseOptions;
-  line: number;
-  warn: (msg: string) => void;
-  fail: (msg: string) => void;
-}
-
-export interface OptionSpec {
-  short?: string;
-  arg: Arg;
-  /** Honours the option, or warns / fails. `shown` is the option as written, for messages. */
-  apply: (value: string | undefined, ctx: Ctx, shown: string) => void;
-}
+export type { Ctx, OptionSpec, Raw } from './sbatchTypes.ts';
 
 const ignored = (reason: string, arg: Arg = 'required'): Omit<OptionSpec, 'short'> => ({
     arg,

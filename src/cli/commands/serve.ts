@@ -8,6 +8,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { UsageError } from '../config.ts';
 import type { Cli } from '../context.ts';
 import type { PolicyConfig } from '../../scheduler/policy.ts';
+import type { UnixAccountsConfig } from '../../services/unixAccounts.ts';
 
 export function parsePort(text: string): number {
   const n = Number(text);
@@ -25,6 +26,9 @@ interface ServeFlags {
   policyConfig?: string;
   tlsCert?: string;
   tlsKey?: string;
+  singleUser?: boolean;
+  allowSeveralOrganizations?: boolean;
+  unixAccounts?: string;
 }
 
 export function registerServe(program: Command, cli: Cli): void {
@@ -40,6 +44,9 @@ export function registerServe(program: Command, cli: Cli): void {
     .option('--tls-key <file>', 'the PEM private key of --tls-cert (env CHEOMDAN_TLS_KEY)')
     .option('--policy <name>', 'scheduling policy: fifo, fifo-backfill, sjf, srtf, las, multifactor (env CHEOMDAN_POLICY; default fifo-backfill)')
     .option('--policy-config <file>', 'JSON with the policy and its options (order, backfill, multifactor.halfLifeSeconds, preemption…; env CHEOMDAN_POLICY_CONFIG); --policy overrides its order')
+    .option('--single-user', "run every job as the server's own account even when root (env CHEOMDAN_SINGLE_USER=1); serves one organization")
+    .option('--allow-several-organizations', "in single-user mode, serve several organizations anyway (their jobs can read each other's files; env CHEOMDAN_ALLOW_SEVERAL_ORGANIZATIONS=1)")
+    .option('--unix-accounts <file>', 'JSON: {"mapping": {"<user id or e-mail>": "<existing account>"}, "firstUid", "lastUid", "homeBase"} for the accounts jobs run as (env CHEOMDAN_UNIX_ACCOUNTS)')
     .action(async (f: ServeFlags) => {
       const env = cli.io.env;
       const port = f.port ?? (env.PORT !== undefined && env.PORT !== '' ? parsePortEnv(env.PORT) : 7080);
@@ -56,6 +63,9 @@ export function registerServe(program: Command, cli: Cli): void {
         policy,
         tlsCertPath: optionalPath(cli, f.tlsCert ?? env.CHEOMDAN_TLS_CERT),
         tlsKeyPath: optionalPath(cli, f.tlsKey ?? env.CHEOMDAN_TLS_KEY),
+        singleUser: f.singleUser || env.CHEOMDAN_SINGLE_USER === '1',
+        allowSeveralOrganizations: f.allowSeveralOrganizations || env.CHEOMDAN_ALLOW_SEVERAL_ORGANIZATIONS === '1',
+        unixAccounts: readUnixAccounts(cli, f.unixAccounts ?? env.CHEOMDAN_UNIX_ACCOUNTS),
       });
       cli.out(`Cheomdan is listening on ${server.url} (data in ${home})`);
       if (server.firstStart) {
@@ -96,23 +106,50 @@ function parsePortEnv(text: string): number {
   }
 }
 
-/** The policy from --policy and/or --policy-config (a JSON file); undefined: the server's default. */
-function readPolicy(cli: Cli, name: string | undefined, file: string | undefined): string | PolicyConfig | undefined {
-  if (!file) return name || undefined;
+/** A JSON object from a file an option names; a UsageError naming the option and the file otherwise. */
+function readJsonObject(cli: Cli, option: string, file: string, example: string): Record<string, unknown> {
   let text: string;
   try {
     text = readFileSync(resolve(cli.io.cwd, file), 'utf8');
   } catch (e) {
-    throw new UsageError(`--policy-config ${file}: cannot read it (${(e as Error).message})`);
+    throw new UsageError(`${option} ${file}: cannot read it (${(e as Error).message})`);
   }
-  let config: unknown;
+  let value: unknown;
   try {
-    config = JSON.parse(text);
+    value = JSON.parse(text);
   } catch (e) {
-    throw new UsageError(`--policy-config ${file}: not valid JSON (${(e as Error).message})`);
+    throw new UsageError(`${option} ${file}: not valid JSON (${(e as Error).message})`);
   }
-  if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new UsageError(`--policy-config ${file}: give a JSON object, e.g. {"order": "multifactor", "multifactor": {"halfLifeSeconds": 604800}}`);
-  return { order: 'fifo-backfill', ...(config as object), ...(name ? { order: name } : {}) } as PolicyConfig;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError(`${option} ${file}: give a JSON object, e.g. ${example}`);
+  return value as Record<string, unknown>;
+}
+
+/** The policy from --policy and/or --policy-config (a JSON file); undefined: the server's default. */
+function readPolicy(cli: Cli, name: string | undefined, file: string | undefined): string | PolicyConfig | undefined {
+  if (!file) return name || undefined;
+  const config = readJsonObject(cli, '--policy-config', file, '{"order": "multifactor", "multifactor": {"halfLifeSeconds": 604800}}');
+  return { order: 'fifo-backfill', ...config, ...(name ? { order: name } : {}) } as PolicyConfig;
+}
+
+/** --unix-accounts: the mapping to existing accounts and the range of created ones (services/unixAccounts.ts checks the range). */
+function readUnixAccounts(cli: Cli, file: string | undefined): UnixAccountsConfig | undefined {
+  if (!file) return undefined;
+  const c = readJsonObject(cli, '--unix-accounts', file, '{"mapping": {"kim@hospital.kr": "kim"}, "firstUid": 70000, "lastUid": 99999}');
+  const known = new Set(['mapping', 'firstUid', 'lastUid', 'homeBase']);
+  const extra = Object.keys(c).filter((k) => !known.has(k));
+  if (extra.length > 0) throw new UsageError(`--unix-accounts ${file}: unknown field(s) ${extra.join(', ')}; give mapping, firstUid, lastUid, homeBase`);
+  const mapping = c.mapping ?? {};
+  if (typeof mapping !== 'object' || mapping === null || Array.isArray(mapping) || Object.values(mapping).some((v) => typeof v !== 'string' || !/^[a-z_][a-z0-9_.-]*\$?$/i.test(v))) {
+    throw new UsageError(`--unix-accounts ${file}: "mapping" maps user ids or e-mails to Unix account names, e.g. {"kim@hospital.kr": "kim"}`);
+  }
+  for (const k of ['firstUid', 'lastUid'] as const) {
+    if (c[k] !== undefined && !Number.isInteger(c[k])) throw new UsageError(`--unix-accounts ${file}: "${k}" must be a whole number`);
+  }
+  if (c.homeBase !== undefined && (typeof c.homeBase !== 'string' || !c.homeBase.startsWith('/'))) throw new UsageError(`--unix-accounts ${file}: "homeBase" must be an absolute path`);
+  return {
+    mapping: Object.fromEntries(Object.entries(mapping as Record<string, string>).map(([k, v]) => [k.includes('@') ? k.toLowerCase() : k, v])),
+    firstUid: c.firstUid as number | undefined, lastUid: c.lastUid as number | undefined, homeBase: c.homeBase as string | undefined,
+  };
 }
 
 const optionalPath = (cli: Cli, p: string | undefined) => (p ? resolve(cli.io.cwd, p) : undefined);
