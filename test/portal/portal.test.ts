@@ -156,6 +156,10 @@ describe('portal (operator)', () => {
     expect(await heat.locator('.cell[data-state=free]').count()).toBe(4);
     await page.getByTestId('capacity').getByText('H100', { exact: false }).first().waitFor();
     await page.getByTestId('capacity').getByText(/PF/).first().waitFor();
+    // Who jobs run as, from /healthz (the tests' server is root in CI: per-user; otherwise single-user).
+    const mode = ((await (await fetch(`${s.url}/healthz`)).json()) as { isolation: { mode: string } }).isolation.mode;
+    await expect.poll(() => page.getByTestId('isolation-mode').textContent())
+      .toMatch(mode === 'per-user' ? /owners' own Unix accounts/ : /^Single-user mode/);
     // The utilisation chart gets its samples from the live capacity refreshes.
     await page.locator('[data-testid=utilisation] canvas').waitFor({ timeout: 25_000 });
     // And the operator's history from metered usage (the blocker has been running for a while).

@@ -270,6 +270,8 @@ export const en = {
 
   'cluster.title': 'Cluster',
   'cluster.intro': 'Every node and device: what state it is in and which job holds it.',
+  'cluster.isolation.perUser': 'Jobs run as their owners\' own Unix accounts, each in a private directory.',
+  'cluster.isolation.singleUser': 'Single-user mode: every job runs as the server\'s own account and can read what the server can. Serve one organization only, or run the server as root.',
   'cluster.capacity': 'Capacity',
   'cluster.headline': '{pf} PF ({precision})',
   'cluster.gpuNpu': 'GPUs {gpu} PF · NPUs {npu} PF',

@@ -272,6 +272,8 @@ export const ko: Record<MessageKey, string> = {
 
   'cluster.title': '클러스터',
   'cluster.intro': '모든 노드와 장치의 상태, 그리고 각 장치를 사용하는 작업입니다.',
+  'cluster.isolation.perUser': '작업은 각 소유자의 유닉스 계정으로, 개인 디렉터리에서 실행됩니다.',
+  'cluster.isolation.singleUser': '단일 사용자 모드: 모든 작업이 서버 자신의 계정으로 실행되어 서버가 읽을 수 있는 것을 읽을 수 있습니다. 한 기관만 서비스하거나 서버를 root로 실행하세요.',
   'cluster.capacity': '용량',
   'cluster.headline': '{pf} PF({precision})',
   'cluster.gpuNpu': 'GPU {gpu} PF · NPU {npu} PF',

@@ -22,6 +22,8 @@ export function ClusterPage() {
   const s = useSession();
   const nodes = useLoad((signal) => s.api.nodes(signal), [s.api]);
   const capacity = useLoad((signal) => s.api.capacity(signal), [s.api]);
+  const health = useLoad((signal) => s.api.health(signal), [s.api]);
+  const isolation = health.data?.isolation?.mode;
   const running = useLoad(async (signal) => {
     const out: Job[] = [];
     let cursor: string | undefined;
@@ -50,6 +52,11 @@ export function ClusterPage() {
     <div className="page">
       <PageTitle title={t('cluster.title')}>{t('cluster.title')}</PageTitle>
       <p className="muted">{t('cluster.intro')}</p>
+      {isolation ? (
+        <p className={isolation === 'single-user' ? 'warn' : 'muted'} data-testid="isolation-mode">
+          {t(isolation === 'single-user' ? 'cluster.isolation.singleUser' : 'cluster.isolation.perUser')}
+        </p>
+      ) : null}
       <ErrorBox error={capacity.error ?? nodes.error} />
       {capacity.data ? <CapacityTable capacity={capacity.data} /> : <Loading />}
       <section className="card" aria-labelledby="heat-h">
