@@ -100,11 +100,24 @@ export function faultSuite(cluster: () => SlurmTestCluster) {
       const opts = { partitions: [c.partition], defaultAcceleratorType: 'nvidia-h100-sxm-80gb' };
       const spec = aJob(c, 'nodedown').on('node3', [0]).on('node4', [0]).script('echo up; sleep 60').build();
       const h = await ex.start(spec);
+      // ReturnToService=2 lets slurmd bring the node back soon, so on a loaded machine one look after the
+      // update can miss the DOWN state: read the inventory continuously from before the update until the
+      // job has ended, and require DOWN among what was seen.
+      const seen = new Set<string>();
+      let watching = true;
+      const watcher = (async () => {
+        while (watching) {
+          const s = (await slurmInventory(ex.client, opts).catch(() => [])).find((n) => n.name === 'node4')?.state;
+          if (s) seen.add(s);
+          await sleep(50);
+        }
+      })();
       try {
         scontrol('update', 'nodename=node4', 'state=down', 'reason=cheomdan-fault-test');
-        // (ReturnToService=2 lets slurmd bring it back soon: look at once)
-        expect((await slurmInventory(ex.client, opts)).find((n) => n.name === 'node4')?.state).toBe('down');
         const o = (await waitExit(ex, h, 30_000)) as SlurmObservation;
+        watching = false;
+        await watcher;
+        expect([...seen]).toContain('down');
         expect(o).toMatchObject({ state: 'exited', exitCode: null, cancelled: false, timedOut: false });
         expect(o.detail).toMatch(/NODE_FAIL|requeued/);
         // the job is not left running on the surviving node
@@ -113,6 +126,8 @@ export function faultSuite(cluster: () => SlurmTestCluster) {
         scontrol('update', 'nodename=node4', 'state=down', 'reason=cheomdan-fault-test');
         await expect(ex.start(aJob(c, 'ondown').on('node4').build())).rejects.toThrow(/not available|ReqNodeNotAvail/i);
       } finally {
+        watching = false;
+        await watcher;
         if (/down|drain/.test(nodeStateOf('node4'))) scontrol('update', 'nodename=node4', 'state=resume');
       }
       const until = Date.now() + 15_000;
