@@ -60,7 +60,9 @@ export async function cancelRun(stateDir: string, handle: ExecutorHandle): Promi
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
         }
-        if (cgroup !== null) await signalCgroup(cgroup, 'SIGTERM');
+        // The rest of the cgroup (what left the group with setsid or setpgid): `timeout` forwards the
+        // signal to its own group, and a second SIGTERM would run the job's TERM trap twice.
+        if (cgroup !== null) await signalCgroup(cgroup, 'SIGTERM', { exceptGroup: pgid });
       }
       return;
     }

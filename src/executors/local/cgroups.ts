@@ -27,6 +27,7 @@ import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'n
 import { readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { procStat } from './proc.ts';
 
 /** Where job cgroups can be made on this host, or why none can. */
 export type CgroupSupport =
@@ -161,8 +162,13 @@ function signalAll(pids: readonly number[], signal: NodeJS.Signals): void {
 }
 
 /** Sends `signal` to every process of the job (SIGTERM at cancel: each gets its chance to clean up). */
-export async function signalCgroup(cg: JobCgroup, signal: NodeJS.Signals): Promise<void> {
-  signalAll(await cgroupPids(cg.tracking), signal);
+export async function signalCgroup(cg: JobCgroup, signal: NodeJS.Signals, opts: { exceptGroup?: number } = {}): Promise<void> {
+  let pids = await cgroupPids(cg.tracking);
+  if (opts.exceptGroup !== undefined) {
+    const stats = await Promise.all(pids.map((pid) => procStat(pid)));
+    pids = pids.filter((_, i) => stats[i] !== null && stats[i]!.pgrp !== opts.exceptGroup);
+  }
+  signalAll(pids, signal);
 }
 
 /**
