@@ -119,7 +119,7 @@ export function faultSuite(cluster: () => SlurmTestCluster) {
         await watcher;
         // The job's NODE_FAIL (below) proves the fault. On a loaded machine slurmd can re-register the node
         // between two reads of the inventory (seen in CI), so a missed DOWN is reported, not failed; the
-        // inventory's DOWN mapping is what the resume check below and the drain test read too.
+        // inventory's state mapping is also read by the drain/resume test.
         if (!seen.has('down')) console.warn(`node4 was back up before the inventory was read (seen: ${[...seen].join(', ')})`);
         expect(o).toMatchObject({ state: 'exited', exitCode: null, cancelled: false, timedOut: false });
         expect(o.detail).toMatch(/NODE_FAIL|requeued/);
