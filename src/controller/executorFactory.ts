@@ -23,7 +23,7 @@ export async function createExecutor(name: string, opts: { home: string; env?: N
     }
     case 'slurm': {
       const { createSlurmExecutor, slurmConfigFromEnv, slurmInventory } = await import('../executors/slurm/index.ts');
-      const config = slurmConfigFromEnv(opts.env ?? process.env);
+      const config = { ...slurmConfigFromEnv(opts.env ?? process.env), outputRoot: opts.home };
       const executor = createSlurmExecutor(config);
       return {
         executor,

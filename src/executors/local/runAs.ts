@@ -18,6 +18,7 @@ import { chmodSync, chownSync, lstatSync, mkdirSync, realpathSync } from 'node:f
 import { userInfo } from 'node:os';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { CheomdanError } from '../../core/errors.ts';
+import { isStrictlyInside } from '../paths.ts';
 import type { JobOwner, LaunchSpec } from '../types.ts';
 
 /** The PATH a job starts with (Debian's default for users, plus sbin for tools such as ip). */
@@ -43,10 +44,7 @@ function invalid(path: string, message: string): CheomdanError {
   return new CheomdanError('validation_failed', `${path}: ${message}`, { errors: [{ path, message }] });
 }
 
-const inside = (root: string, path: string): boolean => {
-  const rel = relative(root, path);
-  return rel !== '' && !rel.startsWith('..') && !rel.startsWith(sep) && !rel.includes(`..${sep}`);
-};
+const inside = isStrictlyInside;
 
 /**
  * Decides how `spec` runs; throws (before anything runs) when it cannot run as its owner here.

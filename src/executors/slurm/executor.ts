@@ -17,6 +17,7 @@
  * Grace period: Slurm's KillWait (cluster-wide) separates SIGTERM and SIGKILL; `gracePeriodSeconds` of a
  * spec is not honoured per job.
  */
+import { dirname, resolve } from 'node:path';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
@@ -52,6 +53,12 @@ export interface SlurmExecutorCoreOptions {
    * accept a job for an unknown user as "nobody", fail to launch it and hold it.
    */
   checkPaths?: boolean | undefined;
+  /**
+   * The directory the server keeps job logs under (CHEOMDAN_HOME): a job run as its owner gets its log
+   * directory, and traversal up to here, never above (executors/slurm/ownerOutput.ts). Default: the
+   * directory above the job's log directory.
+   */
+  outputRoot?: string | undefined;
 }
 
 /** A job Slurm runs that no Cheomdan handle names: reported, never touched. */
@@ -99,7 +106,7 @@ export class SlurmExecutor implements Executor {
     if (!user) throw new CheomdanError('executor_failed', `job ${spec.jobId} names no Linux user to run as: set spec.owner, spec.user, mapUser or defaultUser`);
     if (this.opts.checkPaths !== false) {
       await checkPaths(spec);
-      if (spec.owner) await prepareOwnerOutput([spec.stdoutPath, spec.stderrPath], spec.owner);
+      if (spec.owner) await prepareOwnerOutput([spec.stdoutPath, spec.stderrPath], spec.owner, { root: this.opts.outputRoot ?? dirname(dirname(resolve(spec.stdoutPath))) });
       await this.#checkUser(user);
     }
     const account = typeof this.opts.account === 'function' ? this.opts.account(spec) : this.opts.account;

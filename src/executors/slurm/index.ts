@@ -61,6 +61,8 @@ export interface SlurmExecutorConfig {
   /** Slurm gres type -> Cheomdan accelerator type, both ways (e.g. { h100: 'nvidia-h100-sxm-80gb' }). */
   gresTypes?: Readonly<Record<string, string>> | undefined;
   retry?: RetryPolicy | undefined;
+  /** Where the server keeps job logs (CHEOMDAN_HOME); see SlurmExecutorCoreOptions.outputRoot. */
+  outputRoot?: string | undefined;
   restCooldownMs?: number | undefined;
   requestTimeoutMs?: number | undefined;
   /** observe() and start() ask for up to this many jobs one by one (GET /job/{id}), more by one listing. Default 64. */
@@ -105,6 +107,7 @@ export function createSlurmExecutor(config: SlurmExecutorConfig): SlurmExecutor 
     startTimeoutMs: config.startTimeoutMs,
     startPollMs: config.startPollMs,
     clock: config.clock,
+    outputRoot: config.outputRoot,
   });
 }
 
