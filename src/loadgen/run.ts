@@ -151,6 +151,12 @@ export class LoadRun {
     }
   }
 
+  /** Ends every outstanding sample as an error at `nowNs` (an answer that never came), and ends issuing. */
+  failOutstanding(nowNs: number): void {
+    this.#stop('completed');
+    for (let q = 0; q < this.#next; q++) if (this.#remaining[q]! > 0) this.completeQuery(q, nowNs, false);
+  }
+
   /** The run's record; call once finished. */
   record(): RunRecord {
     if (!this.finished) throw new Error('the run has not finished: queries are still outstanding or issuing has not ended');

@@ -10,10 +10,10 @@ const fnv1a = (v: ArrayLike<number>) => {
   return h;
 };
 
-function harness(scenario: Scenario, mode: Mode, total: number, perf: number, minQueries: number, target: number): number[] {
+function harness(scenario: Scenario, mode: Mode, total: number, perf: number, minQueries: number, target: number, minDurationMs = 0): number[] {
   const rules = settingsFor('any', scenario);
   const ts: TestSettings = {
-    ...LOADGEN_DEFAULTS, scenario, mode, minQueryCount: minQueries, minDurationMs: 0,
+    ...LOADGEN_DEFAULTS, scenario, mode, minQueryCount: minQueries, minDurationMs,
     qslRngSeed: rules.qslRngSeed, sampleIndexRngSeed: rules.sampleIndexRngSeed, scheduleRngSeed: rules.scheduleRngSeed,
     singleStreamExpectedLatencyNs: target, multiStreamExpectedLatencyNs: target, serverTargetQps: target, offlineExpectedQps: target,
     serverTargetLatencyNs: 10_000_000,
@@ -46,6 +46,13 @@ describe('the schedule is the one LoadGen 6.0 issues, sample for sample', () => 
       expect(fnv1a(issued)).toBe(hash);
     });
   }
+
+  it('Server: the Poisson schedule has as many queries as LoadGen generates for the duration (10,000 and 100,000 QPS over 2 s)', () => {
+    expect(harness('Server', 'performance', 1024, 1024, 100, 10_000, 2000).length).toBe(20236);
+    const fast = harness('Server', 'performance', 1024, 1024, 100, 100_000, 2000);
+    expect(fast.length).toBe(200280);
+    expect(fnv1a(fast)).toBe(14399101434382840269n);
+  });
 
   it('accuracy mode issues every sample exactly once', () => {
     for (const scenario of ['SingleStream', 'MultiStream', 'Server', 'Offline'] as const) {
