@@ -52,7 +52,7 @@ function typedArrayFor(datatype: string, values: unknown[], name: string) {
       return BigInt(v);
     });
   }
-  if (datatype === 'BOOL') return Uint8Array.from(values, (v) => (v === true || v === 1 ? 1 : 0));
+  if (datatype === 'BOOL') return Uint8Array.from(values as number[], (v: unknown) => (v === true || v === 1 ? 1 : 0));
   const Ctor = { FP32: Float32Array, FP64: Float64Array, UINT8: Uint8Array, UINT16: Uint16Array, UINT32: Uint32Array, INT8: Int8Array, INT16: Int16Array, INT32: Int32Array }[datatype];
   if (!Ctor) throw bad(`datatype ${datatype} is not supported by this server (FP32, FP64, INT8-64, UINT8-64, BOOL are)`);
   const out = new Ctor(values.length);
