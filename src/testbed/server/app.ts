@@ -47,10 +47,12 @@ function flatten(data: unknown, out: unknown[] = []): unknown[] {
 function typedArrayFor(datatype: string, values: unknown[], name: string) {
   const bad = (why: string) => new ProtocolError(400, `input "${name}": ${why}`);
   if (datatype === 'INT64' || datatype === 'UINT64') {
-    return (datatype === 'INT64' ? BigInt64Array : BigUint64Array).from(values, (v) => {
-      if (typeof v !== 'number' || !Number.isInteger(v)) throw bad(`every element must be an integer for ${datatype}`);
-      return BigInt(v);
+    const out = datatype === 'INT64' ? new BigInt64Array(values.length) : new BigUint64Array(values.length);
+    values.forEach((v, i) => {
+      if (typeof v !== 'number' || !Number.isInteger(v)) throw bad(`element ${i} is ${JSON.stringify(v)}, not an integer (datatype ${datatype})`);
+      out[i] = BigInt(v);
     });
+    return out;
   }
   if (datatype === 'BOOL') return Uint8Array.from(values as number[], (v: unknown) => (v === true || v === 1 ? 1 : 0));
   const Ctor = { FP32: Float32Array, FP64: Float64Array, UINT8: Uint8Array, UINT16: Uint16Array, UINT32: Uint32Array, INT8: Int8Array, INT16: Int16Array, INT32: Int32Array }[datatype];
