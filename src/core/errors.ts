@@ -32,6 +32,7 @@ export const ERROR_CATALOG = {
   invalid_config: { status: 500, title: 'The configuration is not valid' },
   schema_too_new: { status: 500, title: 'The database was written by a newer Cheomdan' },
   executor_failed: { status: 502, title: 'The executor failed' },
+  sut_unavailable: { status: 502, title: 'The system under test cannot be benchmarked' },
   internal: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, ErrorSpec>;
 
