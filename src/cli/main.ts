@@ -22,6 +22,7 @@ import { registerJobs } from './commands/jobs.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerSimulate } from './commands/simulate.ts';
 import { registerSubmit } from './commands/submit.ts';
+import { registerTestbed } from './commands/testbed.ts';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -57,6 +58,7 @@ export function buildProgram(cli: Cli): Command {
   registerAdmin(program, cli);
   registerAccounting(program, cli);
   registerSimulate(program, cli);
+  registerTestbed(program, cli);
   return program;
 }
 
