@@ -39,18 +39,18 @@ describe('cheomdan testbed', () => {
 
   it('bench --scenario server: a VALID run, its latency against the bound, and what departs from the rules', async () => {
     const conf = join(dir, 'user.conf');
-    await writeFile(conf, 'digits-cnn.Server.target_qps = 300\n*.Server.min_duration = 2500\n');
+    await writeFile(conf, 'digits-cnn.Server.target_qps = 200\n*.Server.min_duration = 3000\n');
     const out = join(dir, 'server.json');
-    const r = await runCli(['testbed', 'bench', '--endpoint', endpoint, '--model', 'digits-cnn', '--scenario', 'server', '--target-latency', '15ms', '--user-conf', conf, '--out', out]);
+    const r = await runCli(['testbed', 'bench', '--endpoint', endpoint, '--model', 'digits-cnn', '--scenario', 'server', '--target-latency', '100ms', '--user-conf', conf, '--out', out]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^digits-cnn · Server · performance {3}\(MLPerf LoadGen 6\.0 rules\)/);
-    expect(r.stdout).toMatch(/Result {5}VALID/);
-    expect(r.stdout).toMatch(/Scheduled QPS {8}300/);
-    expect(r.stdout).toMatch(/\(bound 15 ms at p99\)/);
-    expect(r.stdout).toMatch(/Departs from the 6\.0 rules .*minDurationMs is 2500, the rules ask at least 600000/);
+    expect(r.stdout).toMatch(/Result {5}VALID/); // a loose bound (100 ms): the suite runs beside other work
+    expect(r.stdout).toMatch(/Scheduled QPS {8}200/);
+    expect(r.stdout).toMatch(/\(bound 100 ms at p99\)/);
+    expect(r.stdout).toMatch(/Departs from the 6\.0 rules .*minDurationMs is 3000, the rules ask at least 600000; the latency bound is 100 ms, the rules ask at most 15 ms/);
     const report = JSON.parse(await readFile(out, 'utf8'));
-    expect(report).toMatchObject({ model: 'digits-cnn', scenario: 'Server', valid: true, settings: { serverTargetQps: 300, minDurationMs: 2500, scheduleRngSeed: '16159082839903944936' } });
+    expect(report).toMatchObject({ model: 'digits-cnn', scenario: 'Server', valid: true, settings: { serverTargetQps: 200, minDurationMs: 3000, scheduleRngSeed: '16159082839903944936' } });
   }, 30_000);
 
   it('bench --accuracy --json: the perturbed model fails the 99% rule', async () => {
