@@ -136,6 +136,24 @@ export function registerTestbed(program: Command, cli: Cli): void {
       });
     });
 
+  tb.command('job')
+    .description('(run by a test-bed job on its node) serve the reference model, benchmark it as CHEOMDAN_TESTBED_SPEC says, write testbed-result.json')
+    .option('--models <dir>', 'model repository', DEFAULT_MODELS)
+    .action(async (f: { models: string }) => {
+      const text = cli.io.env.CHEOMDAN_TESTBED_SPEC;
+      if (!text) throw new UsageError('CHEOMDAN_TESTBED_SPEC is not set: this command is what a test-bed job runs; submit one with `cheomdan testbed run`');
+      let spec;
+      try {
+        spec = JSON.parse(text);
+      } catch {
+        throw new UsageError('CHEOMDAN_TESTBED_SPEC is not JSON');
+      }
+      const { runTestbedJob } = await import('../../testbed/jobRun.ts');
+      const cliPath = fileURLToPath(new URL('../../../bin/cheomdan.js', import.meta.url));
+      const r = await runTestbedJob(spec, { cwd: cli.io.cwd, cli: cliPath, models: resolve(cli.io.cwd, f.models), env: cli.io.env, log: (l) => cli.out(l) });
+      if (!r.ok) throw new UsageError(`the test-bed run failed: ${r.error!.message}`);
+    });
+
   tb.command('bench')
     .description('benchmark an Open Inference Protocol endpoint by MLPerf LoadGen 6.0 rules (no job: bring your own endpoint)')
     .requiredOption('--endpoint <url>', 'the server, e.g. http://127.0.0.1:8000')
