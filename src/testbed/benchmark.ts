@@ -31,6 +31,8 @@ export interface BenchmarkRequest {
   timeoutMs?: number;
   /** Queries sent one at a time before the run (connections opened, code paths warmed), excluded from every result. Default 64. */
   warmupQueries?: number;
+  /** Told each finished run of a peak-QPS search (the search can take many minutes). */
+  onProgress?: (line: string) => void;
 }
 
 export interface BenchmarkReport {
@@ -99,7 +101,11 @@ export async function runBenchmark(req: BenchmarkRequest): Promise<BenchmarkRepo
     let result: LoadResult;
     let final = requested;
     if (req.findPeak) {
-      const search = await findPeakQps((qps) => runOnce({ ...requested, serverTargetQps: qps }), { startQps: requested.serverTargetQps, maxRuns: 12 });
+      const search = await findPeakQps(async (qps) => {
+        const r = await runOnce({ ...requested, serverTargetQps: qps });
+        req.onProgress?.(`peak search: ${+qps.toFixed(1)} QPS ${r.valid ? 'VALID' : `INVALID (${r.reasons.map((x) => x.code).join(', ')})`}`);
+        return r;
+      }, { startQps: requested.serverTargetQps, maxRuns: 12 });
       peak = { peakQps: search.peakQps, tried: search.tried };
       if (search.peak) {
         result = search.peak;

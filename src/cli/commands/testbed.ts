@@ -201,7 +201,7 @@ export function registerTestbed(program: Command, cli: Cli): void {
       const report = await runBenchmark({
         endpoint: f.endpoint, model: f.model, scenario: f.scenario, mode: f.accuracy ? 'accuracy' : 'performance',
         qsl: loadTensorLibrary(resolve(cli.io.cwd, f.samples)), overrides: o, userConf, findPeak: f.findPeak,
-        accuracyFraction: f.accuracyTarget, warmupQueries: f.warmup, timeoutMs: f.timeout === undefined ? undefined : f.timeout / 1e6,
+        accuracyFraction: f.accuracyTarget, warmupQueries: f.warmup, onProgress: (line) => cli.err(line), timeoutMs: f.timeout === undefined ? undefined : f.timeout / 1e6,
       });
       if (f.out) writeFileSync(resolve(cli.io.cwd, f.out), `${JSON.stringify(report, null, 2)}\n`);
       if (cli.json) cli.printJson(report);
