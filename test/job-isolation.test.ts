@@ -117,4 +117,11 @@ describe.skipIf(!root)('job isolation on the local executor (as root)', () => {
     expect(readFileSync(join(s.home, 'admin-token'), 'utf8').trim()).toBe(s.adminToken);
     expect(readFileSync(join(s.home, 'cheomdan.db')).subarray(0, 15).toString()).toBe('SQLite format 3');
   }, 60_000);
+
+  it('a job reaches its own directory by its absolute path (cd "$PWD", a child process started there)', async () => {
+    const [a] = owners as [JobOwner];
+    const dir = join(s.home, 'jobs', 'job_iso_path');
+    const j = await run(a, 'job_iso_path', `cd "$PWD" && echo here > mine.txt && cat "${dir}/mine.txt" && (cd / && cat "${dir}/mine.txt") && ls "${dir}" | grep -c mine`);
+    expect(j.out).toBe('here\nhere\n1\n');
+  }, 30_000);
 });

@@ -13,7 +13,7 @@ describe('secureHome', () => {
   const home = mkdtempSync(join(tmpdir(), 'cheomdan-home-'));
   afterAll(() => rmSync(home, { recursive: true, force: true }));
 
-  it('makes CHEOMDAN_HOME 0700 and the server\'s files 0600 / directories 0700, leaving job output and symlinks alone', async () => {
+  it('makes CHEOMDAN_HOME and jobs/ 0711 (traversable, not listable) and the server\'s files 0600 / directories 0700, leaving job output and symlinks alone', async () => {
     chmodSync(home, 0o755);
     for (const f of ['cheomdan.db', 'cheomdan.db-wal', 'admin-token']) writeFileSync(join(home, f), 'x', { mode: 0o644 });
     mkdirSync(join(home, 'keys'), { mode: 0o755 });
@@ -33,7 +33,7 @@ describe('secureHome', () => {
       jobs: mode(join(home, 'jobs')), jobDir: mode(join(home, 'jobs', 'job_1')), jobLog: mode(join(home, 'jobs', 'job_1', 'stdout.log')),
       linkTarget: mode(outside),
     }).toEqual({
-      home: '700', db: '600', wal: '600', token: '600', keys: '700', key: '600', jobs: '700', jobDir: '700', jobLog: '640', linkTarget: '644',
+      home: '711', db: '600', wal: '600', token: '600', keys: '700', key: '600', jobs: '711', jobDir: '700', jobLog: '640', linkTarget: '644',
     });
     if (process.getuid?.() === 0) expect(statSync(join(home, 'jobs', 'job_1')).uid).toBe(79_998);
     expect(await secureHome(home)).toEqual([]); // idempotent
@@ -49,7 +49,7 @@ describe('protectServerFiles', () => {
       await protectServerFiles(home);
       writeFileSync(join(home, 'cheomdan.db-wal'), 'later');
       expect(mode(join(home, 'cheomdan.db-wal'))).toBe('600');
-      expect(mode(home)).toBe('700');
+      expect(mode(home)).toBe('711');
     } finally {
       process.umask(before);
       rmSync(home, { recursive: true, force: true });

@@ -1,19 +1,22 @@
 /**
  * The server's own files, and the isolation mode it declares at start.
  *
- * secureHome(home): CHEOMDAN_HOME (mode 0700) and what the server keeps in it — the SQLite database and its
+ * secureHome(home): CHEOMDAN_HOME (mode 0711) and what the server keeps in it — the SQLite database and its
  * -wal/-shm, admin-token, keys — mode 0600 (files) / 0700 (directories), owned by the server's user. Run at
  * every start, not only the first: a home made by an older version, restored from a backup or created
  * with a loose umask is tightened, because a job that can read the database or the operator's token is
  * the operator. Job output directories under `jobs/<id>/` are left alone: each belongs to its job's owner
- * (executors/local/runAs.ts); `jobs/` itself and `runs/` are the server's (0700).
+ * (executors/local/runAs.ts); `jobs/` itself is the server's, 0711, and `runs/` 0700. CHEOMDAN_HOME and
+ * `jobs/` are traversable but not listable (0711) so that a job can reach its own private directory by
+ * its absolute path — `cd "$PWD"`, a child process started with its working directory as cwd — which
+ * 0700 parents refuse with EACCES; every entry in them is 0600 / 0700, so no one else's file opens.
  *
  * isolationMode(): "per-user" when the server is root (jobs run as their owners' Unix accounts), else
  * "single-user": every job runs as the server's own account, so the server must serve one organization
  * only (`checkSingleOrganization`), unless the operator says otherwise (`allowSeveralOrganizations`, for a
  * lab whose groups trust each other). The mode is logged at start and reported by GET /healthz.
  */
-import { chmod, chown, lstat, readdir } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CheomdanError } from '../core/errors.ts';
 import type { Store } from '../store/index.ts';
@@ -22,8 +25,8 @@ import type { Store } from '../store/index.ts';
 const OWNED_BY_JOBS = new Set(['jobs']);
 
 /**
- * Tightens CHEOMDAN_HOME: the directory 0700, its files 0600 and its directories 0700 (recursively, but
- * not into `jobs/`, whose own mode is made 0700), all owned by the server's uid/gid. Symlinks are left as
+ * Tightens CHEOMDAN_HOME: the directory 0711, its files 0600 and its directories 0700 (recursively, but
+ * not into `jobs/`, whose own mode is made 0711), all owned by the server's uid/gid. Symlinks are left as
  * they are (never followed). Returns the paths it changed.
  */
 export async function secureHome(home: string, ids = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }): Promise<string[]> {
@@ -45,11 +48,14 @@ export async function secureHome(home: string, ids = { uid: process.getuid?.() ?
     for (const entry of await readdir(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
       if (entry.isSymbolicLink()) continue;
-      const isDir = await fix(path, entry.isDirectory() ? 0o700 : 0o600);
+      const jobsRoot = top && OWNED_BY_JOBS.has(entry.name) && entry.isDirectory();
+      const isDir = await fix(path, jobsRoot ? 0o711 : entry.isDirectory() ? 0o700 : 0o600);
       if (isDir && !(top && OWNED_BY_JOBS.has(entry.name))) await walk(path, false);
     }
   };
-  await fix(home, 0o700);
+  await fix(home, 0o711);
+  // jobs/ exists from the start, 0711: made later by a job's recursive mkdir under umask 077 it would be 0700.
+  await mkdir(join(home, 'jobs'), { recursive: true, mode: 0o711 });
   await walk(home, true);
   return changed;
 }
