@@ -18,6 +18,7 @@ import { clientErrorProblem, harden } from './hardening.ts';
 import { identityRoutes } from './routes/identity.ts';
 import { inventoryRoutes } from './routes/inventory.ts';
 import { reservationRoutes } from './routes/reservations.ts';
+import { testbedRoutes } from './routes/testbed.ts';
 import { quotaRoutes } from './routes/quotas.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { accountingRoutes } from './routes/accounting.ts';
@@ -99,6 +100,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     await v1.register(inventoryRoutes(deps));
     if (deps.reservations) await v1.register(reservationRoutes(deps.reservations, Date.now));
     if (deps.quotas) await v1.register(quotaRoutes(deps.quotas));
+    if (deps.testbed) await v1.register(testbedRoutes(deps.testbed));
     await v1.register(streamRoutes(deps.changes));
     await v1.register(auditRoutes(deps.audit));
   }, { prefix: '/v1' });

@@ -14,6 +14,7 @@ import type { IdentityService } from '../services/identity.ts';
 import type { JobService } from '../services/jobs.ts';
 import type { QuotaService } from '../services/quotas.ts';
 import type { ReservationService } from '../services/reservations.ts';
+import type { TestbedService } from '../services/testbed.ts';
 import type { Metrics } from './metrics.ts';
 
 export interface InventoryView {
@@ -45,6 +46,8 @@ export interface AppDeps {
   reservations?: ReservationService;
   /** Quotas and cohorts; absent: those routes are not served. */
   quotas?: QuotaService;
+  /** The AI-chip test bed; absent: those routes are not served. */
+  testbed?: TestbedService;
   logger?: FastifyServerOptions['logger'];
   /** Serve HTTPS with this key and certificate (PEM); HSTS is sent. Absent: plain HTTP. */
   tls?: { key: Buffer; cert: Buffer } | undefined;

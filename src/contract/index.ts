@@ -4,3 +4,4 @@ export * from './jobs.ts';
 export * from './inventory.ts';
 export * from './audit.ts';
 export * from './quotas.ts';
+export * from './testbed.ts';

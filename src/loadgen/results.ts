@@ -21,6 +21,8 @@ export interface LatencySummary {
   meanNs: number;
   /** Percentile (as a fraction) → ns, for REPORTED_PERCENTILES and the target. */
   percentilesNs: Record<string, number>;
+  /** The latency distribution for plots: the latency at each percentile 0, 1, …, 99 and the maximum (101 points; empty when nothing completed). */
+  cdfNs: number[];
 }
 
 export interface LoadResult {
@@ -57,11 +59,12 @@ function summarizeLatencies(values: Float64Array, extra: readonly number[] = [])
   for (const v of sorted) sum += v;
   const percentilesNs: Record<string, number> = {};
   if (sorted.length > 0) for (const p of [...REPORTED_PERCENTILES, ...extra]) percentilesNs[String(p)] = at(sorted, p);
+  const cdfNs = sorted.length === 0 ? [] : Array.from({ length: 101 }, (_, i) => (i === 100 ? sorted[sorted.length - 1]! : at(sorted, i / 100)));
   return {
     sorted,
     summary: {
       count: sorted.length, minNs: sorted[0] ?? 0, maxNs: sorted[sorted.length - 1] ?? 0,
-      meanNs: sorted.length > 0 ? sum / sorted.length : 0, percentilesNs,
+      meanNs: sorted.length > 0 ? sum / sorted.length : 0, percentilesNs, cdfNs,
     },
   };
 }

@@ -31,6 +31,7 @@ import { AuditService } from '../services/audit.ts';
 import { createAccounting, parseAccountingMode, type AccountingMode } from '../services/accounting/index.ts';
 import { ReservationService } from '../services/reservations.ts';
 import { QuotaService } from '../services/quotas.ts';
+import { TestbedService } from '../services/testbed.ts';
 import { checkSingleOrganization, isolationMode, protectServerFiles } from '../services/serverFiles.ts';
 import { UnixAccounts, type UnixAccountsConfig } from '../services/unixAccounts.ts';
 import type { JobRecord } from '../store/records.ts';
@@ -179,6 +180,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       feasibility: (r, p) => controller.feasibility(r, p),
       partitions: () => partitions,
     }, changes, accounting.enforcement, reservations);
+    const testbed = new TestbedService(ctx, identity, jobs, { nodes: () => controller.nodeList(), defaultPartition: () => defaultPartition }, changes);
 
     const boot = await identity.bootstrap();
     let firstStart: RunningServer['firstStart'] = null;
@@ -201,6 +203,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     await reservations.load();
     await quotas.load();
     await controller.start();
+    // Runs whose jobs ended while the server was down are read back now.
+    await testbed.collect();
     // A cluster that knows its nodes (Slurm) is read again periodically, so nodes going down, draining or
     // resuming there reach the scheduler; states an operator set here are laid over it again.
     let refreshing = false;
@@ -221,7 +225,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (refresh) started.push({ what: 'the inventory refresh', stop: () => clearInterval(refresh) });
     const startedAt = Date.now();
     const app = await buildApp({
-      identity, jobs, metrics, changes, accounting, reservations, quotas, audit: new AuditService(ctx),
+      identity, jobs, metrics, changes, accounting, reservations, quotas, testbed, audit: new AuditService(ctx),
       inventory: { nodes: () => nodeService.nodes(), capacity: () => nodeService.capacity(), setState: (a, n, s, r) => nodeService.setState(a, n, s, r) },
       health: () => ({ store: store.dialect, executor: executor.name, startedAt, version: API_VERSION, isolation }),
       logger: log.level === 'silent' ? false : { level: log.level },

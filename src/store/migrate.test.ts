@@ -22,6 +22,8 @@ const TABLES = ['api_tokens', 'audit_log', 'devices', 'job_events', 'jobs', 'nod
   'cohorts', 'quotas',
   // 0007_unix_accounts
   'unix_accounts',
+  // 0009_testbed_runs
+  'testbed_runs',
 ].sort();
 
 for (const dialect of testDialects()) {

@@ -289,3 +289,25 @@ export interface QuotaRecord {
   createdAt: number;
   updatedAt: number;
 }
+
+/**
+ * A test-bed run: a benchmark run as job `jobId`. `spec` and `result` are JSON the test-bed service owns
+ * (services/testbed.ts); `result` and `chargedUnits` are filled once, when the job has ended.
+ */
+export interface TestbedRunRecord {
+  id: string;
+  tenantId: TenantId;
+  projectId: ProjectId;
+  userId: UserId;
+  jobId: JobId;
+  name: string;
+  model: string;
+  scenario: string;
+  mode: string;
+  acceleratorType: string | null;
+  spec: unknown;
+  result: unknown;
+  chargedUnits: number | null;
+  finishedAt: Millis | null;
+  createdAt: Millis;
+}

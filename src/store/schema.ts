@@ -156,6 +156,26 @@ export interface ReservationsTable {
   created_at: number;
 }
 
+export interface TestbedRunsTable {
+  id: string;
+  tenant_id: string;
+  project_id: string;
+  user_id: string;
+  job_id: string;
+  name: string;
+  model: string;
+  scenario: string;
+  mode: string;
+  accelerator_type: string | null;
+  /** JSON: what was asked (services/testbed.ts TestbedSpec). */
+  spec: string;
+  /** JSON: what the job wrote (testbed/jobRun.ts TestbedJobResult), once it has ended; null before. */
+  result: string | null;
+  charged_units: number | null;
+  finished_at: number | null;
+  created_at: number;
+}
+
 export interface JobEventsTable {
   id: Generated<number>;
   job_id: string;
@@ -201,4 +221,5 @@ export interface Database {
   cohorts: CohortsTable;
   quotas: QuotasTable;
   unix_accounts: UnixAccountsTable;
+  testbed_runs: TestbedRunsTable;
 }

@@ -23,11 +23,13 @@ import * as tokens from './queries/tokens.ts';
 import * as usage from './queries/usage.ts';
 import * as users from './queries/users.ts';
 import * as unixAccounts from './queries/unixAccounts.ts';
+import * as testbedRuns from './queries/testbedRuns.ts';
+import type { TestbedRunFilter } from './queries/testbedRuns.ts';
 import { bindAccounting, type AccountingStore } from './queries/accounting/index.ts';
 import type {
   ApiTokenRecord, AuditFilter, AuditRecord, JobEventRecord, JobListFilter, JobPage, JobPatch, JobRecord,
   NewApiToken, NewAudit, NewJob, NewJobEvent, NewNode, NewProject, NewTenant, NewUsage, NewUser, NodeRecord,
-  ProjectRecord, ReservationRecord, TenantRecord, UnixAccountRecord, UsageFilter, UsageRecord, UsageSum, UserRecord, CohortRecord, QuotaRecord,
+  ProjectRecord, ReservationRecord, TenantRecord, TestbedRunRecord, UnixAccountRecord, UsageFilter, UsageRecord, UsageSum, UserRecord, CohortRecord, QuotaRecord,
 } from './records.ts';
 import type { Database } from './schema.ts';
 import type { ProjectId } from '../core/ids.ts';
@@ -120,6 +122,14 @@ export interface Store extends AccountingStore {
     list(): Promise<UnixAccountRecord[]>;
     /** The highest uid of an account the server created in [min, max]; null when none. */
     maxUid(min: number, max: number): Promise<number | null>;
+  };
+  /** Test-bed runs (migration 0009). */
+  testbedRuns: {
+    create(r: TestbedRunRecord): Promise<TestbedRunRecord>;
+    get(id: string): Promise<TestbedRunRecord | undefined>;
+    list(filter?: TestbedRunFilter): Promise<TestbedRunRecord[]>;
+    /** Stores the result once; false when another writer stored it first. */
+    finish(id: string, result: unknown, chargedUnits: number | null, at: number): Promise<boolean>;
   };
   /**
    * Runs fn with a Store bound to one transaction. Inside a transaction, this runs fn in the same one
@@ -215,6 +225,12 @@ export function bindStore(db: Kysely<Database>, dialect: StoreDialect, clock: ()
       get: (userId) => unixAccounts.getUnixAccount(ctx, userId),
       list: () => unixAccounts.listUnixAccounts(ctx),
       maxUid: (min, max) => unixAccounts.maxUnixUid(ctx, min, max),
+    },
+    testbedRuns: {
+      create: (r) => testbedRuns.createTestbedRun(ctx, r),
+      get: (id) => testbedRuns.getTestbedRun(ctx, id),
+      list: (filter) => testbedRuns.listTestbedRuns(ctx, filter),
+      finish: (id, result, units, at) => testbedRuns.finishTestbedRun(ctx, id, result, units, at),
     },
     transaction: (fn) =>
       db.isTransaction ? fn(store) : db.transaction().execute((trx) => fn(bindStore(trx, dialect, clock))),

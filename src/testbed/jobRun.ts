@@ -68,7 +68,7 @@ export async function runTestbedJob(spec: TestbedJobSpec, opts: { cwd: string; c
   const acceleratorType = opts.env.CHEOMDAN_ACCELERATOR_TYPE ?? '';
   const devices = opts.env.CUDA_VISIBLE_DEVICES ?? '';
   const provenance: TestbedJobResult['provenance'] = {
-    node: hostname(), acceleratorType: acceleratorType || null, devices: devices || null, jobId: opts.env.CHEOMDAN_JOB_ID ?? null,
+    node: opts.env.CHEOMDAN_NODE || hostname(), host: hostname(), acceleratorType: acceleratorType || null, devices: devices || null, jobId: opts.env.CHEOMDAN_JOB_ID ?? null,
     cpu: cpus()[0]?.model ?? null, cpus: cpus().length, kernel: release(), nodejs: process.version,
     generator: 'cheomdan loadgen (MLPerf LoadGen 6.0 rules)', sut: 'cheomdan testbed serve (Open Inference Protocol v2)',
   };
