@@ -6,6 +6,7 @@
  * comparison and CSV export; bad input changes nothing; another organization sees none of it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliWithToken } from './helpers/cli.ts';
 import { client, startTestServer, tenantWithOwner, waitFor, type Client, type TestServer } from './helpers/server.ts';
 
 const RNGD = 'furiosa-rngd';
@@ -14,13 +15,16 @@ let s: TestServer;
 let admin: Client;
 let vendor: Client;
 let other: Client;
+let vendorToken = '';
 
 beforeAll(async () => {
   process.env.CHEOMDAN_ACCOUNTING = 'enforce';
   s = await startTestServer();
   delete process.env.CHEOMDAN_ACCOUNTING;
   admin = client(s.url, s.adminToken);
-  vendor = (await tenantWithOwner(s.url, admin, 'chip-vendor')).owner;
+  const v = await tenantWithOwner(s.url, admin, 'chip-vendor');
+  vendor = v.owner;
+  vendorToken = (await client(s.url).post('/v1/auth/login', { email: v.email, password: 'correct horse battery' })).body.token;
   other = (await tenantWithOwner(s.url, admin, 'other-lab')).owner;
   expect((await admin.post('/v1/rates', { resource: 'device', acceleratorType: RNGD, serviceUnitsPerHour: 3600, note: 'test price: 1 SU a device-second' })).status).toBe(201);
   for (const tenant of ['chip-vendor', 'other-lab']) {
@@ -194,4 +198,59 @@ describe('test-bed runs as jobs', () => {
     expect((await other.get(`/v1/testbed/compare?runs=${serverRun},${offlineRun}`)).status).toBe(404);
     expect((await admin.get('/v1/testbed/runs')).body.items).toHaveLength(4);
   });
+});
+
+describe('cheomdan testbed run / runs / show / results / compare', () => {
+  const cli = (args: string[]) => cliWithToken(s, vendorToken, args);
+
+  it('run --wait prints the result; runs, show, results, --csv and compare show it', async () => {
+    const r = await cli(['testbed', 'run', '--model', 'digits-cnn', '--scenario', 'server', '--accelerator', 'rngd', '--target-qps', '400', '--target-latency', '50ms', '--min-duration', '1.5s', '--min-queries', '100', '--wait']);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.stderr).toMatch(/submitted test-bed run tbr_\S+ \(job job_\S+\); waiting for its result/);
+    expect(r.stdout).toMatch(/On {9}1 × furiosa-rngd · node npu-001 · executed on cpu/);
+    expect(r.stdout).toMatch(/Result {5}VALID/);
+    expect(r.stdout).toMatch(/Power {6}\d+ W mean, [\d.]+ J \(declared\)/);
+    expect(r.stdout).toMatch(/Charged {4}[\d.]+ service units/);
+    expect(r.stdout).toMatch(/NOTE: the node's furiosa-rngd devices are declared in the inventory, not present/);
+    const id = /Run {8}(tbr_\S+)/.exec(r.stdout)![1]!;
+
+    const runs = await cli(['testbed', 'runs', '--accelerator', 'rngd']);
+    expect(runs.code).toBe(0);
+    expect(runs.stdout).toMatch(new RegExp(`${id}\\s+digits-cnn\\s+1× furiosa-rngd\\s+Server\\s+VALID\\s+400 queries/s`));
+    const json = JSON.parse((await cli(['--json', 'testbed', 'show', id])).stdout);
+    expect(json).toMatchObject({ id, state: 'completed', summary: { valid: true } });
+
+    const results = await cli(['testbed', 'results']);
+    expect(results.code).toBe(0);
+    expect(results.stdout).toMatch(/digits-cnn\s+furiosa-rngd\s+Server\s+2\/2 valid/);
+    expect(results.stdout).toMatch(/digits-cnn-perturbed\s+furiosa-rngd\s+FAIL\s+fails: 71\.285% against the required 95\.529%/);
+    const csv = await cli(['testbed', 'results', '--csv']);
+    expect(csv.stdout.split('\n')[0]).toMatch(/^run,name,model/);
+    expect(csv.stdout).toContain(id);
+
+    const runsJson = JSON.parse((await cli(['--json', 'testbed', 'runs', '--scenario', 'server'])).stdout).items;
+    const cmp = await cli(['testbed', 'compare', runsJson[1].id, id]);
+    expect(cmp.code, cmp.stderr).toBe(0);
+    expect(cmp.stdout).toMatch(/THROUGHPUT/);
+    expect(cmp.stdout).toMatch(/\(1\.00×\)/);
+  }, 120_000);
+
+  it('refuses bad flags and bad runs with the reason', async () => {
+    const base = ['testbed', 'run', '--model', 'digits-cnn', '--scenario', 'server'];
+    const noUnit = await cli([...base, '--target-latency', '15']);
+    expect(noUnit.code).toBe(2);
+    expect(noUnit.stderr).toMatch(/"15" is not a duration; give a number and a unit/);
+    const scenario = await cli(['testbed', 'run', '--model', 'digits-cnn', '--scenario', 'batch']);
+    expect(scenario.code).toBe(2);
+    expect(scenario.stderr).toMatch(/SingleStream, MultiStream, Server, Offline/);
+    const model = await cli(['testbed', 'run', '--model', 'nope', '--scenario', 'offline']);
+    expect(model.code).toBe(1);
+    expect(model.stderr).toMatch(/no model "nope"/);
+    const type = await cli([...base, '--accelerator', 'a100']);
+    expect(type.code).toBe(1);
+    expect(type.stderr).toMatch(/no node of this cluster has nvidia-a100/);
+    const show = await cli(['testbed', 'show', 'tbr_missing']);
+    expect(show.code).toBe(4);
+    expect(show.stderr).toMatch(/no test-bed run "tbr_missing"/);
+  }, 60_000);
 });

@@ -255,6 +255,11 @@ export class CheomdanClient {
     return this.request('GET', '/v1/capacity', Capacity);
   }
 
+  /** GETs a text resource (CSV, plain text) and returns its body as it came. */
+  async text(path: string, accept = 'text/plain'): Promise<string> {
+    return (await this.send('GET', path, undefined, { accept })).text();
+  }
+
   /** Sends a request and parses the JSON answer with `schema` (`null`: no body expected). */
   async request<S extends z.ZodType | null>(
     method: string,

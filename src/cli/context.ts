@@ -41,6 +41,14 @@ export class NotLoggedInError extends Error {
   }
 }
 
+/** What the command did, it did, and it failed (a run that ended without a result): exit code 1, the reason printed. */
+export class CommandFailed extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CommandFailed';
+  }
+}
+
 export class Cli {
   /** Arguments after a `--`, for `cheomdan submit -- command args…`. */
   readonly afterDashes: readonly string[];

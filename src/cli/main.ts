@@ -11,7 +11,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { isCheomdanError } from '../core/errors.ts';
 import { ApiError, ConnectionError, ProtocolError } from './client.ts';
 import { UsageError } from './config.ts';
-import { Cli, EXIT, NotLoggedInError, type Io } from './context.ts';
+import { Cli, CommandFailed, EXIT, NotLoggedInError, type Io } from './context.ts';
 import { problemLines } from './format.ts';
 import { registerAccounting } from './commands/accounting.ts';
 import { registerAdmin } from './commands/admin.ts';
@@ -86,6 +86,10 @@ export async function report(cli: Cli, e: unknown): Promise<number> {
   if (e instanceof UsageError || e instanceof InvalidArgumentError) {
     cli.err(`error: ${e.message}`);
     return EXIT.usage;
+  }
+  if (e instanceof CommandFailed) {
+    cli.err(`error: ${e.message}`);
+    return EXIT.refused;
   }
   if (e instanceof NotLoggedInError) {
     cli.err(`error: ${e.message}`);

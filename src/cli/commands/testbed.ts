@@ -18,8 +18,9 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { SCENARIOS, parseConf, type Scenario, type TestSettings } from '../../loadgen/settings.ts';
 import type { BenchmarkReport } from '../../testbed/benchmark.ts';
 import { UsageError } from '../config.ts';
-import type { Cli } from '../context.ts';
+import { CommandFailed, type Cli } from '../context.ts';
 import { parsePort } from './serve.ts';
+import { registerTestbedRuns } from './testbedRuns.ts';
 
 export const DEFAULT_MODELS = fileURLToPath(new URL('../../../models', import.meta.url));
 
@@ -32,17 +33,17 @@ export function parseDurationNs(text: string): number {
   if (!(ns > 0)) throw new InvalidArgumentError('must be greater than 0');
   return ns;
 }
-const positive = (v: string) => {
+export const positive = (v: string) => {
   const n = Number(v);
   if (!(Number.isFinite(n) && n > 0)) throw new InvalidArgumentError('must be a number greater than 0');
   return n;
 };
-const count = (v: string) => {
+export const count = (v: string) => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number, 0 or more');
   return n;
 };
-function scenarioOf(v: string): Scenario {
+export function scenarioOf(v: string): Scenario {
   const found = SCENARIOS.find((s) => s.toLowerCase() === v.toLowerCase().replace(/[-_ ]/g, ''));
   if (!found) throw new InvalidArgumentError(`must be one of ${SCENARIOS.join(', ')} (any case)`);
   return found;
@@ -101,7 +102,8 @@ export function reportLines(r: BenchmarkReport): string[] {
 }
 
 export function registerTestbed(program: Command, cli: Cli): void {
-  const tb = program.command('testbed').description('the AI-chip test bed: a reference inference server and MLPerf-style benchmarks');
+  const tb = program.command('testbed').description('the AI-chip test bed: benchmark runs as jobs, results, comparisons, the reference inference server');
+  registerTestbedRuns(tb, cli);
 
   tb.command('serve')
     .description('run the reference inference server (Open Inference Protocol REST, onnxruntime on CPU) until SIGINT/SIGTERM')
@@ -151,7 +153,7 @@ export function registerTestbed(program: Command, cli: Cli): void {
       const { runTestbedJob } = await import('../../testbed/jobRun.ts');
       const cliPath = fileURLToPath(new URL('../../../bin/cheomdan.js', import.meta.url));
       const r = await runTestbedJob(spec, { cwd: cli.io.cwd, cli: cliPath, models: resolve(cli.io.cwd, f.models), env: cli.io.env, log: (l) => cli.out(l) });
-      if (!r.ok) throw new UsageError(`the test-bed run failed: ${r.error!.message}`);
+      if (!r.ok) throw new CommandFailed(`the test-bed run failed: ${r.error!.message}`);
     });
 
   tb.command('bench')
