@@ -1,5 +1,5 @@
 /**
- * Routes: #/dashboard, #/jobs, #/jobs/:id, #/submit, #/cluster, #/queue, #/reservations, #/quotas, #/allocations, #/programs,
+ * Routes: #/dashboard, #/jobs, #/jobs/:id, #/submit, #/cluster, #/queue, #/reservations, #/testbed, #/quotas, #/allocations, #/programs,
  * #/applications(/new|/:id), #/usage, #/tenants, #/users, #/audit, #/account.
  */
 import { Loading, PageTitle } from './components/common.tsx';
@@ -9,6 +9,7 @@ import { AccountPage } from './pages/Account.tsx';
 import { AuditPage } from './pages/Audit.tsx';
 import { AllocationsPage } from './pages/Allocations.tsx';
 import { ReservationsPage } from './pages/Reservations.tsx';
+import { TestbedPage } from './pages/Testbed.tsx';
 import { QuotasPage } from './pages/Quotas.tsx';
 import { ApplicationsPage } from './pages/Applications.tsx';
 import { ProgramsPage } from './pages/Programs.tsx';
@@ -65,6 +66,8 @@ function Page({ route }: { route: Route }) {
       return <AllocationsPage />;
     case 'reservations':
       return <ReservationsPage />;
+    case 'testbed':
+      return <TestbedPage />;
     case 'quotas':
       return <QuotasPage />;
     case 'programs':

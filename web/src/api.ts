@@ -34,6 +34,10 @@ export type UsageReport = z.infer<typeof A.UsageReport>;
 export type ApplicationState = Application['state'];
 export type AuditEntry = z.infer<typeof C.AuditEntry>;
 export type AuditPage = z.infer<typeof C.AuditPage>;
+export type TestbedRun = z.infer<typeof C.TestbedRun>;
+export type TestbedModel = z.infer<typeof C.TestbedModel>;
+export type TestbedResults = z.infer<typeof C.TestbedResults>;
+export type TestbedComparison = z.infer<typeof C.TestbedComparison>;
 
 /** What GET /v1/stream sends as `event: jobs` (src/api/routes/stream.ts): the contract's schema. */
 export const JobChangeBatch = C.JobChangeBatch;
@@ -291,6 +295,30 @@ export class ApiClient {
   }
   capacity(signal?: AbortSignal) {
     return this.call('GET', '/v1/capacity', C.Capacity, undefined, signal);
+  }
+  testbedModels(signal?: AbortSignal) {
+    return this.call('GET', '/v1/testbed/models', list(C.TestbedModel), undefined, signal);
+  }
+  testbedRuns(signal?: AbortSignal) {
+    return this.call('GET', '/v1/testbed/runs', list(C.TestbedRun), undefined, signal);
+  }
+  testbedResults(signal?: AbortSignal) {
+    return this.call('GET', '/v1/testbed/results', C.TestbedResults, undefined, signal);
+  }
+  testbedCompare(ids: readonly string[], signal?: AbortSignal) {
+    return this.call('GET', `/v1/testbed/compare?runs=${encodeURIComponent(ids.join(','))}`, C.TestbedComparison, undefined, signal);
+  }
+  submitTestbedRun(body: z.output<typeof C.TestbedRunCreate>) {
+    return this.call('POST', '/v1/testbed/runs', C.TestbedRun, body);
+  }
+  cancelTestbedRun(id: string) {
+    return this.call('POST', `/v1/testbed/runs/${encodeURIComponent(id)}/cancel`, C.TestbedRun);
+  }
+  /** Every run as CSV (GET /v1/testbed/runs.csv), for a download link. */
+  async testbedCsv(): Promise<Blob> {
+    const res = await fetch(`${this.base}/v1/testbed/runs.csv`, { headers: this.headers({ accept: 'text/csv' }) });
+    if (!res.ok) throw await this.problem(res, '/v1/testbed/runs.csv');
+    return res.blob();
   }
   acceleratorTypes(signal?: AbortSignal) {
     return this.call('GET', '/v1/accelerator-types', list(C.AcceleratorType), undefined, signal);

@@ -17,6 +17,7 @@ const NAV: NavItem[] = [
   { to: 'cluster', label: 'nav.cluster' },
   { to: 'queue', label: 'nav.queue', operatorOnly: true },
   { to: 'reservations', label: 'nav.reservations' },
+  { to: 'testbed', label: 'nav.testbed' },
   { to: 'quotas', label: 'nav.quotas' },
   { to: 'allocations', label: 'nav.allocations' },
   { to: 'programs', label: 'nav.programs' },
