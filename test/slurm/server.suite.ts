@@ -63,5 +63,23 @@ export function serverSuite(get: () => SlurmTestCluster): void {
       expect(lines.map((l: string) => l.split(' ')[0])).toEqual(g.placement.map((p: { node: string }) => `node=${p.node}`).sort());
       for (const l of lines) expect(l).toMatch(/gpus=\d$/);
     }, 120_000);
+
+    it('runs a test-bed benchmark as a Slurm job on a GPU node and stores its result', async () => {
+      const r = await admin.post('/v1/testbed/runs', { model: 'digits-cnn', scenario: 'Server', acceleratorType: 'h100', settings: { targetQps: 300, targetLatencyMs: 100, minDurationMs: 2000, minQueryCount: 100 } });
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+      const until = Date.now() + 120_000;
+      let run = r.body;
+      while (run.finishedAt === null && Date.now() < until) {
+        await new Promise((done) => setTimeout(done, 500));
+        run = (await admin.get(`/v1/testbed/runs/${r.body.id}`)).body;
+      }
+      if (run.state !== 'completed') console.log((await admin.get(`/v1/jobs/${run.jobId}/logs?stream=stderr`)).body);
+      expect(run.state, JSON.stringify(run.error)).toBe('completed');
+      expect(run.summary.valid, run.summary.reasons.join('; ')).toBe(true);
+      expect(get().nodes).toContain(run.summary.node);
+      expect(run.summary.powerSource).toBe('declared'); // no nvidia-smi on these nodes
+      expect(run.result.provenance).toMatchObject({ acceleratorType: 'nvidia-h100-sxm-80gb', jobId: run.jobId });
+      expect((await admin.get(`/v1/jobs/${run.jobId}`)).body).toMatchObject({ state: 'succeeded' });
+    }, 180_000);
   });
 }
