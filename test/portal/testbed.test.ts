@@ -48,7 +48,7 @@ describe('portal: test bed', () => {
     await expect.poll(() => page.locator('#tb-qps-error').innerText()).toMatch(/greater than 0/);
     expect((await api.get('/v1/testbed/runs')).body.items).toHaveLength(2);
     await page.getByLabel('Target QPS').fill('200'); // 600 queries in 3 s: enough for early stopping at p99
-    await page.getByLabel('Latency bound (ms, p99)').fill('100');
+    await page.getByLabel('Latency bound (ms, p99)').fill('1000'); // loose: the suite runs beside it
     await page.getByRole('button', { name: 'Start run' }).click();
     const status = await page.getByRole('status').filter({ hasText: /Run tbr_\S+ submitted/ }).innerText();
     const serverRun = /Run (tbr_\S+) submitted/.exec(status)![1]!;

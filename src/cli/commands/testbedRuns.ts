@@ -14,7 +14,7 @@ import type { Scenario } from '../../loadgen/settings.ts';
 import type { BenchmarkReport } from '../../testbed/benchmark.ts';
 import { CommandFailed, type Cli } from '../context.ts';
 import { formatTime, table } from '../format.ts';
-import { count, parseDurationNs, positive, reportLines, scenarioOf } from './testbed.ts';
+import { count, parseDurationNs, positive, reportLines, scenarioOf } from './testbedFormat.ts';
 
 type Run = z.infer<typeof TestbedRun>;
 
