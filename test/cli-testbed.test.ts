@@ -41,14 +41,14 @@ describe('cheomdan testbed', () => {
     const conf = join(dir, 'user.conf');
     await writeFile(conf, 'digits-cnn.Server.target_qps = 200\n*.Server.min_duration = 3000\n');
     const out = join(dir, 'server.json');
-    const r = await runCli(['testbed', 'bench', '--endpoint', endpoint, '--model', 'digits-cnn', '--scenario', 'server', '--target-latency', '100ms', '--user-conf', conf, '--out', out]);
+    const r = await runCli(['testbed', 'bench', '--endpoint', endpoint, '--model', 'digits-cnn', '--scenario', 'server', '--target-latency', '1s', '--user-conf', conf, '--out', out]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^digits-cnn · Server · performance {3}\(MLPerf LoadGen 6\.0 rules\)/);
-    expect(r.stdout).toMatch(/Result {5}VALID/); // a loose bound (100 ms): the suite runs beside other work
+    expect(r.stdout, r.stdout).toMatch(/Result {5}VALID/); // a loose bound (1 s): the suite runs other benchmarks beside it on 2 cores
     expect(r.stdout).toMatch(/Scheduled QPS {8}200/);
-    expect(r.stdout).toMatch(/\(bound 100 ms at p99\)/);
-    expect(r.stdout).toMatch(/Departs from the 6\.0 rules .*minDurationMs is 3000, the rules ask at least 600000; the latency bound is 100 ms, the rules ask at most 15 ms/);
+    expect(r.stdout).toMatch(/\(bound 1000 ms at p99\)/);
+    expect(r.stdout).toMatch(/Departs from the 6\.0 rules .*minDurationMs is 3000, the rules ask at least 600000; the latency bound is 1000 ms, the rules ask at most 15 ms/);
     const report = JSON.parse(await readFile(out, 'utf8'));
     expect(report).toMatchObject({ model: 'digits-cnn', scenario: 'Server', valid: true, settings: { serverTargetQps: 200, minDurationMs: 3000, scheduleRngSeed: '16159082839903944936' } });
   }, 30_000);
