@@ -37,7 +37,9 @@ afterAll(async () => s?.close());
 // Shorter than the rules (so the runs record departures): Server 400 QPS for 1.5 s is 600 queries, enough
 // for early stopping at p99 with no query over the bound; Offline's one query of 27,500 samples (more than
 // this machine answers in the 0.5 s minimum).
-const quick = { minDurationMs: 1500, minQueryCount: 100 };
+// The count ends the run (800 queries at 400 QPS are scheduled over 2 s, past the 1.5 s minimum), so a
+// generator that runs late on a busy machine still covers the minimum duration.
+const quick = { minDurationMs: 1500, minQueryCount: 800 };
 const offline = { minDurationMs: 500, minQueryCount: 1, expectedQps: 50_000 };
 const finished = (c: Client, id: string, timeoutMs = 90_000) =>
   waitFor(() => c.get(`/v1/testbed/runs/${id}`), (r) => r.body.finishedAt !== null, timeoutMs, `test-bed run ${id} to finish`);
@@ -204,7 +206,7 @@ describe('cheomdan testbed run / runs / show / results / compare', () => {
   const cli = (args: string[]) => cliWithToken(s, vendorToken, args);
 
   it('run --wait prints the result; runs, show, results, --csv and compare show it', async () => {
-    const r = await cli(['testbed', 'run', '--model', 'digits-cnn', '--scenario', 'server', '--accelerator', 'rngd', '--target-qps', '400', '--target-latency', '1s', '--min-duration', '1.5s', '--min-queries', '100', '--wait']);
+    const r = await cli(['testbed', 'run', '--model', 'digits-cnn', '--scenario', 'server', '--accelerator', 'rngd', '--target-qps', '400', '--target-latency', '1s', '--min-duration', '1.5s', '--min-queries', '800', '--wait']);
     expect(r.code, r.stderr + r.stdout).toBe(0);
     expect(r.stderr).toMatch(/submitted test-bed run tbr_\S+ \(job job_\S+\); waiting for its result/);
     expect(r.stdout).toMatch(/On {9}1 × furiosa-rngd · node npu-001 · executed on cpu/);

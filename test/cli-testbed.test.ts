@@ -39,7 +39,7 @@ describe('cheomdan testbed', () => {
 
   it('bench --scenario server: a VALID run, its latency against the bound, and what departs from the rules', async () => {
     const conf = join(dir, 'user.conf');
-    await writeFile(conf, 'digits-cnn.Server.target_qps = 200\n*.Server.min_duration = 3000\n');
+    await writeFile(conf, 'digits-cnn.Server.target_qps = 200\n*.Server.min_duration = 3000\n*.Server.min_query_count = 800\n');
     const out = join(dir, 'server.json');
     const r = await runCli(['testbed', 'bench', '--endpoint', endpoint, '--model', 'digits-cnn', '--scenario', 'server', '--target-latency', '1s', '--user-conf', conf, '--out', out]);
     expect(r.stderr).toBe('');

@@ -105,7 +105,10 @@ export function summarize(r: RunRecord): LoadResult {
     const durationMet = s.scenario === 'Offline' ? r.maxLatencyNs >= minNs
       : s.scenario === 'Server' ? r.finalQueryScheduledNs >= minNs : r.finalQueryIssuedNs >= minNs;
     if (!durationMet) {
-      const hint = s.scenario === 'Server' ? 'raise the target QPS so more queries are scheduled'
+      const late = r.finalQueryIssuedNs - r.finalQueryScheduledNs;
+      const hint = s.scenario === 'Server' && late > 1e6
+        ? `the generator ran late (its last query went out ${+(late / 1e6).toPrecision(3)} ms after its scheduled time, so the run ended on the clock before the schedule reached the minimum): the machine running the generator was too busy; rerun where it is quieter, or raise the minimum query count so the count ends the run`
+        : s.scenario === 'Server' ? 'raise the target QPS so more queries are scheduled'
         : s.scenario === 'Offline' ? 'raise the expected QPS so the one query holds more samples'
         : 'lower the expected latency so more queries are generated';
       reasons.push({ code: 'duration_too_short', message: `the run lasted less than the minimum duration of ${s.minDurationMs} ms: ${hint}` });

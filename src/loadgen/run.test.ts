@@ -136,3 +136,30 @@ describe('a run in virtual time, by the rules of LoadGen 6.0', () => {
     expect(() => run.completeSample(q, 1, 6)).toThrow(RangeError);
   });
 });
+
+describe('a generator that runs late (a busy machine)', () => {
+  /** Issues every query `lagNs` after its scheduled time, answered at once. */
+  function lateRun(over: Partial<TestSettings>, lagNs: number) {
+    const { s, plan } = prepare('Server', over);
+    const run = new LoadRun(s, plan);
+    for (;;) {
+      const due = run.nextDue(0);
+      if (due < 0 || due === Infinity) break;
+      const q = run.issue(due + lagNs);
+      for (let k = 0; k < plan.offsets[q + 1]! - plan.offsets[q]!; k++) run.completeSample(q, k, due + lagNs + 1 * MS);
+    }
+    return summarize(run.record());
+  }
+
+  it('ends on the clock before the schedule reaches the minimum duration: INVALID, naming the lateness', () => {
+    const r = lateRun({ minDurationMs: 1000, minQueryCount: 100, serverTargetQps: 500, serverTargetLatencyNs: 1000 * MS }, 50 * MS);
+    expect(r.reasons.map((x) => x.code)).toContain('duration_too_short');
+    expect(r.reasons.find((x) => x.code === 'duration_too_short')!.message).toMatch(/the generator ran late \(its last query went out 50 ms after its scheduled time/);
+  });
+
+  it('a minimum query count past the duration makes the count end the run, and the duration is met', () => {
+    const r = lateRun({ minDurationMs: 1000, minQueryCount: 700, serverTargetQps: 500, serverTargetLatencyNs: 1000 * MS }, 50 * MS);
+    expect(r.reasons.map((x) => x.code)).not.toContain('duration_too_short');
+    expect(r.queriesIssued).toBe(700);
+  });
+});

@@ -65,7 +65,7 @@ export function serverSuite(get: () => SlurmTestCluster): void {
     }, 120_000);
 
     it('runs a test-bed benchmark as a Slurm job on a GPU node and stores its result', async () => {
-      const r = await admin.post('/v1/testbed/runs', { model: 'digits-cnn', scenario: 'Server', acceleratorType: 'h100', settings: { targetQps: 300, targetLatencyMs: 1000, minDurationMs: 2000, minQueryCount: 100 } });
+      const r = await admin.post('/v1/testbed/runs', { model: 'digits-cnn', scenario: 'Server', acceleratorType: 'h100', settings: { targetQps: 300, targetLatencyMs: 1000, minDurationMs: 2000, minQueryCount: 800 } });
       expect(r.status, JSON.stringify(r.body)).toBe(201);
       const until = Date.now() + 120_000;
       let run = r.body;
