@@ -57,8 +57,7 @@ describe('portal: test bed', () => {
     expect(done.state, JSON.stringify(done.error)).toBe('completed');
     expect(done.summary.valid, done.summary.reasons.join('; ')).toBe(true);
 
-    await page.reload();
-    const runs = page.getByTestId('testbed-runs');
+    const runs = page.getByTestId('testbed-runs'); // live: no reload — the run's job ending refreshes the page
     await runs.locator(`tr[data-run="${serverRun}"] [data-verdict="valid"]`).waitFor();
     await runs.locator(`tr[data-run="${perturbed.body.id}"] [data-verdict="accuracy-fail"]`).waitFor();
     const compat = page.getByTestId('testbed-compatibility');

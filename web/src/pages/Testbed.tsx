@@ -9,9 +9,9 @@ import type { TestbedComparison, TestbedRun } from '../api.ts';
 import { ErrorBox, Field, fieldAria, Loading, PageTitle } from '../components/common.tsx';
 import { LatencyCdf } from '../components/LatencyCdf.tsx';
 import { useSchemaForm } from '../forms.ts';
-import { useLoad } from '../hooks.ts';
+import { useLoad, useThrottled } from '../hooks.ts';
 import { useI18n, type MessageKey } from '../i18n/index.tsx';
-import { useSession } from '../session.tsx';
+import { useJobChanges, useSession } from '../session.tsx';
 
 const SCENARIOS = ['SingleStream', 'MultiStream', 'Server', 'Offline'] as const;
 const num = (v: number | null | undefined, digits = 4) => (v === null || v === undefined ? '—' : String(+v.toPrecision(digits)));
@@ -72,6 +72,12 @@ export function TestbedPage() {
     }
   };
   const items = runs.data?.items ?? [];
+  // Live: a run's job starting or ending refreshes the page (its result is read back when the job ends).
+  const refresh = useThrottled(reload, 1000);
+  const jobIds = new Set(items.map((r) => r.jobId));
+  useJobChanges((changes, resync) => {
+    if (resync || changes.some((c) => jobIds.has(c.id))) refresh();
+  });
   const toggle = (id: string) => setChosen((c) => (c.includes(id) ? c.filter((x) => x !== id) : [...c, id].slice(-8)));
 
   return (
