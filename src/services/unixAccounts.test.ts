@@ -98,6 +98,31 @@ describe.skipIf(!root)('unix accounts (as root: creates real accounts)', () => {
     }
   });
 
+  it('takes the next uid when another process takes its uid between the check and useradd', async () => {
+    const host = hostAccountSystem();
+    const intruder = `chd-race${process.pid}`;
+    made.push(intruder);
+    let raced = false;
+    // Another server on the host creates an account with the uid this one chose, just before useradd.
+    const system = {
+      ...host,
+      async create(a: Parameters<typeof host.create>[0]) {
+        if (!raced) {
+          raced = true;
+          await host.create({ ...a, userName: intruder, home: `/tmp/${intruder}` });
+        }
+        return host.create(a);
+      },
+    };
+    const accounts = new UnixAccounts({ store: opened, system }, { firstUid: FIRST + 60, lastUid: LAST, homeBase: '/tmp' });
+    const u = await aUser();
+    const owner = await accounts.ownerFor(u);
+    expect(raced).toBe(true);
+    expect(owner.uid).toBeGreaterThan(FIRST + 60);
+    expect((await host.byName(intruder))?.uid).toBe(FIRST + 60);
+    expect((await opened.unixAccounts.get(u.id))?.uid).toBe(owner.uid);
+  });
+
   it('refuses when the host gave the recorded name another uid', async () => {
     const accounts = new UnixAccounts({ store: opened }, { firstUid: FIRST, lastUid: LAST, homeBase: '/tmp' });
     const u = await aUser();

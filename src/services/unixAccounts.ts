@@ -154,7 +154,19 @@ export class UnixAccounts {
       if (uid > last) throw mismatch(`no free uid left in ${first}–${last} for a new Unix account; widen the range in the configuration`);
       try {
         const record = await this.#store.unixAccounts.insert({ userId: user.id, userName, uid, gid: uid, origin: 'created', createdAt: this.#clock() });
-        if ((await this.#system.byName(userName)) === null) await this.#make(record);
+        if ((await this.#system.byName(userName)) === null) {
+          try {
+            await this.#make(record);
+          } catch (e) {
+            // Between the check above and useradd, something else on the host (another server, an
+            // administrator) took the uid: forget this record and try the next one.
+            const holder = await this.#system.nameOfUid(uid);
+            if (holder === null || holder === userName) throw e;
+            await this.#store.unixAccounts.remove(user.id);
+            uid++;
+            continue;
+          }
+        }
         return record;
       } catch (e) {
         if (!isCheomdanError(e) || e.code !== 'conflict' || length > 40) throw e;

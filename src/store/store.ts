@@ -122,6 +122,8 @@ export interface Store extends AccountingStore {
     list(): Promise<UnixAccountRecord[]>;
     /** The highest uid of an account the server created in [min, max]; null when none. */
     maxUid(min: number, max: number): Promise<number | null>;
+    /** Forgets a user's recorded account (its creation on the host lost a race for the uid). */
+    remove(userId: UserId): Promise<void>;
   };
   /** Test-bed runs (migration 0009). */
   testbedRuns: {
@@ -225,6 +227,7 @@ export function bindStore(db: Kysely<Database>, dialect: StoreDialect, clock: ()
       get: (userId) => unixAccounts.getUnixAccount(ctx, userId),
       list: () => unixAccounts.listUnixAccounts(ctx),
       maxUid: (min, max) => unixAccounts.maxUnixUid(ctx, min, max),
+      remove: (userId) => unixAccounts.deleteUnixAccount(ctx, userId),
     },
     testbedRuns: {
       create: (r) => testbedRuns.createTestbedRun(ctx, r),

@@ -33,3 +33,8 @@ export async function maxUnixUid(ctx: QueryContext, min: number, max: number): P
     .where('origin', '=', 'created').where('uid', '>=', min).where('uid', '<=', max).executeTakeFirst();
   return r?.uid === null || r?.uid === undefined ? null : Number(r.uid);
 }
+
+/** Forgets the account recorded for a user (one whose creation on the host lost a race for its uid). */
+export async function deleteUnixAccount(ctx: QueryContext, userId: UserId): Promise<void> {
+  await guardWrite(() => ctx.db.deleteFrom('unix_accounts').where('user_id', '=', userId).execute());
+}
