@@ -311,3 +311,87 @@ export interface TestbedRunRecord {
   finishedAt: Millis | null;
   createdAt: Millis;
 }
+
+export type DatasetSensitivity = 'public' | 'internal' | 'restricted';
+export type DatasetVisibility = 'organization' | 'shared' | 'public';
+
+export interface DatasetRecord {
+  id: string;
+  tenantId: TenantId;
+  projectId: ProjectId | null;
+  name: string;
+  description: string;
+  domain: string;
+  licence: string;
+  sensitivity: DatasetSensitivity;
+  visibility: DatasetVisibility;
+  createdBy: UserId;
+  createdAt: Millis;
+  deletedAt: Millis | null;
+}
+
+export interface DatasetAccessRecord {
+  datasetId: string;
+  kind: 'tenant' | 'user';
+  subjectId: string;
+  createdBy: UserId;
+  createdAt: Millis;
+}
+
+export type DatasetVersionState = 'open' | 'committed' | 'deleted';
+
+export interface DatasetVersionRecord {
+  id: string;
+  datasetId: string;
+  number: number;
+  parentId: string | null;
+  state: DatasetVersionState;
+  message: string;
+  fileCount: number;
+  totalBytes: number;
+  /** Bytes of chunks this version was the first to store (deduplication at work). */
+  newBytes: number;
+  sourceJobId: JobId | null;
+  createdBy: UserId;
+  createdAt: Millis;
+  committedAt: Millis | null;
+  deletedAt: Millis | null;
+}
+
+/** A chunk of a file: its SHA-256 (hex) and size in bytes. */
+export type ChunkRef = readonly [sha256: string, size: number];
+
+export interface DatasetFileRecord {
+  versionId: string;
+  path: string;
+  size: number;
+  sha256: string;
+  chunks: readonly ChunkRef[];
+}
+
+export interface UploadRecord {
+  id: string;
+  tenantId: TenantId;
+  userId: UserId;
+  datasetId: string;
+  versionId: string;
+  path: string;
+  length: number;
+  offset: number;
+  sha256: string | null;
+  metadata: Record<string, string>;
+  chunks: readonly ChunkRef[];
+  state: 'open' | 'complete';
+  createdAt: Millis;
+  updatedAt: Millis;
+  expiresAt: Millis;
+}
+
+export interface DatasetMountRecord {
+  jobId: JobId;
+  datasetId: string;
+  versionId: string;
+  mountPath: string;
+  envName: string;
+  createdAt: Millis;
+}

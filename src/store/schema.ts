@@ -176,6 +176,99 @@ export interface TestbedRunsTable {
   created_at: number;
 }
 
+export interface DatasetsTable {
+  id: string;
+  tenant_id: string;
+  project_id: string | null;
+  name: string;
+  description: string;
+  domain: string;
+  licence: string;
+  sensitivity: string;
+  visibility: string;
+  created_by: string;
+  created_at: number;
+  deleted_at: number | null;
+}
+
+export interface DatasetAccessTable {
+  dataset_id: string;
+  /** 'tenant' (shared read-only with an organization) or 'user' (a grant to read a restricted dataset). */
+  kind: string;
+  subject_id: string;
+  created_by: string;
+  created_at: number;
+}
+
+export interface DatasetVersionsTable {
+  id: string;
+  dataset_id: string;
+  number: number;
+  parent_id: string | null;
+  state: string;
+  message: string;
+  file_count: number;
+  total_bytes: number;
+  new_bytes: number;
+  source_job_id: string | null;
+  created_by: string;
+  created_at: number;
+  committed_at: number | null;
+  deleted_at: number | null;
+}
+
+export interface DatasetFilesTable {
+  version_id: string;
+  path: string;
+  size: number;
+  sha256: string;
+  /** JSON: [[sha256, size], …] in file order. */
+  chunks: string;
+}
+
+export interface DatasetChunksTable {
+  namespace: string;
+  sha256: string;
+  tenant_id: string;
+  size: number;
+  created_at: number;
+}
+
+export interface DatasetKeysTable {
+  dataset_id: string;
+  /** The dataset's AES-256 key, wrapped (AES-256-GCM) under the server's data master key; base64. */
+  wrapped: string;
+  created_at: number;
+}
+
+export interface UploadsTable {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  dataset_id: string;
+  version_id: string;
+  path: string;
+  length: number;
+  offset_bytes: number;
+  sha256: string | null;
+  metadata: string;
+  /** JSON: the chunks completed so far, [[sha256, size], …]; the unfinished tail is in a file. */
+  chunks: string;
+  state: string;
+  created_at: number;
+  updated_at: number;
+  expires_at: number;
+}
+
+export interface DatasetMountsTable {
+  job_id: string;
+  dataset_id: string;
+  version_id: string;
+  mount_path: string;
+  env_name: string;
+  created_at: number;
+}
+
 export interface JobEventsTable {
   id: Generated<number>;
   job_id: string;
@@ -222,4 +315,12 @@ export interface Database {
   quotas: QuotasTable;
   unix_accounts: UnixAccountsTable;
   testbed_runs: TestbedRunsTable;
+  datasets: DatasetsTable;
+  dataset_access: DatasetAccessTable;
+  dataset_versions: DatasetVersionsTable;
+  dataset_files: DatasetFilesTable;
+  dataset_chunks: DatasetChunksTable;
+  dataset_keys: DatasetKeysTable;
+  uploads: UploadsTable;
+  dataset_mounts: DatasetMountsTable;
 }

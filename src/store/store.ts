@@ -24,6 +24,7 @@ import * as usage from './queries/usage.ts';
 import * as users from './queries/users.ts';
 import * as unixAccounts from './queries/unixAccounts.ts';
 import * as testbedRuns from './queries/testbedRuns.ts';
+import { bindDatasetStore, type DatasetStore } from './queries/datasetStore.ts';
 import type { TestbedRunFilter } from './queries/testbedRuns.ts';
 import { bindAccounting, type AccountingStore } from './queries/accounting/index.ts';
 import type {
@@ -133,6 +134,8 @@ export interface Store extends AccountingStore {
     /** Stores the result once; false when another writer stored it first. */
     finish(id: string, result: unknown, chargedUnits: number | null, at: number): Promise<boolean>;
   };
+  /** Datasets, their versions, files, stored chunks, keys, uploads and job mounts (migration 0010). */
+  datasets: DatasetStore;
   /**
    * Runs fn with a Store bound to one transaction. Inside a transaction, this runs fn in the same one
    * (no savepoints). On SQLite, transactions are serialised (one connection); keep them short, do no
@@ -235,6 +238,7 @@ export function bindStore(db: Kysely<Database>, dialect: StoreDialect, clock: ()
       list: (filter) => testbedRuns.listTestbedRuns(ctx, filter),
       finish: (id, result, units, at) => testbedRuns.finishTestbedRun(ctx, id, result, units, at),
     },
+    datasets: bindDatasetStore(ctx),
     transaction: (fn) =>
       db.isTransaction ? fn(store) : db.transaction().execute((trx) => fn(bindStore(trx, dialect, clock))),
   };
