@@ -24,6 +24,8 @@ const TABLES = ['api_tokens', 'audit_log', 'devices', 'job_events', 'jobs', 'nod
   'unix_accounts',
   // 0009_testbed_runs
   'testbed_runs',
+  // 0010_datasets
+  'datasets', 'dataset_access', 'dataset_versions', 'dataset_files', 'dataset_chunks', 'dataset_keys', 'uploads', 'dataset_mounts',
 ].sort();
 
 for (const dialect of testDialects()) {
