@@ -19,6 +19,8 @@ import { identityRoutes } from './routes/identity.ts';
 import { inventoryRoutes } from './routes/inventory.ts';
 import { reservationRoutes } from './routes/reservations.ts';
 import { testbedRoutes } from './routes/testbed.ts';
+import { datasetRoutes } from './routes/datasets.ts';
+import { uploadRoutes } from './routes/uploads.ts';
 import { quotaRoutes } from './routes/quotas.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { accountingRoutes } from './routes/accounting.ts';
@@ -101,6 +103,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     if (deps.reservations) await v1.register(reservationRoutes(deps.reservations, Date.now));
     if (deps.quotas) await v1.register(quotaRoutes(deps.quotas));
     if (deps.testbed) await v1.register(testbedRoutes(deps.testbed));
+    if (deps.datasets) {
+      await v1.register(datasetRoutes(deps.datasets));
+      await v1.register(uploadRoutes(deps.datasets));
+    }
     await v1.register(streamRoutes(deps.changes));
     await v1.register(auditRoutes(deps.audit));
   }, { prefix: '/v1' });

@@ -15,6 +15,7 @@ import type { JobService } from '../services/jobs.ts';
 import type { QuotaService } from '../services/quotas.ts';
 import type { ReservationService } from '../services/reservations.ts';
 import type { TestbedService } from '../services/testbed.ts';
+import type { DatasetService } from '../services/datasets/index.ts';
 import type { Metrics } from './metrics.ts';
 
 export interface InventoryView {
@@ -48,6 +49,8 @@ export interface AppDeps {
   quotas?: QuotaService;
   /** The AI-chip test bed; absent: those routes are not served. */
   testbed?: TestbedService;
+  /** Datasets and uploads; absent: those routes are not served. */
+  datasets?: DatasetService;
   logger?: FastifyServerOptions['logger'];
   /** Serve HTTPS with this key and certificate (PEM); HSTS is sent. Absent: plain HTTP. */
   tls?: { key: Buffer; cert: Buffer } | undefined;

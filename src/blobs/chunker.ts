@@ -107,6 +107,11 @@ export class Chunker {
     return out;
   }
 
+  /** A copy of the bytes of the chunk in progress (an upload keeps them to resume after a restart). */
+  pendingBytes(): Buffer {
+    return Buffer.concat(this.#parts);
+  }
+
   /** The last chunk (possibly shorter than the minimum), or none when nothing is pending. */
   end(): Buffer | undefined {
     if (this.#len === 0) return undefined;

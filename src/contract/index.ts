@@ -5,3 +5,4 @@ export * from './inventory.ts';
 export * from './audit.ts';
 export * from './quotas.ts';
 export * from './testbed.ts';
+export * from './datasets.ts';

@@ -33,6 +33,13 @@ export const ERROR_CATALOG = {
   schema_too_new: { status: 500, title: 'The database was written by a newer Cheomdan' },
   executor_failed: { status: 502, title: 'The executor failed' },
   sut_unavailable: { status: 502, title: 'The system under test cannot be benchmarked' },
+  storage_quota_exceeded: { status: 413, title: 'The organization\'s storage quota would be exceeded' },
+  checksum_mismatch: { status: 460, title: 'The data does not match its checksum' },
+  offset_mismatch: { status: 409, title: 'The upload offset does not match' },
+  data_corrupted: { status: 500, title: 'Stored data failed its checksum' },
+  range_not_satisfiable: { status: 416, title: 'The requested range is outside the file' },
+  gone: { status: 410, title: 'Gone' },
+  precondition_failed: { status: 412, title: 'A precondition of the request failed' },
   internal: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -32,6 +32,8 @@ import { createAccounting, parseAccountingMode, type AccountingMode } from '../s
 import { ReservationService } from '../services/reservations.ts';
 import { QuotaService } from '../services/quotas.ts';
 import { TestbedService } from '../services/testbed.ts';
+import { DatasetService, type DataConfig } from '../services/datasets/index.ts';
+import { FsBlobStore } from '../blobs/fs.ts';
 import { checkSingleOrganization, isolationMode, protectServerFiles } from '../services/serverFiles.ts';
 import { UnixAccounts, type UnixAccountsConfig } from '../services/unixAccounts.ts';
 import type { JobRecord } from '../store/records.ts';
@@ -69,6 +71,8 @@ export interface ServerOptions {
   unixAccounts?: UnixAccountsConfig | undefined;
   /** Single-user mode serves one organization's members; true accepts several (they can read each other's files). */
   allowSeveralOrganizations?: boolean | undefined;
+  /** Datasets: quota default, retention, upload expiry (services/datasets/env.ts); blobs under CHEOMDAN_HOME/blobs. */
+  data?: Partial<DataConfig> | undefined;
 }
 
 export interface RunningServer {
@@ -182,6 +186,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     }, changes, accounting.enforcement, reservations);
     const testbed = new TestbedService(ctx, identity, jobs, { nodes: () => controller.nodeList(), defaultPartition: () => defaultPartition }, changes);
 
+    const datasets = await DatasetService.open(ctx, new FsBlobStore(join(home, 'blobs')), opts.data);
+    // Garbage collection once an hour (expired uploads, versions past retention, unreferenced chunks).
+    const gc = setInterval(() => { datasets.gc().catch((err) => log.warn({ err }, 'dataset garbage collection failed; will try again')); }, 3_600_000);
+    gc.unref();
+    started.push({ what: 'dataset garbage collection', stop: () => clearInterval(gc) });
+
     const boot = await identity.bootstrap();
     let firstStart: RunningServer['firstStart'] = null;
     if (boot) {
@@ -225,7 +235,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (refresh) started.push({ what: 'the inventory refresh', stop: () => clearInterval(refresh) });
     const startedAt = Date.now();
     const app = await buildApp({
-      identity, jobs, metrics, changes, accounting, reservations, quotas, testbed, audit: new AuditService(ctx),
+      identity, jobs, metrics, changes, accounting, reservations, quotas, testbed, datasets, audit: new AuditService(ctx),
       inventory: { nodes: () => nodeService.nodes(), capacity: () => nodeService.capacity(), setState: (a, n, s, r) => nodeService.setState(a, n, s, r) },
       health: () => ({ store: store.dialect, executor: executor.name, startedAt, version: API_VERSION, isolation }),
       logger: log.level === 'silent' ? false : { level: log.level },

@@ -32,7 +32,8 @@ export interface DatasetStore {
     list(datasetId: string): Promise<DatasetVersionRecord[]>;
     listByState(states: readonly DatasetVersionRecord['state'][]): Promise<DatasetVersionRecord[]>;
     maxNumber(datasetId: string): Promise<number>;
-    commit(id: string, totals: { fileCount: number; totalBytes: number; newBytes: number; message?: string }, at: number): Promise<boolean>;
+    commit(id: string, totals: { fileCount: number; totalBytes: number; message?: string }, at: number): Promise<boolean>;
+    addNewBytes(id: string, bytes: number): Promise<void>;
     markDeleted(id: string, at: number): Promise<boolean>;
     erase(id: string): Promise<void>;
   };
@@ -95,6 +96,7 @@ export function bindDatasetStore(ctx: QueryContext): DatasetStore {
       listByState: (s) => versions.listVersionsByState(ctx, s),
       maxNumber: (d) => versions.maxVersionNumber(ctx, d),
       commit: (id, t, at) => versions.commitVersion(ctx, id, t, at),
+      addNewBytes: (id, b) => versions.addNewBytes(ctx, id, b),
       markDeleted: (id, at) => versions.markVersionDeleted(ctx, id, at),
       erase: (id) => versions.eraseVersion(ctx, id),
     },

@@ -57,11 +57,17 @@ export async function maxVersionNumber(ctx: QueryContext, datasetId: string): Pr
 }
 
 /** Commits an open version; false when it was not open (committed already, or deleted). */
-export async function commitVersion(ctx: QueryContext, id: string, totals: { fileCount: number; totalBytes: number; newBytes: number; message?: string }, at: number): Promise<boolean> {
+export async function commitVersion(ctx: QueryContext, id: string, totals: { fileCount: number; totalBytes: number; message?: string }, at: number): Promise<boolean> {
   return affected(await guardWrite(() => ctx.db.updateTable('dataset_versions')
-    .set({ state: 'committed', file_count: totals.fileCount, total_bytes: totals.totalBytes, new_bytes: totals.newBytes, committed_at: at,
+    .set({ state: 'committed', file_count: totals.fileCount, total_bytes: totals.totalBytes, committed_at: at,
       ...(totals.message !== undefined ? { message: totals.message } : {}) })
     .where('id', '=', id).where('state', '=', 'open').executeTakeFirst())) > 0;
+}
+
+/** Counts bytes of chunks an open version's writes were the first to store. */
+export async function addNewBytes(ctx: QueryContext, id: string, bytes: number): Promise<void> {
+  if (bytes <= 0) return;
+  await guardWrite(() => ctx.db.updateTable('dataset_versions').set((eb) => ({ new_bytes: eb('new_bytes', '+', bytes) })).where('id', '=', id).execute());
 }
 
 export async function markVersionDeleted(ctx: QueryContext, id: string, at: number): Promise<boolean> {

@@ -1,0 +1,62 @@
+/**
+ * The rules of dataset names, file paths in versions and dataset references in jobs (issue 10); pure, shared
+ * by the contract, the services and the CLI so every door gives the same answer.
+ */
+
+/** Dataset names: like a repository's — letters, digits, `.`, `_`, `-`; 1–100; starting with a letter or digit. */
+export const DATASET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+export const MAX_PATH_BYTES = 4096;
+
+/**
+ * Why a file path may not be stored in a version, or null when it may: a relative path of `/`-separated
+ * segments, no `.` or `..` segment, no empty segment, no NUL or control character, no backslash, at most
+ * 4,096 bytes of UTF-8 (PATH_MAX).
+ */
+export function pathProblem(path: string): string | null {
+  if (path.length === 0) return 'the path is empty';
+  if (Buffer.byteLength(path, 'utf8') > MAX_PATH_BYTES) return `the path is ${Buffer.byteLength(path, 'utf8')} bytes; at most ${MAX_PATH_BYTES}`;
+  if (path.includes('\0')) return 'the path contains a NUL byte';
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0001-\u001f\u007f]/.test(path)) return 'the path contains a control character';
+  if (path.startsWith('/')) return 'the path is absolute; give it relative to the dataset root (e.g. "images/001.dcm")';
+  if (path.includes('\\')) return 'the path contains a backslash; separate directories with "/"';
+  for (const seg of path.split('/')) {
+    if (seg === '') return 'the path has an empty segment ("//" or a trailing "/")';
+    if (seg === '.' || seg === '..') return `the path has a "${seg}" segment; paths stay inside the dataset`;
+  }
+  return null;
+}
+
+/** `CHEOMDAN_DATASET_<NAME>`: upper case, every character outside [A-Z0-9_] turned into `_`. */
+export function datasetEnvName(name: string): string {
+  return `CHEOMDAN_DATASET_${name.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}`;
+}
+
+/** A dataset a job asks for: `NAME[@VERSION][:MOUNT]`, NAME optionally `ORG/NAME` for another organization's. */
+export interface DatasetRef {
+  /** Organization slug when the dataset is another organization's (shared or public). */
+  org: string | null;
+  name: string;
+  /** null: the latest committed version. */
+  version: number | null;
+  /** Where the job sees it; null: the default (`<run dir>/datasets/<name>`). */
+  mount: string | null;
+}
+
+/** Parses `[ORG/]NAME[@VERSION][:MOUNT]`; the error names what was wrong. */
+export function parseDatasetRef(text: string): DatasetRef | { error: string } {
+  const m = /^(?:([a-z0-9][a-z0-9-]*)\/)?([^@:/]+)(?:@([^:]+))?(?::(.+))?$/.exec(text.trim());
+  if (!m) return { error: `"${text}" is not NAME[@VERSION][:MOUNT] (e.g. chest-xray@3:/data/xray)` };
+  const [, org, name, version, mount] = m;
+  if (!DATASET_NAME.test(name!)) return { error: `"${name}" is not a dataset name (letters, digits, ".", "_", "-")` };
+  let v: number | null = null;
+  if (version !== undefined) {
+    const n = /^v?(\d+)$/.exec(version);
+    if (!n || Number(n[1]) < 1) return { error: `"@${version}" is not a version: give its number (e.g. @3), or leave it out for the latest` };
+    v = Number(n[1]);
+  }
+  if (mount !== undefined && !mount.startsWith('/')) return { error: `mount "${mount}" must be an absolute path (e.g. /data/xray)` };
+  if (mount !== undefined && (mount.split('/').includes('..') || mount.includes('\0'))) return { error: `mount "${mount}" may not contain ".." or NUL` };
+  return { org: org ?? null, name: name!, version: v, mount: mount ?? null };
+}
