@@ -89,7 +89,7 @@ describe('a dataset from creation to download', () => {
     const noVersion = await fetch(`${s.url}/v1/uploads`, { method: 'POST', headers: { authorization: `Bearer ${hospitalToken}`, 'upload-length': '1' } });
     expect(noVersion.status).toBe(412);
     expect(noVersion.headers.get('tus-version')).toBe('1.0.0');
-    expect((await noVersion.json()).detail).toMatch(/Tus-Resumable must be 1.0.0/);
+    expect(((await noVersion.json()) as { detail: string }).detail).toMatch(/Tus-Resumable must be 1.0.0/);
     const c = await tus.create(3, { dataset: 'chest-xray', path: 'x.txt' });
     const loc = c.headers.get('location')!;
     const bad = await tus.req('PATCH', loc, { 'content-type': 'text/plain', 'upload-offset': '0' }, Buffer.from('abc'));
