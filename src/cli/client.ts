@@ -260,6 +260,26 @@ export class CheomdanClient {
     return (await this.send('GET', path, undefined, { accept })).text();
   }
 
+  /**
+   * Sends a request with its own headers and body (a stream: a file's bytes) and returns the 2xx response
+   * as it is (uploads and downloads); throws `ApiError` / `ConnectionError` otherwise. No timeout unless given.
+   */
+  async raw(method: string, path: string, init: { headers?: Record<string, string>; body?: RequestInit['body']; signal?: AbortSignal } = {}): Promise<Response> {
+    const headers: Record<string, string> = { ...(init.headers ?? {}) };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    let res: Response;
+    try {
+      res = await this.fetchImpl(`${this.baseUrl}${path}`, {
+        method, headers, ...(init.body !== undefined ? { body: init.body, duplex: 'half' } : {}), ...(init.signal ? { signal: init.signal } : {}),
+      } as RequestInit);
+    } catch (e) {
+      if (init.signal?.aborted) throw e;
+      throw new ConnectionError(describeConnectionFailure(this.baseUrl, e), this.baseUrl, e);
+    }
+    if (res.ok) return res;
+    throw await toApiError(res, method, path);
+  }
+
   /** Sends a request and parses the JSON answer with `schema` (`null`: no body expected). */
   async request<S extends z.ZodType | null>(
     method: string,

@@ -23,6 +23,7 @@ import { registerServe } from './commands/serve.ts';
 import { registerSimulate } from './commands/simulate.ts';
 import { registerSubmit } from './commands/submit.ts';
 import { registerTestbed } from './commands/testbed.ts';
+import { registerDatasets } from './commands/datasets.ts';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -59,6 +60,7 @@ export function buildProgram(cli: Cli): Command {
   registerAccounting(program, cli);
   registerSimulate(program, cli);
   registerTestbed(program, cli);
+  registerDatasets(program, cli);
   return program;
 }
 

@@ -60,3 +60,12 @@ export function parseDatasetRef(text: string): DatasetRef | { error: string } {
   if (mount !== undefined && (mount.split('/').includes('..') || mount.includes('\0'))) return { error: `mount "${mount}" may not contain ".." or NUL` };
   return { org: org ?? null, name: name!, version: v, mount: mount ?? null };
 }
+
+/** Bytes as people read them: 1.50 GB, 980 MB (decimal units, as disks and quotas are sold; 3 significant digits). */
+export function formatBytes(n: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+  let u = 0;
+  let v = n;
+  while (v >= 1000 && u < units.length - 1) { v /= 1000; u++; }
+  return `${u === 0 ? v : v.toFixed(v >= 100 ? 0 : v >= 10 ? 1 : 2)} ${units[u]}`;
+}

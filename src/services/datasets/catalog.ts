@@ -9,7 +9,8 @@ import { asProjectId, asTenantId, asUserId, type ProjectId, type TenantId } from
 import type { DatasetRecord, DatasetVersionRecord } from '../../store/records.ts';
 import type { Actor } from '../actor.ts';
 import { canAdminister, canRead, canWrite, mustAdminister } from './access.ts';
-import { type DatasetsEnv, formatBytes } from './env.ts';
+import { formatBytes } from '../../core/datasets.ts';
+import type { DatasetsEnv } from './env.ts';
 import { newDatasetKey, wrapKey } from './keys.ts';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());

@@ -99,12 +99,3 @@ export class DatasetsEnv {
     return this.store.audit.append(entry);
   }
 }
-
-/** Bytes as people read them: 1.5 GB, 980 MB (decimal units, as disks and quotas are sold). */
-export function formatBytes(n: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
-  let u = 0;
-  let v = n;
-  while (v >= 1000 && u < units.length - 1) { v /= 1000; u++; }
-  return `${u === 0 ? v : v.toFixed(v >= 100 ? 0 : v >= 10 ? 1 : 2)} ${units[u]}`;
-}
