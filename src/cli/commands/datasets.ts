@@ -156,7 +156,7 @@ export function registerDatasets(program: Command, cli: Cli): void {
     }
     const committed = await c.request('POST', `/v1/datasets/${enc(name)}/versions/${version.number}/commit`, DatasetVersion, f.message ? { message: f.message } : {});
     if (cli.json) return cli.printJson(committed);
-    cli.out(`${name} v${committed.number}: committed — ${committed.fileCount} files, ${formatBytes(committed.totalBytes)}; ${formatBytes(committed.newBytes)} new after deduplication${resumed > 0 ? `; resumed ${formatBytes(resumed)} an earlier run had sent` : ''}`);
+    cli.out(`${name} v${committed.number}: committed — ${committed.fileCount} files, ${formatBytes(committed.totalBytes)}; ${formatBytes(committed.newBytes)} new after deduplication${resumed > 0 ? `; resumed after an interruption (${formatBytes(resumed)} had arrived)` : ''}`);
   };
 
   ds.command('upload').description('upload files and directories as a new version (the latest plus these; --empty: only these)').argument('<paths...>')
