@@ -54,6 +54,11 @@ export const JobSubmit = z
       .max(1000)
       .optional()
       .describe('sbatch options given on the command line (e.g. ["-J", "x", "-t", "10", "--mem", "4G"]): read with the script\'s #SBATCH lines, winning over them as in Slurm; the fields above win over both'),
+    datasets: z
+      .array(z.string().min(1).max(400))
+      .max(16)
+      .optional()
+      .describe('Datasets to mount read-only, each NAME[@VERSION][:PATH] (ORG/NAME for a shared one; PATH relative to the job\'s directory, default datasets/NAME); the job finds each at $CHEOMDAN_DATASET_<NAME>. #CHEOMDAN --dataset lines in the script add to them'),
     submitDirectory: z
       .string()
       .startsWith('/', 'give an absolute path')

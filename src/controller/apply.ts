@@ -92,9 +92,10 @@ export async function startJob(c: StepContext, d: Extract<Decision, { kind: 'sta
     await mkdir(dirname(job.stdoutPath), { recursive: true });
     await mkdir(dirname(job.stderrPath), { recursive: true });
     const owner = await o.ownerOf?.(job);
+    const prepared = (await o.prepare?.(job, owner)) ?? {};
     handle = await executor.start({
       jobId: job.id as never, script: job.script, workingDirectory: job.workingDirectory,
-      environment: job.environment, placement: d.placement, acceleratorType: d.acceleratorType,
+      environment: { ...job.environment, ...prepared }, placement: d.placement, acceleratorType: d.acceleratorType,
       tasks: job.request.tasks, timeLimitSeconds: job.request.timeLimitSeconds,
       stdoutPath: job.stdoutPath, stderrPath: job.stderrPath, attempt, ...(owner ? { owner } : {}),
       // What its SLURM_* environment shows: the names Slurm always sets, then what its options said.

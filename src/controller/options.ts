@@ -44,6 +44,11 @@ export interface ControllerOptions {
    * undefined: the executor's own account (single-user mode). A failure fails the start like any other.
    */
   ownerOf?: (job: JobRecord) => Promise<JobOwner | undefined>;
+  /**
+   * Readies what a job needs on disk before it starts (its datasets, services/datasets/mounts.ts) and
+   * returns environment variables that say where; a failure fails the start like any other.
+   */
+  prepare?: (job: JobRecord, owner: JobOwner | undefined) => Promise<Readonly<Record<string, string>>>;
   /** Called after a job's state change is persisted (live views). */
   onJobChange?: (change: { jobId: string; tenantId: string; state: string }) => void;
 }

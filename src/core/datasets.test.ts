@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { datasetEnvName, parseDatasetRef, pathProblem } from './datasets.ts';
+import { datasetDirectives, datasetEnvName, parseDatasetRef, pathProblem } from './datasets.ts';
 
 describe('dataset file paths', () => {
   const cases: Record<string, { path: string; want: RegExp | null }> = {
@@ -31,17 +31,24 @@ describe('dataset file paths', () => {
 describe('dataset references in jobs', () => {
   it('parses NAME, @VERSION, :MOUNT and ORG/', () => {
     expect(parseDatasetRef('xray')).toEqual({ org: null, name: 'xray', version: null, mount: null });
-    expect(parseDatasetRef('xray@3:/data/x')).toEqual({ org: null, name: 'xray', version: 3, mount: '/data/x' });
+    expect(parseDatasetRef('xray@3:data/x')).toEqual({ org: null, name: 'xray', version: 3, mount: 'data/x' });
     expect(parseDatasetRef('seoul-hospital/ct.scans@v2')).toEqual({ org: 'seoul-hospital', name: 'ct.scans', version: 2, mount: null });
   });
   it('names what is wrong', () => {
     expect(parseDatasetRef('xray@latest')).toEqual({ error: expect.stringMatching(/not a version/) });
-    expect(parseDatasetRef('xray:data')).toEqual({ error: expect.stringMatching(/absolute path/) });
-    expect(parseDatasetRef('xray:/a/../b')).toEqual({ error: expect.stringMatching(/"\.\."/) });
+    expect(parseDatasetRef('xray:/data')).toEqual({ error: expect.stringMatching(/relative to the job's directory .* \$CHEOMDAN_DATASET_XRAY/) });
+    expect(parseDatasetRef('xray:a/../b')).toEqual({ error: expect.stringMatching(/"\.\." segment/) });
     expect(parseDatasetRef('-x')).toEqual({ error: expect.stringMatching(/not a dataset name/) });
   });
   it('derives CHEOMDAN_DATASET_<NAME>', () => {
     expect(datasetEnvName('chest-xray.v1')).toBe('CHEOMDAN_DATASET_CHEST_XRAY_V1');
     expect(datasetEnvName('chest_xray_v1')).toBe('CHEOMDAN_DATASET_CHEST_XRAY_V1');
+  });
+});
+
+describe('#CHEOMDAN --dataset directives', () => {
+  it('reads them from the header beside #SBATCH, up to the first command', () => {
+    const script = '#!/bin/bash\n#SBATCH -N 1\n#CHEOMDAN --dataset chest-xray@2:data\n#CHEOMDAN --dataset=labels\n\npython train.py\n#CHEOMDAN --dataset late\n';
+    expect(datasetDirectives(script)).toEqual(['chest-xray@2:data', 'labels']);
   });
 });

@@ -33,6 +33,22 @@ export function datasetEnvName(name: string): string {
   return `CHEOMDAN_DATASET_${name.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}`;
 }
 
+/**
+ * `#CHEOMDAN --dataset REF` lines of a script's header (beside #SBATCH, read until the first command, as
+ * sbatch reads its directives); `--dataset=REF` too.
+ */
+export function datasetDirectives(script: string): string[] {
+  const out: string[] = [];
+  for (const line of script.split('\n')) {
+    const t = line.trim();
+    if (t === '' || t.startsWith('#!')) continue;
+    if (!t.startsWith('#')) break;
+    const m = /^#CHEOMDAN\s+--dataset(?:=|\s+)(\S+)\s*$/.exec(t);
+    if (m) out.push(m[1]!);
+  }
+  return out;
+}
+
 /** A dataset a job asks for: `NAME[@VERSION][:MOUNT]`, NAME optionally `ORG/NAME` for another organization's. */
 export interface DatasetRef {
   /** Organization slug when the dataset is another organization's (shared or public). */
@@ -40,7 +56,7 @@ export interface DatasetRef {
   name: string;
   /** null: the latest committed version. */
   version: number | null;
-  /** Where the job sees it; null: the default (`<run dir>/datasets/<name>`). */
+  /** Where in the job's directory a link to it is made (relative); null: the default, `datasets/<name>`. */
   mount: string | null;
 }
 
@@ -56,8 +72,12 @@ export function parseDatasetRef(text: string): DatasetRef | { error: string } {
     if (!n || Number(n[1]) < 1) return { error: `"@${version}" is not a version: give its number (e.g. @3), or leave it out for the latest` };
     v = Number(n[1]);
   }
-  if (mount !== undefined && !mount.startsWith('/')) return { error: `mount "${mount}" must be an absolute path (e.g. /data/xray)` };
-  if (mount !== undefined && (mount.split('/').includes('..') || mount.includes('\0'))) return { error: `mount "${mount}" may not contain ".." or NUL` };
+  if (mount !== undefined) {
+    // A link in the job's own directory: a path outside it would let a job place links where others look.
+    if (mount.startsWith('/')) return { error: `mount "${mount}" must be relative to the job's directory (e.g. data/xray); the job also finds the dataset at $${datasetEnvName(name!)}` };
+    const why = pathProblem(mount);
+    if (why !== null) return { error: `mount "${mount}": ${why}` };
+  }
   return { org: org ?? null, name: name!, version: v, mount: mount ?? null };
 }
 

@@ -153,6 +153,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       implied: (now) => accounting.enforcement.snapshotInputs(now).quotas ?? [],
       onChange: () => replan(),
     });
+    const datasets = await DatasetService.open(ctx, new FsBlobStore(join(home, 'blobs')), opts.data);
     const controller = new Controller({
       accounting: accounting.enforcement,
       reservations: () => reservations.snapshots(),
@@ -161,6 +162,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       intervalMs: opts.tickMs,
       onJobChange: (c) => changes.publish(c),
       ...(unixAccounts ? { ownerOf: (job: JobRecord) => unixAccounts.ownerForUserId(job.userId) } : {}),
+      prepare: (job, owner) => datasets.mounts.prepare(job, owner),
       onCycle: (c) => {
         metrics.cycleSeconds.observe(c.durationMs / 1000);
         metrics.jobsStarted.inc(c.started);
@@ -183,10 +185,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       nodes: () => controller.nodeList(),
       feasibility: (r, p) => controller.feasibility(r, p),
       partitions: () => partitions,
-    }, changes, accounting.enforcement, reservations);
+    }, changes, accounting.enforcement, reservations, datasets.mounts);
     const testbed = new TestbedService(ctx, identity, jobs, { nodes: () => controller.nodeList(), defaultPartition: () => defaultPartition }, changes);
 
-    const datasets = await DatasetService.open(ctx, new FsBlobStore(join(home, 'blobs')), opts.data);
     // Garbage collection once an hour (expired uploads, versions past retention, unreferenced chunks).
     const gc = setInterval(() => { datasets.gc().catch((err) => log.warn({ err }, 'dataset garbage collection failed; will try again')); }, 3_600_000);
     gc.unref();

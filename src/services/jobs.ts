@@ -15,13 +15,14 @@ import { ACCELERATOR_CATALOG, findAcceleratorType } from '../core/accelerators.t
 import { CheomdanError, type FieldProblem } from '../core/errors.ts';
 import * as jobState from '../core/jobState.ts';
 import type { ResourceRequest } from '../core/resources.ts';
-import { asAcceleratorType, asJobId, asPartition, asTenantId, asUserId, type AllocationId } from '../core/ids.ts';
+import { asAcceleratorType, asJobId, asPartition, asTenantId, asUserId, type AllocationId, type JobId } from '../core/ids.ts';
 import { parseSbatch, resolveAcceleratorType } from '../core/sbatch.ts';
+import { datasetDirectives } from '../core/datasets.ts';
 import { dependencyJobIds, formatDependencySpec } from '../core/slurm/dependency.ts';
 import type { SlurmJobFacts } from '../core/slurm/jobEnvironment.ts';
 import { expandFilenamePattern } from '../core/slurm/filenamePattern.ts';
 import type { JobSubmit } from '../contract/jobs.ts';
-import type { JobDependency, JobEventRecord, JobRecord, NewJobEvent, ProjectRecord } from '../store/records.ts';
+import type { DatasetMountRecord, JobDependency, JobEventRecord, JobRecord, NewJobEvent, ProjectRecord } from '../store/records.ts';
 import { assertVisible, tenantScope, type Actor } from './actor.ts';
 import type { ServiceContext } from './context.ts';
 import type { IdentityService } from './identity.ts';
@@ -64,7 +65,7 @@ const shellQuote = (s: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${
 
 export class JobService {
   /** Submissions arriving together share one transaction (group commit); each is acknowledged once durable. */
-  private readonly inserts: GroupCommit<{ job: JobRecord; event: NewJobEvent }, JobRecord>;
+  private readonly inserts: GroupCommit<{ job: JobRecord; event: NewJobEvent; mounts: DatasetMountRecord[] }, JobRecord>;
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -75,10 +76,13 @@ export class JobService {
     private readonly accounting?: { checkSubmit(project: ProjectRecord, request: ResourceRequest, allocation: string | undefined, reserved?: boolean): Promise<{ allocationId: string | null; request: ResourceRequest }> },
     /** Checks the reservation a submission names (services/reservations.ts). */
     private readonly reservations?: Pick<ReservationService, 'forJob'>,
+    /** Resolves and pins the datasets a submission mounts (services/datasets/mounts.ts). */
+    private readonly datasets?: { resolve(actor: Actor, refs: readonly string[], jobId: JobId): Promise<DatasetMountRecord[]> },
   ) {
-    this.inserts = new GroupCommit(ctx.store, async (tx, { job, event }) => {
+    this.inserts = new GroupCommit(ctx.store, async (tx, { job, event, mounts }) => {
       const inserted = await tx.jobs.insert(job);
       await tx.events.append(event);
+      if (mounts.length > 0) await tx.datasets.mounts.insert(mounts);
       return inserted;
     });
   }
@@ -151,6 +155,12 @@ export class JobService {
 
     const now = this.ctx.clock();
     const id = asJobId(this.ctx.ids('job'));
+    const datasetRefs = [...(body.datasets ?? []), ...datasetDirectives(script)];
+    let mounts: DatasetMountRecord[] = [];
+    if (datasetRefs.length > 0) {
+      if (!this.datasets) throw new CheomdanError('validation_failed', 'this server mounts no datasets', { errors: [{ path: 'datasets', message: 'not supported here' }] });
+      mounts = await this.datasets.resolve(actor, datasetRefs, id);
+    }
     const name = merged.name ?? (body.command ? body.command[0]!.split('/').pop()! : 'script');
     const jobDir = join(this.ctx.config.logsDir, id);
     // As sbatch: the directory it was run from, unless --chdir (or workingDirectory) says otherwise.
@@ -181,7 +191,7 @@ export class JobService {
       dependency, slurmFacts: facts, updatedAt: now,
     };
     const stored = await this.inserts.submit({
-      job, event: { jobId: id, at: now, kind: 'state', fromState: null, toState: 'pending', message: `submitted by ${actor.user.email}` },
+      job, event: { jobId: id, at: now, kind: 'state', fromState: null, toState: 'pending', message: `submitted by ${actor.user.email}` }, mounts,
     });
     this.control.wake(stored);
     this.changes?.publish({ jobId: id, tenantId: stored.tenantId, state: 'pending' });

@@ -11,6 +11,7 @@ import { DatasetCatalog } from './catalog.ts';
 import { DatasetsEnv, DEFAULT_DATA_CONFIG, type DataConfig } from './env.ts';
 import { collectGarbage, purgeDataset, type GcReport } from './gc.ts';
 import { loadMasterKey } from './keys.ts';
+import { DatasetMounts } from './mounts.ts';
 import { Uploads } from './uploads.ts';
 import { DatasetVersions } from './versions.ts';
 
@@ -19,12 +20,14 @@ export class DatasetService {
   readonly catalog: DatasetCatalog;
   readonly versions: DatasetVersions;
   readonly uploads: Uploads;
+  readonly mounts: DatasetMounts;
 
   constructor(ctx: ServiceContext, blobs: BlobStore, masterKey: Buffer, config: DataConfig) {
     this.env = new DatasetsEnv(ctx, blobs, masterKey, config);
     this.catalog = new DatasetCatalog(this.env);
     this.versions = new DatasetVersions(this.env);
     this.uploads = new Uploads(this.env, this.versions);
+    this.mounts = new DatasetMounts(this.env);
   }
 
   /** Builds the service with its files under CHEOMDAN_HOME (master key, uploads, cache) unless told otherwise. */
@@ -40,8 +43,10 @@ export class DatasetService {
     });
   }
 
-  gc(opts: { graceMs?: number } = {}): Promise<GcReport> {
-    return collectGarbage(this.env, this.uploads, opts);
+  async gc(opts: { graceMs?: number } = {}): Promise<GcReport> {
+    const report = await collectGarbage(this.env, this.uploads, opts);
+    await this.mounts.sweep();
+    return report;
   }
 
   purge(actor: Actor, ref: string): Promise<{ erasedVersions: number; erasedChunks: number }> {
