@@ -32,16 +32,7 @@ export class FsBlobStore implements BlobStore {
     if (await exists(path)) return;
     const dir = dirname(path);
     await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
-    const tmp = join(dir, `.tmp-${randomBytes(6).toString('hex')}`);
-    const fh = await fsp.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await fsp.rename(tmp, path);
-    await syncDir(dir);
+    await writeDurably(path, data, join(dir, `.tmp-${randomBytes(6).toString('hex')}`));
   }
 
   async get(key: string): Promise<Buffer> {
@@ -84,6 +75,22 @@ async function exists(path: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * Writes a whole file so that a crash leaves the old content or the new, never part: a temporary file
+ * (0600) written and fsynced, renamed over `path`, and the directory fsynced so the rename survives too.
+ */
+export async function writeDurably(path: string, data: Uint8Array, tmp = `${path}.tmp`): Promise<void> {
+  const fh = await fsp.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await fsp.rename(tmp, path);
+  await syncDir(dirname(path));
 }
 
 async function syncDir(dir: string): Promise<void> {

@@ -32,7 +32,7 @@ beforeAll(async () => {
 afterAll(async () => s?.close());
 
 describe('a dataset from creation to download', () => {
-  const big = randomBytes(3_000_000);
+  const big = randomBytes(12_000_000); // ~12 chunks: an edit in the middle rewrites one to three of them
   const small = Buffer.from('label,count\ncat,3\n');
   let location = '';
 
@@ -161,11 +161,10 @@ describe('a dataset from creation to download', () => {
     expect(v.status, JSON.stringify(v.body)).toBe(201);
     expect(v.body).toMatchObject({ number: 2, state: 'open', parent: 1 });
     const edited = Buffer.from(big);
-    edited.write('EDITED', 1_500_000);
+    edited.write('EDITED', 6_000_000);
     expect((await tus.put({ dataset: 'chest-xray', path: 'images/a.bin', version: '2' }, edited)).status).toBe(204);
     const c = await hospital.post('/v1/datasets/chest-xray/versions/2/commit', {});
     expect(c.body).toMatchObject({ fileCount: 2, totalBytes: edited.length });
-    // 3 MB in ~1 MiB chunks: the change rewrites one or two of them.
     expect(c.body.newBytes).toBeGreaterThan(0);
     expect(c.body.newBytes).toBeLessThan(big.length * 0.75);
     const files = (await hospital.get('/v1/datasets/chest-xray/versions/2/files')).body.items.map((f: { path: string }) => f.path);

@@ -18,9 +18,10 @@
  * - terminate (DELETE): the upload and its tail are removed; chunks only it used are collected later.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { constants, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { Chunker } from '../../blobs/chunker.ts';
+import { writeDurably } from '../../blobs/fs.ts';
 import { pathProblem } from '../../core/datasets.ts';
 import { CheomdanError } from '../../core/errors.ts';
 import type { ChunkRef, UploadRecord } from '../../store/records.ts';
@@ -294,15 +295,7 @@ export class Uploads {
   }
 
   async #writeTail(id: string, offset: number, bytes: Buffer): Promise<void> {
-    const path = this.#tailPath(id, offset);
-    const tmp = `${path}.tmp`;
-    const fh = await fsp.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600);
-    try {
-      await fh.writeFile(bytes);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await fsp.rename(tmp, path);
+    await writeDurably(this.#tailPath(id, offset), bytes);
   }
+
 }
