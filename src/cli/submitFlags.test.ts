@@ -44,6 +44,14 @@ const cases: Record<string, Case> = {
   'bad memory': { flags: { memPerTask: 'lots' }, wantErrors: ['--mem-per-task: "lots" is not a memory size'] },
   'bad env': { flags: { env: ['NOVALUE', '1X=2'] }, wantErrors: ['got "NOVALUE"', 'got "1X=2"'] },
   'empty name': { flags: { name: '' }, wantErrors: ['--name: give 1 to 128 characters'] },
+  'datasets and the output': {
+    flags: { dataset: ['chest-xray@3', 'seoul/labels:data/l'], saveOutput: 'xray-models:ckpt' },
+    want: { datasets: ['chest-xray@3', 'seoul/labels:data/l'], saveOutput: 'xray-models:ckpt' },
+  },
+  'bad dataset references name the flag': {
+    flags: { dataset: ['x@latest'], saveOutput: 'models:/abs' },
+    wantErrors: ['--dataset: "@latest" is not a version', '--save-output: output path "/abs" must be relative'],
+  },
 };
 
 describe('flagsToSubmit', () => {
@@ -83,6 +91,9 @@ describe('splitSubmitArgs', () => {
     },
     'an ambiguous prefix': { words: ['--mem-per', '4G'], want: { errors: [expect.stringContaining('--mem-per is ambiguous') as unknown as string] } },
     'a missing value': { words: ['-J'], want: { errors: ['-J needs a value'] } },
+    '--dataset repeats, --save-output once': {
+      words: ['--dataset', 'a', '--dataset=b@2', '--save-output', 'out', 'x.sh'], want: { own: { dataset: ['a', 'b@2'], saveOutput: 'out' }, script: 'x.sh' },
+    },
     'a missing value of an own flag': { words: ['--project'], want: { errors: ['--project needs a value'] } },
   };
   for (const [name, c] of Object.entries(cases)) it(name, () => expect(splitSubmitArgs(c.words)).toMatchObject(c.want));

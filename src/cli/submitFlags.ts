@@ -9,6 +9,7 @@
  */
 import { resolve } from 'node:path';
 import type { JobSubmit } from '../contract/index.ts';
+import { parseDatasetRef, parseOutputRef } from '../core/datasets.ts';
 import { knownAcceleratorNames, parseMemoryMb, parseSlurmTime, resolveAcceleratorType } from '../core/sbatch.ts';
 import { sbatchOptionWidth } from '../core/sbatchOptions.ts';
 
@@ -30,6 +31,8 @@ export interface SubmitFlags {
   priority?: string | undefined;
   env?: string[] | undefined;
   chdir?: string | undefined;
+  dataset?: string[] | undefined;
+  saveOutput?: string | undefined;
 }
 
 export type SubmitFields = Omit<JobSubmit, 'command' | 'script' | 'sbatchOptions' | 'submitDirectory'>;
@@ -39,7 +42,7 @@ export const FLAG_FOR_FIELD: Readonly<Record<string, string>> = {
   name: '--name', project: '--project', allocation: '--allocation', reservation: '--reservation', partition: '--partition', tasks: '--tasks', devicesPerTask: '--gpus-per-task',
   acceleratorTypes: '--accelerator', cpusPerTask: '--cpus-per-task', memoryMbPerTask: '--mem-per-task', nodes: '--nodes',
   tasksPerNode: '--tasks-per-node', timeLimitSeconds: '--time', priority: '--priority', environment: '--env',
-  workingDirectory: '--chdir',
+  workingDirectory: '--chdir', datasets: '--dataset', saveOutput: '--save-output',
 };
 
 function integer(flag: string, text: string, min: number, max: number, errors: string[]): number | undefined {
@@ -112,6 +115,18 @@ export function flagsToSubmit(f: SubmitFlags, cwd: string): { submit: SubmitFiel
     s.environment = env;
   }
   if (f.chdir !== undefined) s.workingDirectory = resolve(cwd, f.chdir);
+  if (f.dataset !== undefined) {
+    for (const ref of f.dataset) {
+      const r = parseDatasetRef(ref);
+      if ('error' in r) errors.push(`--dataset: ${r.error}`);
+    }
+    s.datasets = f.dataset;
+  }
+  if (f.saveOutput !== undefined) {
+    const r = parseOutputRef(f.saveOutput);
+    if ('error' in r) errors.push(`--save-output: ${r.error}`);
+    else s.saveOutput = f.saveOutput;
+  }
   return { submit: s, errors };
 }
 
@@ -119,7 +134,7 @@ export function flagsToSubmit(f: SubmitFlags, cwd: string): { submit: SubmitFiel
 // Splitting a command line: cheomdan's own flags, sbatch options, the script and its arguments.
 
 /** Cheomdan's own submit flags (the rest of the options are sbatch's); each takes a value. */
-const OWN_FLAGS: Readonly<Record<string, { key: Exclude<keyof SubmitFlags, 'accelerator' | 'env'> | 'accelerator' | 'env'; numeric?: boolean }>> = {
+const OWN_FLAGS: Readonly<Record<string, { key: keyof SubmitFlags; numeric?: boolean }>> = {
   '--name': { key: 'name' }, '--project': { key: 'project' }, '--allocation': { key: 'allocation' },
   '--reservation': { key: 'reservation' }, '--partition': { key: 'partition' }, '-n': { key: 'tasks' }, '--tasks': { key: 'tasks' },
   // sbatch's --gpus-per-task also takes TYPE:COUNT; such a value goes to the sbatch parser instead.
@@ -127,6 +142,7 @@ const OWN_FLAGS: Readonly<Record<string, { key: Exclude<keyof SubmitFlags, 'acce
   '--accelerator': { key: 'accelerator' }, '--cpus-per-task': { key: 'cpusPerTask' }, '--mem-per-task': { key: 'memPerTask' },
   '-N': { key: 'nodes' }, '--nodes': { key: 'nodes' }, '--tasks-per-node': { key: 'tasksPerNode' }, '--time': { key: 'time' },
   '--priority': { key: 'priority' }, '--env': { key: 'env' }, '--chdir': { key: 'chdir' },
+  '--dataset': { key: 'dataset' }, '--save-output': { key: 'saveOutput' },
 };
 
 export interface SplitSubmitArgs {
@@ -165,7 +181,7 @@ export function splitSubmitArgs(words: readonly string[]): SplitSubmitArgs {
           break;
         }
         if (glued === undefined) i++;
-        if (own.key === 'accelerator' || own.key === 'env') out.own[own.key] = [...(out.own[own.key] ?? []), value];
+        if (own.key === 'accelerator' || own.key === 'env' || own.key === 'dataset') out.own[own.key] = [...(out.own[own.key] ?? []), value];
         else out.own[own.key] = value;
         continue;
       }

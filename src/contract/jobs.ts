@@ -59,6 +59,12 @@ export const JobSubmit = z
       .max(16)
       .optional()
       .describe('Datasets to mount read-only, each NAME[@VERSION][:PATH] (ORG/NAME for a shared one; PATH relative to the job\'s directory, default datasets/NAME); the job finds each at $CHEOMDAN_DATASET_<NAME>. #CHEOMDAN --dataset lines in the script add to them'),
+    saveOutput: z
+      .string()
+      .min(1)
+      .max(400)
+      .optional()
+      .describe('Save the job\'s output directory as the next version of a dataset of its organization when it completes: NAME[:PATH], PATH relative to the working directory (default output), told to the job as $CHEOMDAN_OUTPUT_DIR. Or #CHEOMDAN --save-output in the script'),
     submitDirectory: z
       .string()
       .startsWith('/', 'give an absolute path')

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { datasetDirectives, datasetEnvName, parseDatasetRef, pathProblem } from './datasets.ts';
+import { cheomdanDirectives, datasetDirectives, parseOutputRef, datasetEnvName, parseDatasetRef, pathProblem } from './datasets.ts';
 
 describe('dataset file paths', () => {
   const cases: Record<string, { path: string; want: RegExp | null }> = {
@@ -50,5 +50,19 @@ describe('#CHEOMDAN --dataset directives', () => {
   it('reads them from the header beside #SBATCH, up to the first command', () => {
     const script = '#!/bin/bash\n#SBATCH -N 1\n#CHEOMDAN --dataset chest-xray@2:data\n#CHEOMDAN --dataset=labels\n\npython train.py\n#CHEOMDAN --dataset late\n';
     expect(datasetDirectives(script)).toEqual(['chest-xray@2:data', 'labels']);
+  });
+});
+
+describe('--save-output NAME[:PATH]', () => {
+  it('parses the dataset and the directory, default output', () => {
+    expect(parseOutputRef('results')).toEqual({ name: 'results', path: 'output' });
+    expect(parseOutputRef('results:runs/ckpt')).toEqual({ name: 'results', path: 'runs/ckpt' });
+    expect(cheomdanDirectives('#!/bin/sh\n#CHEOMDAN --save-output=results:out\n#CHEOMDAN --dataset x\necho\n', 'save-output')).toEqual(['results:out']);
+  });
+  it('names what is wrong', () => {
+    expect(parseOutputRef('org/results')).toEqual({ error: expect.stringMatching(/your own organization/) });
+    expect(parseOutputRef('results:/tmp/out')).toEqual({ error: expect.stringMatching(/relative to the job's working directory.*\$CHEOMDAN_OUTPUT_DIR/) });
+    expect(parseOutputRef('results:../x')).toEqual({ error: expect.stringMatching(/"\.\." segment/) });
+    expect(parseOutputRef('results:')).toEqual({ error: expect.stringMatching(/empty/) });
   });
 });

@@ -38,15 +38,45 @@ export function datasetEnvName(name: string): string {
  * sbatch reads its directives); `--dataset=REF` too.
  */
 export function datasetDirectives(script: string): string[] {
+  return cheomdanDirectives(script, 'dataset');
+}
+
+/** The values of `#CHEOMDAN --<option> VALUE` (or `--<option>=VALUE`) lines in a script's header. */
+export function cheomdanDirectives(script: string, option: 'dataset' | 'save-output'): string[] {
   const out: string[] = [];
+  const re = new RegExp(`^#CHEOMDAN\\s+--${option}(?:=|\\s+)(\\S+)\\s*$`);
   for (const line of script.split('\n')) {
     const t = line.trim();
     if (t === '' || t.startsWith('#!')) continue;
     if (!t.startsWith('#')) break;
-    const m = /^#CHEOMDAN\s+--dataset(?:=|\s+)(\S+)\s*$/.exec(t);
+    const m = re.exec(t);
     if (m) out.push(m[1]!);
   }
   return out;
+}
+
+/** Where a job's output goes: `NAME[:PATH]`, PATH relative to the job's working directory (default `output`). */
+export interface OutputRef {
+  name: string;
+  path: string;
+}
+
+export const DEFAULT_OUTPUT_PATH = 'output';
+
+/** Parses `NAME[:PATH]` of `--save-output`; the error names what was wrong. */
+export function parseOutputRef(text: string): OutputRef | { error: string } {
+  const m = /^([^:]+)(?::(.*))?$/.exec(text.trim());
+  if (!m) return { error: `"${text}" is not NAME[:PATH] (e.g. results:checkpoints)` };
+  const [, name, path] = m;
+  if (!DATASET_NAME.test(name!)) {
+    return { error: `"${name}" is not a dataset name of your organization (letters, digits, ".", "_", "-"; output is saved to your own organization's datasets)` };
+  }
+  if (path !== undefined) {
+    if (path.startsWith('/')) return { error: `output path "${path}" must be relative to the job's working directory (e.g. results); the job is told it as $CHEOMDAN_OUTPUT_DIR` };
+    const why = pathProblem(path);
+    if (why !== null) return { error: `output path "${path}": ${why}` };
+  }
+  return { name: name!, path: path ?? DEFAULT_OUTPUT_PATH };
 }
 
 /** A dataset a job asks for: `NAME[@VERSION][:MOUNT]`, NAME optionally `ORG/NAME` for another organization's. */

@@ -13,6 +13,8 @@ import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import { CheomdanError } from '../core/errors.ts';
+import { asJobId, asUserId } from '../core/ids.ts';
+import { isTerminal, type JobState } from '../core/jobState.ts';
 import type { InventoryNode } from '../core/inventory.ts';
 import type { Inventory } from '../core/inventoryFile.ts';
 import { Controller } from '../controller/controller.ts';
@@ -153,16 +155,23 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       implied: (now) => accounting.enforcement.snapshotInputs(now).quotas ?? [],
       onChange: () => replan(),
     });
-    const datasets = await DatasetService.open(ctx, new FsBlobStore(join(home, 'blobs')), opts.data);
+    const datasets = await DatasetService.open(ctx, new FsBlobStore(join(home, 'blobs')), opts.data,
+      unixAccounts ? (userId) => unixAccounts.ownerForUserId(asUserId(userId)) : undefined);
+    const saveOutput = (jobId: string) => {
+      datasets.outputs.save(asJobId(jobId)).catch((err) => log.warn({ err, jobId }, 'saving a job\'s output failed; it is tried again at the next start'));
+    };
     const controller = new Controller({
       accounting: accounting.enforcement,
       reservations: () => reservations.snapshots(),
       quotas: (now) => ({ quotas: quotas.snapshots(now) }),
       store, executor, scheduler, nodes: [...inventory.nodes], defaultPartition, clock: Date.now, log,
       intervalMs: opts.tickMs,
-      onJobChange: (c) => changes.publish(c),
+      onJobChange: (c) => {
+        changes.publish(c);
+        if (isTerminal(c.state as JobState)) saveOutput(c.jobId);
+      },
       ...(unixAccounts ? { ownerOf: (job: JobRecord) => unixAccounts.ownerForUserId(job.userId) } : {}),
-      prepare: (job, owner) => datasets.mounts.prepare(job, owner),
+      prepare: (job, owner) => datasets.prepare(job, owner),
       onCycle: (c) => {
         metrics.cycleSeconds.observe(c.durationMs / 1000);
         metrics.jobsStarted.inc(c.started);
@@ -185,13 +194,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       nodes: () => controller.nodeList(),
       feasibility: (r, p) => controller.feasibility(r, p),
       partitions: () => partitions,
-    }, changes, accounting.enforcement, reservations, datasets.mounts);
+    }, changes, accounting.enforcement, reservations, datasets);
     const testbed = new TestbedService(ctx, identity, jobs, { nodes: () => controller.nodeList(), defaultPartition: () => defaultPartition }, changes);
 
     // Garbage collection once an hour (expired uploads, versions past retention, unreferenced chunks).
     const gc = setInterval(() => { datasets.gc().catch((err) => log.warn({ err }, 'dataset garbage collection failed; will try again')); }, 3_600_000);
     gc.unref();
     started.push({ what: 'dataset garbage collection', stop: () => clearInterval(gc) });
+    // Outputs of jobs that finished while the server was down, or whose save a restart cut short.
+    datasets.outputs.sweep().catch((err) => log.warn({ err }, 'saving jobs\' outputs after the restart failed; tried again at the next start'));
 
     const boot = await identity.bootstrap();
     let firstStart: RunningServer['firstStart'] = null;

@@ -22,7 +22,7 @@ import { dependencyJobIds, formatDependencySpec } from '../core/slurm/dependency
 import type { SlurmJobFacts } from '../core/slurm/jobEnvironment.ts';
 import { expandFilenamePattern } from '../core/slurm/filenamePattern.ts';
 import type { JobSubmit } from '../contract/jobs.ts';
-import type { DatasetMountRecord, JobDependency, JobEventRecord, JobRecord, NewJobEvent, ProjectRecord } from '../store/records.ts';
+import type { DatasetMountRecord, DatasetOutputRecord, JobDependency, JobEventRecord, JobRecord, NewJobEvent, ProjectRecord } from '../store/records.ts';
 import { assertVisible, tenantScope, type Actor } from './actor.ts';
 import type { ServiceContext } from './context.ts';
 import type { IdentityService } from './identity.ts';
@@ -65,7 +65,7 @@ const shellQuote = (s: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${
 
 export class JobService {
   /** Submissions arriving together share one transaction (group commit); each is acknowledged once durable. */
-  private readonly inserts: GroupCommit<{ job: JobRecord; event: NewJobEvent; mounts: DatasetMountRecord[] }, JobRecord>;
+  private readonly inserts: GroupCommit<{ job: JobRecord; event: NewJobEvent; mounts: DatasetMountRecord[]; output: DatasetOutputRecord | null }, JobRecord>;
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -76,13 +76,16 @@ export class JobService {
     private readonly accounting?: { checkSubmit(project: ProjectRecord, request: ResourceRequest, allocation: string | undefined, reserved?: boolean): Promise<{ allocationId: string | null; request: ResourceRequest }> },
     /** Checks the reservation a submission names (services/reservations.ts). */
     private readonly reservations?: Pick<ReservationService, 'forJob'>,
-    /** Resolves and pins the datasets a submission mounts (services/datasets/mounts.ts). */
-    private readonly datasets?: { resolve(actor: Actor, refs: readonly string[], jobId: JobId): Promise<DatasetMountRecord[]> },
+    /** Resolves and pins the datasets a submission mounts and the one it saves its output to (services/datasets). */
+    private readonly datasets?: {
+      forSubmit(actor: Actor, refs: readonly string[], saveOutput: string | undefined, script: string, jobId: JobId): Promise<{ mounts: DatasetMountRecord[]; output: DatasetOutputRecord | null }>;
+    },
   ) {
-    this.inserts = new GroupCommit(ctx.store, async (tx, { job, event, mounts }) => {
+    this.inserts = new GroupCommit(ctx.store, async (tx, { job, event, mounts, output }) => {
       const inserted = await tx.jobs.insert(job);
       await tx.events.append(event);
       if (mounts.length > 0) await tx.datasets.mounts.insert(mounts);
+      if (output) await tx.datasets.outputs.insert(output);
       return inserted;
     });
   }
@@ -157,9 +160,10 @@ export class JobService {
     const id = asJobId(this.ctx.ids('job'));
     const datasetRefs = [...(body.datasets ?? []), ...datasetDirectives(script)];
     let mounts: DatasetMountRecord[] = [];
-    if (datasetRefs.length > 0) {
-      if (!this.datasets) throw new CheomdanError('validation_failed', 'this server mounts no datasets', { errors: [{ path: 'datasets', message: 'not supported here' }] });
-      mounts = await this.datasets.resolve(actor, datasetRefs, id);
+    let output: DatasetOutputRecord | null = null;
+    if (datasetRefs.length > 0 || body.saveOutput !== undefined || /^#CHEOMDAN\s+--save-output/m.test(script)) {
+      if (!this.datasets) throw new CheomdanError('validation_failed', 'this server keeps no datasets', { errors: [{ path: datasetRefs.length > 0 ? 'datasets' : 'saveOutput', message: 'not supported here' }] });
+      ({ mounts, output } = await this.datasets.forSubmit(actor, datasetRefs, body.saveOutput, script, id));
     }
     const name = merged.name ?? (body.command ? body.command[0]!.split('/').pop()! : 'script');
     const jobDir = join(this.ctx.config.logsDir, id);
@@ -191,7 +195,7 @@ export class JobService {
       dependency, slurmFacts: facts, updatedAt: now,
     };
     const stored = await this.inserts.submit({
-      job, event: { jobId: id, at: now, kind: 'state', fromState: null, toState: 'pending', message: `submitted by ${actor.user.email}` }, mounts,
+      job, event: { jobId: id, at: now, kind: 'state', fromState: null, toState: 'pending', message: `submitted by ${actor.user.email}` }, mounts, output,
     });
     this.control.wake(stored);
     this.changes?.publish({ jobId: id, tenantId: stored.tenantId, state: 'pending' });

@@ -387,6 +387,19 @@ export interface UploadRecord {
   expiresAt: Millis;
 }
 
+/** A job's request to save its output directory as the next version of a dataset (migration 0011). */
+export interface DatasetOutputRecord {
+  jobId: JobId;
+  datasetId: string;
+  /** Relative to the job's working directory. */
+  path: string;
+  state: 'pending' | 'saved' | 'skipped' | 'failed';
+  versionId: string | null;
+  message: string;
+  createdAt: Millis;
+  updatedAt: Millis;
+}
+
 export interface DatasetMountRecord {
   jobId: JobId;
   datasetId: string;

@@ -269,6 +269,17 @@ export interface DatasetMountsTable {
   created_at: number;
 }
 
+export interface DatasetOutputsTable {
+  job_id: string;
+  dataset_id: string;
+  path: string;
+  state: string;
+  version_id: string | null;
+  message: string;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface JobEventsTable {
   id: Generated<number>;
   job_id: string;
@@ -323,4 +334,5 @@ export interface Database {
   dataset_keys: DatasetKeysTable;
   uploads: UploadsTable;
   dataset_mounts: DatasetMountsTable;
+  dataset_outputs: DatasetOutputsTable;
 }

@@ -3,12 +3,12 @@
  * file, show, list files, download and compare, append (never replacing), share, delete a version, storage.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runCli, type CliRun } from '../helpers/cli.ts';
-import { client, startTestServer, tenantWithOwner, type TestServer } from '../helpers/server.ts';
+import { client, startTestServer, tenantWithOwner, waitFor, waitForJob, type TestServer } from '../helpers/server.ts';
 
 let s: TestServer;
 let token = '';
@@ -87,4 +87,24 @@ it('shares with another organization, deletes a version, reports storage; bad re
   expect(bad.stderr).toMatch(/"@latest" is not a version/);
   const missing = await cli(['datasets', 'show', 'nope']);
   expect(missing.stderr).toMatch(/no dataset "nope"/);
+});
+
+it('submit --dataset mounts a version and --save-output keeps what the job wrote; a bad reference submits nothing', async () => {
+  expect((await cli(['datasets', 'create', 'drive-models'])).code).toBe(0);
+  // A directory the job's owner may use (as root, jobs run as their owners' Unix accounts).
+  const runs = join(work, 'runs');
+  mkdirSync(runs);
+  chmodSync(work, 0o711);
+  chmodSync(runs, 0o1777);
+  const sub = await cli(['submit', '--dataset', 'drives:in', '--save-output', 'drive-models', '--', 'sh', '-c', 'wc -c < "$CHEOMDAN_JOB_DIR/in/README.md" > output/size.txt && test -f "$CHEOMDAN_DATASET_DRIVES/README.md"'], runs);
+  expect(sub.code, sub.stderr).toBe(0);
+  const id = sub.stdout.trim().split(/\s+/).pop()!;
+  const c = client(s.url, token);
+  const done = await waitForJob(c, id, undefined, 30_000);
+  expect(done.state, (await c.get(`/v1/jobs/${id}/logs?stream=stderr`)).body).toBe('succeeded');
+  const show = await waitFor(() => cli(['datasets', 'show', 'drive-models', '--files']), (r) => /size\.txt/.test(r.stdout), 20_000, 'the saved version');
+  expect(show.stdout).toMatch(/size\.txt/);
+  const bad = await cli(['submit', '--dataset', 'drives@latest', '--', 'true']);
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toMatch(/--dataset: "@latest" is not a version/);
 });

@@ -45,12 +45,15 @@ Cheomdan's own flags (any sbatch option works too, e.g. -J NAME, -t TIME, --mem 
   --priority <n>              priority adjustment, -1000 to 1000 (lower your own jobs with a negative value)
   --env <NAME=value>          environment variable for the job; repeatable
   --chdir <dir>               working directory (relative paths are taken from here; default: here)
+  --dataset <NAME[@V][:PATH]> mount a dataset version read-only ($CHEOMDAN_DATASET_<NAME>, link at PATH); repeatable
+  --save-output <NAME[:DIR]>  when the job succeeds, save DIR (default output) as the next version of NAME
 
 Examples:
   cheomdan submit train.sh                          # a Slurm script, as it is
   cheomdan submit -J x -t 10 --mem 4G --gres gpu:1 train.sh   # the command line wins over its directives
   cheomdan sbatch --wrap "python sweep.py"          # Slurm's --wrap
-  cheomdan submit -n 2 --gpus-per-task 4 --accelerator h100 -- python train.py --epochs 3`;
+  cheomdan submit -n 2 --gpus-per-task 4 --accelerator h100 -- python train.py --epochs 3
+  cheomdan submit --dataset chest-xray@3 --save-output xray-models train.sh   # read v3, keep ./output`;
 
 export function registerSubmit(program: Command, cli: Cli): void {
   for (const style of ['submit', 'sbatch'] as const) {

@@ -5,7 +5,8 @@
  * a cache directory (one copy per version and Unix group: owned by root, group of the job's owner, files
  * 0640 / directories 0750, so the owner reads it and cannot change it, and no other user of the node reads
  * it; in single-user mode one copy per version, 0400/0500), reused by later jobs, and the job is told where
- * it is: `CHEOMDAN_DATASET_<NAME>`, and a link at `<job directory>/<MOUNT>` (default `datasets/<name>`).
+ * it is: `CHEOMDAN_DATASET_<NAME>`, and a link at `$CHEOMDAN_JOB_DIR/<MOUNT>` (default `datasets/<name>`; the
+ * job's own directory, where its logs are — the working directory may be shared by several jobs).
  * A restricted dataset is checked again at start (a grant revoked since the submit refuses the start) and
  * every mount is audited (who, which version, which job).
  *
@@ -66,8 +67,10 @@ export class DatasetMounts {
     const user = await this.env.store.users.get(asUserId(job.userId));
     if (!user) throw new CheomdanError('executor_failed', `the owner of job ${job.id} no longer exists`);
     const actor = actorFor(user);
-    const environment: Record<string, string> = {};
     const jobDir = dirname(job.stdoutPath);
+    // Links are made in the job's own directory, never in the working directory: two jobs submitted from
+    // one directory may mount different versions at the same path.
+    const environment: Record<string, string> = { CHEOMDAN_JOB_DIR: jobDir };
     for (const m of mounts) {
       const d = await this.env.store.datasets.get(m.datasetId);
       const v = await this.env.store.datasets.versions.get(m.versionId);

@@ -2,12 +2,13 @@
 import type { JobId, TenantId } from '../../core/ids.ts';
 import type { JobState } from '../../core/jobState.ts';
 import type {
-  ChunkRef, DatasetAccessRecord, DatasetFileRecord, DatasetMountRecord, DatasetRecord, DatasetVersionRecord, UploadRecord,
+  ChunkRef, DatasetAccessRecord, DatasetFileRecord, DatasetMountRecord, DatasetOutputRecord, DatasetRecord, DatasetVersionRecord, UploadRecord,
 } from '../records.ts';
 import type { QueryContext } from './context.ts';
 import * as ds from './datasets.ts';
 import * as chunks from './datasetChunks.ts';
 import * as mounts from './datasetMounts.ts';
+import * as outputs from './datasetOutputs.ts';
 import * as versions from './datasetVersions.ts';
 import * as uploads from './uploads.ts';
 
@@ -72,6 +73,12 @@ export interface DatasetStore {
     ofJob(jobId: JobId): Promise<DatasetMountRecord[]>;
     pinnedVersionIds(states: readonly JobState[]): Promise<string[]>;
   };
+  outputs: {
+    insert(o: DatasetOutputRecord): Promise<void>;
+    get(jobId: JobId): Promise<DatasetOutputRecord | undefined>;
+    pending(jobStates: readonly JobState[]): Promise<DatasetOutputRecord[]>;
+    finish(jobId: JobId, to: Pick<DatasetOutputRecord, 'state' | 'versionId' | 'message'>, at: number): Promise<boolean>;
+  };
 }
 
 export function bindDatasetStore(ctx: QueryContext): DatasetStore {
@@ -134,6 +141,12 @@ export function bindDatasetStore(ctx: QueryContext): DatasetStore {
       insert: (l) => mounts.insertMounts(ctx, l),
       ofJob: (j) => mounts.listMountsOfJob(ctx, j),
       pinnedVersionIds: (s) => mounts.pinnedVersionIds(ctx, s),
+    },
+    outputs: {
+      insert: (o) => outputs.insertOutput(ctx, o),
+      get: (j) => outputs.getOutput(ctx, j),
+      pending: (s) => outputs.pendingOutputs(ctx, s),
+      finish: (j, to, at) => outputs.finishOutput(ctx, j, to, at),
     },
   };
 }

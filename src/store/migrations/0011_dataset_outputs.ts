@@ -1,0 +1,27 @@
+/**
+ * 0011: saving a job's output as a dataset version (`--save-output NAME[:PATH]`, issue 10). One row per job
+ * that asks: the dataset (pinned at submit, so a rename or a new dataset of the same name later does not
+ * redirect it), the directory, and where the save stands (pending → saved | skipped | failed). A pending
+ * row of a finished job is picked up again after a restart; the version records the job as its source, so
+ * a save interrupted after its commit is not made twice.
+ */
+import type { Migration } from './types.ts';
+
+export const migration0011: Migration = {
+  version: 11,
+  name: 'dataset_outputs',
+  async up({ db }) {
+    await db.schema
+      .createTable('dataset_outputs')
+      .addColumn('job_id', 'text', (c) => c.primaryKey())
+      .addColumn('dataset_id', 'text', (c) => c.notNull())
+      .addColumn('path', 'text', (c) => c.notNull())
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('version_id', 'text')
+      .addColumn('message', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('dataset_outputs_state_idx').on('dataset_outputs').column('state').execute();
+  },
+};
