@@ -65,6 +65,18 @@ export class Chunker {
 
   /** Feeds bytes; returns the chunks they completed, in order. The caller may reuse `data` afterwards. */
   push(data: Buffer): Buffer[] {
+    return this.#push(data, false);
+  }
+
+  /**
+   * As `push`, for a buffer the caller hands over and never changes again (a network or file stream's
+   * pieces, each freshly allocated): its unfinished tail is kept as a view instead of being copied.
+   */
+  pushOwned(data: Buffer): Buffer[] {
+    return this.#push(data, true);
+  }
+
+  #push(data: Buffer, owned: boolean): Buffer[] {
     const out: Buffer[] = [];
     const n = data.length;
     const { min, avg, max, maskS, maskL } = this.#sizes;
@@ -100,8 +112,8 @@ export class Chunker {
       base = 0;
       h = 0;
     }
-    // The unfinished tail is copied: the caller's buffer may be reused (a read loop's buffer).
-    if (start < n) this.#parts.push(Buffer.from(data.subarray(start, n)));
+    // The unfinished tail is copied unless handed over: the caller's buffer may be reused (a read loop's).
+    if (start < n) this.#parts.push(owned ? data.subarray(start, n) : Buffer.from(data.subarray(start, n)));
     this.#len = base + (n - start);
     this.#hash = h;
     return out;

@@ -14,6 +14,8 @@ import { BlobNotFound, checkKey, type BlobStore } from './types.ts';
 export class FsBlobStore implements BlobStore {
   readonly name: string;
   readonly #root: string;
+  /** Directories known to exist (one mkdir fewer per put). */
+  readonly #dirs = new Set<string>();
 
   constructor(root: string) {
     this.#root = root;
@@ -31,7 +33,10 @@ export class FsBlobStore implements BlobStore {
     const path = this.#path(key);
     if (await exists(path)) return;
     const dir = dirname(path);
-    await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
+    if (!this.#dirs.has(dir)) {
+      await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
+      this.#dirs.add(dir); // fan-out directories are few (256 per namespace) and never removed
+    }
     await writeDurably(path, data, join(dir, `.tmp-${randomBytes(6).toString('hex')}`));
   }
 

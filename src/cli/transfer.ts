@@ -84,7 +84,10 @@ export async function uploadFile(
   const key = `${client.baseUrl}|${target.dataset}|${target.version}|${target.path}|${size}|${st.mtimeMs}`;
   const sha256 = opts.sha256 ?? (await sha256File(file));
   const patience = opts.patienceMs ?? 600_000;
-  let location = await state.get(key);
+  // A file sent in one request is simply sent again after an interruption: only larger ones are remembered
+  // (two writes of the state file per small file would bound a directory of 10,000 files).
+  const remember = size > PATCH_BYTES;
+  let location = remember ? await state.get(key) : undefined;
   let offset = -1;
   let resumedAt = 0;
   let failingSince: number | null = null;
@@ -98,7 +101,7 @@ export async function uploadFile(
         });
         if (h === null) {
           location = undefined;
-          await state.set(key, undefined);
+          if (remember) await state.set(key, undefined);
         } else {
           offset = Number(h.headers.get('upload-offset'));
           resumedAt = offset;
@@ -111,7 +114,7 @@ export async function uploadFile(
         location = c.headers.get('location') ?? undefined;
         if (!location) throw new Error('the server created the upload but sent no Location');
         offset = 0;
-        await state.set(key, location);
+        if (remember) await state.set(key, location);
         if (size === 0) break;
       }
       onProgress(offset);
@@ -139,7 +142,7 @@ export async function uploadFile(
     } catch (e) {
       if (!transient(e)) {
         if (e instanceof ApiError && e.status === 409 && e.code === 'offset_mismatch') { offset = -1; continue; }
-        if (e instanceof ApiError && (e.status === 460 || e.status === 404)) await state.set(key, undefined);
+        if (remember && e instanceof ApiError && (e.status === 460 || e.status === 404)) await state.set(key, undefined);
         throw e;
       }
       failingSince ??= Date.now();
@@ -149,7 +152,7 @@ export async function uploadFile(
       offset = -1; // ask the server how far it got
     }
   }
-  await state.set(key, undefined);
+  if (remember) await state.set(key, undefined);
   onProgress(size);
   return { sha256, size, resumedAt };
 }

@@ -36,6 +36,8 @@ import { QuotaService } from '../services/quotas.ts';
 import { TestbedService } from '../services/testbed.ts';
 import { DatasetService, type DataConfig } from '../services/datasets/index.ts';
 import { FsBlobStore } from '../blobs/fs.ts';
+import type { BlobConfig } from '../blobs/open.ts';
+import { S3BlobStore } from '../blobs/s3.ts';
 import { checkSingleOrganization, isolationMode, protectServerFiles } from '../services/serverFiles.ts';
 import { UnixAccounts, type UnixAccountsConfig } from '../services/unixAccounts.ts';
 import type { JobRecord } from '../store/records.ts';
@@ -73,8 +75,10 @@ export interface ServerOptions {
   unixAccounts?: UnixAccountsConfig | undefined;
   /** Single-user mode serves one organization's members; true accepts several (they can read each other's files). */
   allowSeveralOrganizations?: boolean | undefined;
-  /** Datasets: quota default, retention, upload expiry (services/datasets/env.ts); blobs under CHEOMDAN_HOME/blobs. */
+  /** Datasets: quota default, retention, upload expiry (services/datasets/env.ts). */
   data?: Partial<DataConfig> | undefined;
+  /** Where dataset content is stored (blobs/open.ts); default the filesystem under CHEOMDAN_HOME/blobs. */
+  blobs?: BlobConfig | undefined;
 }
 
 export interface RunningServer {
@@ -155,7 +159,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       implied: (now) => accounting.enforcement.snapshotInputs(now).quotas ?? [],
       onChange: () => replan(),
     });
-    const datasets = await DatasetService.open(ctx, new FsBlobStore(join(home, 'blobs')), opts.data,
+    const blobConfig = opts.blobs ?? { kind: 'fs', root: join(home, 'blobs') };
+    const blobs = blobConfig.kind === 's3' ? new S3BlobStore(blobConfig) : new FsBlobStore(blobConfig.root);
+    if (blobs instanceof S3BlobStore) started.push({ what: 'the S3 client', stop: () => blobs.close() });
+    const datasets = await DatasetService.open(ctx, blobs, opts.data,
       unixAccounts ? (userId) => unixAccounts.ownerForUserId(asUserId(userId)) : undefined);
     const saveOutput = (jobId: string) => {
       datasets.outputs.save(asJobId(jobId)).catch((err) => log.warn({ err, jobId }, 'saving a job\'s output failed; it is tried again at the next start'));

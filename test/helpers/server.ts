@@ -2,6 +2,7 @@
  * Test helpers: a real server on loopback (in this process, or as a child process for crash tests), with a
  * temp home and the demo inventory, plus a tiny typed HTTP client and fixtures for tenants and users.
  */
+import type { BlobConfig } from '../../src/blobs/open.ts';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -22,11 +23,11 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(opts: { inventory?: string; policy?: string | PolicyConfig; databaseUrl?: string } = {}): Promise<TestServer> {
+export async function startTestServer(opts: { inventory?: string; policy?: string | PolicyConfig; databaseUrl?: string; blobs?: BlobConfig } = {}): Promise<TestServer> {
   const home = await mkdtemp(join(tmpdir(), 'cheomdan-test-'));
   const server = await startServer({
     host: '127.0.0.1', port: 0, home, inventoryPath: opts.inventory ?? DEMO_INVENTORY, policy: opts.policy,
-    databaseUrl: opts.databaseUrl, logLevel: 'silent', tickMs: 100,
+    databaseUrl: opts.databaseUrl, logLevel: 'silent', tickMs: 100, blobs: opts.blobs,
   });
   const adminToken = (await readFile(join(home, 'admin-token'), 'utf8')).trim();
   const t: TestServer = {
@@ -77,6 +78,8 @@ export function client(url: string, token?: string) {
     return { status: res.status, headers: res.headers, body: ct.includes('json') && text ? JSON.parse(text) : text };
   };
   return {
+    /** The bearer token it sends (for requests made without it, e.g. downloads with fetch). */
+    token: token ?? '',
     get: <T = any>(p: string) => call<T>('GET', p),
     post: <T = any>(p: string, b?: unknown) => call<T>('POST', p, b ?? {}),
     patch: <T = any>(p: string, b?: unknown) => call<T>('PATCH', p, b ?? {}),

@@ -9,6 +9,7 @@ import { UsageError } from '../config.ts';
 import type { Cli } from '../context.ts';
 import type { PolicyConfig } from '../../scheduler/policy.ts';
 import type { UnixAccountsConfig } from '../../services/unixAccounts.ts';
+import { parseBlobSpec } from '../../blobs/open.ts';
 
 export function parsePort(text: string): number {
   const n = Number(text);
@@ -29,6 +30,7 @@ interface ServeFlags {
   singleUser?: boolean;
   allowSeveralOrganizations?: boolean;
   unixAccounts?: string;
+  blobs?: string;
 }
 
 export function registerServe(program: Command, cli: Cli): void {
@@ -46,12 +48,15 @@ export function registerServe(program: Command, cli: Cli): void {
     .option('--policy-config <file>', 'JSON with the policy and its options (order, backfill, multifactor.halfLifeSeconds, preemption…; env CHEOMDAN_POLICY_CONFIG); --policy overrides its order')
     .option('--single-user', "run every job as the server's own account even when root (env CHEOMDAN_SINGLE_USER=1); serves one organization")
     .option('--allow-several-organizations', "in single-user mode, serve several organizations anyway (their jobs can read each other's files; env CHEOMDAN_ALLOW_SEVERAL_ORGANIZATIONS=1)")
+    .option('--blobs <where>', 'where dataset content is stored: fs:/DIR (default CHEOMDAN_HOME/blobs) or s3://BUCKET[/PREFIX] with AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (env CHEOMDAN_BLOBS)')
     .option('--unix-accounts <file>', 'JSON: {"mapping": {"<user id or e-mail>": "<existing account>"}, "firstUid", "lastUid", "homeBase"} for the accounts jobs run as (env CHEOMDAN_UNIX_ACCOUNTS)')
     .action(async (f: ServeFlags) => {
       const env = cli.io.env;
       const port = f.port ?? (env.PORT !== undefined && env.PORT !== '' ? parsePortEnv(env.PORT) : 7080);
       const home = resolve(cli.io.cwd, f.home ?? env.CHEOMDAN_HOME ?? '.cheomdan');
       const policy = readPolicy(cli, f.policy ?? env.CHEOMDAN_POLICY, f.policyConfig ?? env.CHEOMDAN_POLICY_CONFIG);
+      const blobs = parseBlobSpec(f.blobs ?? env.CHEOMDAN_BLOBS, home, env);
+      if ('error' in blobs) throw new UsageError(`--blobs: ${blobs.error}`);
       const { startServer } = await import('../../server/start.ts');
       const server = await startServer({
         host: f.host,
@@ -66,6 +71,7 @@ export function registerServe(program: Command, cli: Cli): void {
         singleUser: f.singleUser || env.CHEOMDAN_SINGLE_USER === '1',
         allowSeveralOrganizations: f.allowSeveralOrganizations || env.CHEOMDAN_ALLOW_SEVERAL_ORGANIZATIONS === '1',
         unixAccounts: readUnixAccounts(cli, f.unixAccounts ?? env.CHEOMDAN_UNIX_ACCOUNTS),
+        blobs,
       });
       cli.out(`Cheomdan is listening on ${server.url} (data in ${home})`);
       if (server.firstStart) {

@@ -4,7 +4,7 @@
  * dataset, the dataset's own, sealed with its key. Every read checks the chunk's SHA-256 (after opening
  * it): a corrupted or missing chunk is an error naming the dataset, version and file — never wrong bytes.
  */
-import { createHash } from 'node:crypto';
+import { createHash, webcrypto } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { BlobNotFound, type BlobStore } from '../../blobs/types.ts';
 import { CheomdanError } from '../../core/errors.ts';
@@ -20,12 +20,16 @@ export function namespaceOf(d: Pick<DatasetRecord, 'id' | 'tenantId' | 'sensitiv
 
 export const sha256hex = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
+/** SHA-256 on libuv's thread pool (WebCrypto): chunks in flight hash on other cores than the event loop's. */
+const digestHex = async (b: Uint8Array): Promise<string> => Buffer.from(await webcrypto.subtle.digest('SHA-256', b)).toString('hex');
+
 export class ChunkSpace {
   constructor(readonly blobs: BlobStore, readonly namespace: string, readonly key: Buffer | null) {}
 
   /** Stores a chunk (idempotent) and returns its reference. */
   async put(chunk: Buffer): Promise<ChunkRef> {
-    const sha = sha256hex(chunk);
+    // WebCrypto's digest runs on libuv's thread pool: several chunks in flight hash on other cores.
+    const sha = await digestHex(chunk);
     const key = `${this.namespace}/${sha}`;
     // A sealed chunk is not content-addressed on disk (random iv), so test before sealing again.
     if (this.key === null) await this.blobs.put(key, chunk);
@@ -45,7 +49,7 @@ export class ChunkSpace {
     }
     const plain = this.key === null ? raw : open(this.key, raw);
     if (plain === null) throw corrupt(where, `chunk ${sha.slice(0, 12)}… does not decrypt with the dataset's key`);
-    if (plain.length !== size || sha256hex(plain) !== sha) throw corrupt(where, `chunk ${sha.slice(0, 12)}… does not match its checksum`);
+    if (plain.length !== size || (await digestHex(plain)) !== sha) throw corrupt(where, `chunk ${sha.slice(0, 12)}… does not match its checksum`);
     return plain;
   }
 
@@ -54,27 +58,75 @@ export class ChunkSpace {
   }
 
   /**
-   * The bytes [start, end) of a file, streamed chunk by chunk (one chunk in memory at a time); the whole
-   * file's SHA-256 is checked too when the whole file is read.
+   * The bytes [start, end) of a file, streamed chunk by chunk (a few read ahead), every chunk checked
+   * against its SHA-256. A file is its list of chunks (its whole SHA-256 was verified when it was
+   * committed), so checked chunks are the file's bytes.
    */
   stream(file: DatasetFileRecord, where: string, start = 0, end = file.size): Readable {
     const space = this;
     async function* gen(): AsyncGenerator<Buffer> {
+      // The chunks the range needs, read ahead (reads overlap sending) — at most READ_AHEAD_BYTES in memory.
+      const wanted: { ref: ChunkRef; from: number }[] = [];
       let at = 0;
-      const whole = start === 0 && end === file.size ? createHash('sha256') : null;
       for (const ref of file.chunks) {
-        const [, size] = ref;
         const from = at;
-        at += size;
+        at += ref[1];
         if (at <= start) continue;
         if (from >= end) break;
-        const bytes = await space.get(ref, where);
-        whole?.update(bytes);
-        yield bytes.subarray(Math.max(0, start - from), Math.min(size, end - from));
+        wanted.push({ ref, from });
       }
-      if (whole && whole.digest('hex') !== file.sha256) throw corrupt(where, 'its chunks do not add up to the file\'s SHA-256');
+      const ahead: Promise<Buffer>[] = [];
+      const fetch = (i: number) => {
+        const p = space.get(wanted[i]!.ref, where);
+        p.catch(() => undefined); // awaited in turn below; never an unhandled rejection meanwhile
+        ahead.push(p);
+      };
+      let next = 0;
+      let aheadBytes = 0; // of the chunks fetched and not yet sent
+      const fill = () => {
+        while (next < wanted.length && (ahead.length === 0 || aheadBytes + wanted[next]!.ref[1] <= READ_AHEAD_BYTES)) {
+          aheadBytes += wanted[next]!.ref[1];
+          fetch(next++);
+        }
+      };
+      fill();
+      for (const { ref, from } of wanted) {
+        const bytes = await ahead.shift()!;
+        aheadBytes -= ref[1];
+        fill();
+        yield bytes.subarray(Math.max(0, start - from), Math.min(ref[1], end - from));
+      }
     }
     return Readable.from(gen(), { objectMode: false });
+  }
+}
+
+/** Bytes of chunks read ahead of the one being sent (reads of several chunk files overlap). */
+const READ_AHEAD_BYTES = 16 << 20;
+/** Chunk writes in flight at once: the blob store's writes and fsyncs overlap chunking and hashing. */
+const WRITE_WINDOW = 8;
+
+/**
+ * Stores a stream of chunks with up to WRITE_WINDOW puts in flight; hands back the references of those
+ * stored, in order. `drain` waits for the rest. A failed put fails the `push` or `drain` that reaches it.
+ */
+export class ChunkWriter {
+  readonly #inFlight: Promise<ChunkRef>[] = [];
+
+  constructor(private readonly space: ChunkSpace, private readonly window = WRITE_WINDOW) {}
+
+  async push(chunk: Buffer): Promise<ChunkRef[]> {
+    const p = this.space.put(chunk);
+    p.catch(() => undefined); // awaited in order by push or drain
+    this.#inFlight.push(p);
+    const stored: ChunkRef[] = [];
+    while (this.#inFlight.length >= this.window) stored.push(await this.#inFlight.shift()!);
+    return stored;
+  }
+
+  async drain(): Promise<ChunkRef[]> {
+    const all = this.#inFlight.splice(0);
+    return Promise.all(all);
   }
 }
 

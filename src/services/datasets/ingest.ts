@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { Chunker } from '../../blobs/chunker.ts';
 import type { ChunkRef, DatasetFileRecord, DatasetRecord } from '../../store/records.ts';
-import type { ChunkSpace } from './content.ts';
+import { ChunkWriter, type ChunkSpace } from './content.ts';
 import type { DatasetsEnv } from './env.ts';
 
 export async function ingest(space: ChunkSpace, source: AsyncIterable<Buffer | Uint8Array | string>): Promise<{ chunks: ChunkRef[]; size: number; sha256: string }> {
@@ -14,14 +14,17 @@ export async function ingest(space: ChunkSpace, source: AsyncIterable<Buffer | U
   const hash = createHash('sha256');
   const chunks: ChunkRef[] = [];
   let size = 0;
+  const writer = new ChunkWriter(space);
   for await (const piece of source) {
     const buf = typeof piece === 'string' ? Buffer.from(piece) : Buffer.isBuffer(piece) ? piece : Buffer.from(piece);
     hash.update(buf);
     size += buf.length;
-    for (const c of chunker.push(buf)) chunks.push(await space.put(c));
+    // A stream's pieces are its own fresh buffers (a string's is ours): handed to the chunker as they are.
+    for (const c of chunker.pushOwned(buf)) chunks.push(...(await writer.push(c)));
   }
   const last = chunker.end();
-  if (last) chunks.push(await space.put(last));
+  if (last) chunks.push(...(await writer.push(last)));
+  chunks.push(...(await writer.drain()));
   return { chunks, size, sha256: hash.digest('hex') };
 }
 

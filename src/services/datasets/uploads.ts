@@ -27,6 +27,7 @@ import { CheomdanError } from '../../core/errors.ts';
 import type { ChunkRef, UploadRecord } from '../../store/records.ts';
 import type { Actor } from '../actor.ts';
 import { mustWrite } from './access.ts';
+import { ChunkWriter } from './content.ts';
 import { quotaMessage } from './catalog.ts';
 import type { DatasetsEnv } from './env.ts';
 import { dedupe, recordFile } from './ingest.ts';
@@ -43,6 +44,15 @@ export interface UploadStatus {
   metadata: Record<string, string>;
   expiresAt: number;
   state: UploadRecord['state'];
+}
+
+/** Chunks recorded per transaction while a request streams in. */
+const RECORD_BATCH = 16;
+
+class StoreFailed extends Error {
+  constructor(override readonly cause: unknown) {
+    super('a chunk could not be stored');
+  }
 }
 
 const safe = (id: string) => id.replace(/[^A-Za-z0-9_-]/g, '_');
@@ -163,12 +173,27 @@ export class Uploads {
     const tail = await this.#readTail(u.id, u.offset, u.offset - done);
     chunker.push(tail);
     const memo = this.#hashes.get(u.id);
-    const whole = memo && memo.offset === u.offset ? memo.hash.copy() : null;
+    // The whole file's hash, carried from request to request while this process has seen every byte.
+    const whole = memo && memo.offset === u.offset ? memo.hash.copy() : u.offset === 0 ? createHash('sha256') : null;
     const completed: ChunkRef[] = [];
     let fresh = 0;
     let received = 0;
     let failure: unknown = null;
     const room = u.length - u.offset;
+    const writer = new ChunkWriter(space);
+    // Stored chunks are recorded in small batches as they complete: quota counts them and garbage
+    // collection knows them even if the request dies (a blob stored but not yet recorded is an orphan
+    // that collection removes after its grace period).
+    let unrecorded: ChunkRef[] = [];
+    const record = async (refs: ChunkRef[], force: boolean) => {
+      completed.push(...refs);
+      unrecorded.push(...refs);
+      if (unrecorded.length >= RECORD_BATCH || (force && unrecorded.length > 0)) {
+        const batch = unrecorded;
+        unrecorded = [];
+        fresh += await store.datasets.chunks.record(space.namespace, d.tenantId, dedupe(batch), this.env.ctx.clock());
+      }
+    };
     try {
       for await (const piece of body) {
         if (received + piece.length > room) {
@@ -177,16 +202,26 @@ export class Uploads {
         received += piece.length;
         check?.update(piece);
         whole?.update(piece);
-        for (const c of chunker.push(piece)) {
-          const ref = await space.put(c);
-          completed.push(ref);
-          // Recorded at once: quota counts it and garbage collection knows it even if the request dies here.
-          fresh += await store.datasets.chunks.record(space.namespace, d.tenantId, [ref], this.env.ctx.clock());
+        for (const c of chunker.pushOwned(piece)) {
+          let stored: ChunkRef[];
+          try {
+            stored = await writer.push(c);
+          } catch (e) {
+            throw new StoreFailed(e);
+          }
+          await record(stored, false);
         }
       }
     } catch (e) {
+      // A chunk that could not be stored fails the request and keeps nothing of it (its bytes were counted).
+      if (e instanceof StoreFailed) {
+        await writer.drain().catch(() => undefined);
+        throw e.cause;
+      }
       failure = e; // a dropped connection: keep what arrived (unless a checksum says all or nothing)
     }
+    // Chunks cut before a failure are stored and kept (their bytes arrived); a failed write fails the request.
+    await record(await writer.drain(), true);
     if (check) {
       const got = check.digest('base64');
       if (failure !== null || got !== digest) {
@@ -199,8 +234,15 @@ export class Uploads {
     if (failure instanceof CheomdanError) throw failure;
     const offset = u.offset + received;
     const chunks = [...u.chunks, ...completed];
-    await this.#writeTail(u.id, offset, chunker.pendingBytes());
     const now = this.env.ctx.clock();
+    if (offset === u.length && failure === null) {
+      // The last bytes: nothing to keep for a later request; the upload completes now. A crash before
+      // that leaves it at its old offset, and the client sends this request again (its chunks are stored).
+      await store.datasets.versions.addNewBytes(u.versionId, fresh);
+      await this.#finish({ ...u, offset, chunks, updatedAt: now }, chunker, whole, u.offset);
+      return this.status((await store.datasets.uploads.get(u.id)) ?? { ...u, offset, state: 'complete' });
+    }
+    await this.#writeTail(u.id, offset, chunker.pendingBytes());
     await store.transaction(async (tx) => {
       if (!(await tx.datasets.uploads.advance(u.id, u.offset, { offset, chunks, state: 'open' }, now))) {
         throw new CheomdanError('offset_mismatch', `upload ${u.id} moved while this request ran; ask with HEAD and send from there`);
@@ -212,12 +254,13 @@ export class Uploads {
     if (whole) this.#hashes.set(u.id, { offset, hash: whole });
     else this.#hashes.delete(u.id);
     const next: UploadRecord = { ...u, offset, chunks, updatedAt: now, expiresAt: now + this.env.config.uploadExpiryMs };
-    if (offset === u.length) await this.#finish(next, chunker, whole);
+    if (offset === u.length) await this.#finish(next, chunker, whole, offset);
     if (failure !== null) throw failure;
     return this.status((await store.datasets.uploads.get(u.id)) ?? next);
   }
 
-  async #finish(u: UploadRecord, chunker: Chunker, whole: Hash | null): Promise<void> {
+  /** Completes an upload whose bytes have all arrived; `storedOffset` is its offset in the store now. */
+  async #finish(u: UploadRecord, chunker: Chunker, whole: Hash | null, storedOffset = u.offset): Promise<void> {
     const { store } = this.env;
     const d = (await store.datasets.get(u.datasetId))!;
     const space = await this.env.space(d);
@@ -248,7 +291,9 @@ export class Uploads {
       throw new CheomdanError('conflict', `version of "${d.name}" that "${u.path}" was uploading into is no longer open (committed or deleted); the upload was discarded`);
     }
     await recordFile(this.env, d, space, u.versionId, u.path, { chunks, size: u.length, sha256: sha });
-    await store.datasets.uploads.advance(u.id, u.offset, { offset: u.length, chunks: dedupe(chunks), state: 'complete' }, this.env.ctx.clock());
+    if (!(await store.datasets.uploads.advance(u.id, storedOffset, { offset: u.length, chunks: dedupe(chunks), state: 'complete' }, this.env.ctx.clock()))) {
+      throw new CheomdanError('offset_mismatch', `upload ${u.id} moved while this request ran; ask with HEAD`);
+    }
     await this.#removeTails(u.id);
   }
 

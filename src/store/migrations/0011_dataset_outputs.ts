@@ -3,7 +3,8 @@
  * that asks: the dataset (pinned at submit, so a rename or a new dataset of the same name later does not
  * redirect it), the directory, and where the save stands (pending → saved | skipped | failed). A pending
  * row of a finished job is picked up again after a restart; the version records the job as its source, so
- * a save interrupted after its commit is not made twice.
+ * a save interrupted after its commit is not made twice. Also indexes that answer the storage-quota check
+ * (stored bytes, bytes reserved by open uploads) without reading the tables.
  */
 import type { Migration } from './types.ts';
 
@@ -23,5 +24,9 @@ export const migration0011: Migration = {
       .addColumn('updated_at', 'bigint', (c) => c.notNull())
       .execute();
     await db.schema.createIndex('dataset_outputs_state_idx').on('dataset_outputs').column('state').execute();
+    // The storage quota is checked at every upload's creation: what an organization stores and what its open
+    // uploads reserve, each answered from an index alone (a directory of 10,000 files must not rescan them).
+    await db.schema.createIndex('dataset_chunks_tenant_size_idx').on('dataset_chunks').columns(['tenant_id', 'size']).execute();
+    await db.schema.createIndex('uploads_tenant_state_idx').on('uploads').columns(['tenant_id', 'state', 'length', 'offset_bytes']).execute();
   },
 };
