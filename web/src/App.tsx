@@ -1,6 +1,6 @@
 /**
  * Routes: #/dashboard, #/jobs, #/jobs/:id, #/submit, #/cluster, #/queue, #/reservations, #/testbed, #/quotas, #/allocations, #/programs,
- * #/applications(/new|/:id), #/usage, #/tenants, #/users, #/audit, #/account.
+ * #/applications(/new|/:id), #/usage, #/datasets(/:id?v=N&dir=PATH), #/tenants, #/users, #/audit, #/account.
  */
 import { Loading, PageTitle } from './components/common.tsx';
 import { Layout } from './components/Layout.tsx';
@@ -14,6 +14,7 @@ import { QuotasPage } from './pages/Quotas.tsx';
 import { ApplicationsPage } from './pages/Applications.tsx';
 import { ProgramsPage } from './pages/Programs.tsx';
 import { UsagePage } from './pages/Usage.tsx';
+import { DatasetsPage } from './pages/Datasets.tsx';
 import { ClusterPage } from './pages/Cluster.tsx';
 import { DashboardPage } from './pages/Dashboard.tsx';
 import { JobDetailPage } from './pages/JobDetail.tsx';
@@ -76,6 +77,8 @@ function Page({ route }: { route: Route }) {
       return <ApplicationsPage route={route} />;
     case 'usage':
       return <UsagePage />;
+    case 'datasets':
+      return <DatasetsPage route={route} />;
     default:
       return (
         <div className="page">

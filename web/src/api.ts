@@ -38,6 +38,11 @@ export type TestbedRun = z.infer<typeof C.TestbedRun>;
 export type TestbedModel = z.infer<typeof C.TestbedModel>;
 export type TestbedResults = z.infer<typeof C.TestbedResults>;
 export type TestbedComparison = z.infer<typeof C.TestbedComparison>;
+export type Dataset = z.infer<typeof C.Dataset>;
+export type DatasetDetail = z.infer<typeof C.DatasetDetail>;
+export type DatasetVersion = z.infer<typeof C.DatasetVersion>;
+export type DatasetFile = z.infer<typeof C.DatasetFile>;
+export type StorageUsage = z.infer<typeof C.StorageUsage>;
 
 /** What GET /v1/stream sends as `event: jobs` (src/api/routes/stream.ts): the contract's schema. */
 export const JobChangeBatch = C.JobChangeBatch;
@@ -214,6 +219,52 @@ export class ApiClient {
   rejectApplication(id: string, reason: string) {
     return this.call('POST', `/v1/applications/${encodeURIComponent(id)}/reject`, A.Application, { reason });
   }
+  // datasets (/v1/datasets; uploads go to /v1/uploads with tus-js-client)
+  datasets(signal?: AbortSignal) {
+    return this.call('GET', '/v1/datasets', list(C.Dataset), undefined, signal);
+  }
+  dataset(ref: string, signal?: AbortSignal) {
+    return this.call('GET', `/v1/datasets/${encodeURIComponent(ref)}`, C.DatasetDetail, undefined, signal);
+  }
+  createDataset(body: z.input<typeof C.DatasetCreate>) {
+    return this.call('POST', '/v1/datasets', C.DatasetDetail, body);
+  }
+  shareDataset(ref: string, body: z.input<typeof C.DatasetShare>) {
+    return this.call('POST', `/v1/datasets/${encodeURIComponent(ref)}/share`, C.DatasetDetail, body);
+  }
+  openVersion(ref: string, body: z.input<typeof C.VersionCreate> = {}) {
+    return this.call('POST', `/v1/datasets/${encodeURIComponent(ref)}/versions`, C.DatasetVersion, body);
+  }
+  commitVersion(ref: string, n: number, message?: string) {
+    return this.call('POST', `/v1/datasets/${encodeURIComponent(ref)}/versions/${n}/commit`, C.DatasetVersion, message ? { message } : {});
+  }
+  deleteVersion(ref: string, n: number) {
+    return this.call('DELETE', `/v1/datasets/${encodeURIComponent(ref)}/versions/${n}`, C.DatasetVersion);
+  }
+  datasetFiles(ref: string, n: number, q: { prefix?: string; after?: string; limit?: number } = {}, signal?: AbortSignal) {
+    const p = new URLSearchParams();
+    if (q.prefix) p.set('prefix', q.prefix);
+    if (q.after) p.set('after', q.after);
+    if (q.limit) p.set('limit', String(q.limit));
+    return this.call('GET', `/v1/datasets/${encodeURIComponent(ref)}/versions/${n}/files${p.size ? `?${p}` : ''}`, C.FileList, undefined, signal);
+  }
+  /** A file's bytes as a Blob (the portal's download; the CLI streams large files with resume). */
+  async datasetFileBlob(ref: string, n: number, path: string): Promise<Blob> {
+    const res = await fetch(`${this.base}${this.datasetFileUrl(ref, n, path)}`, { headers: this.headers() });
+    if (!res.ok) throw await this.problem(res, path);
+    return res.blob();
+  }
+  datasetFileUrl(ref: string, n: number, path: string): string {
+    return `/v1/datasets/${encodeURIComponent(ref)}/versions/${n}/files/${path.split('/').map(encodeURIComponent).join('/')}`;
+  }
+  storage(signal?: AbortSignal) {
+    return this.call('GET', '/v1/storage', C.StorageUsage, undefined, signal);
+  }
+  /** Headers a tus client sends with every request (the bearer token). */
+  authHeaders(): Record<string, string> {
+    return this.headers();
+  }
+
   reservations(q: { current?: boolean } = {}, signal?: AbortSignal) {
     return this.call('GET', `/v1/reservations${q.current ? '?current=true' : ''}`, list(C.Reservation), undefined, signal);
   }

@@ -14,6 +14,7 @@ const NAV: NavItem[] = [
   { to: 'dashboard', label: 'nav.dashboard' },
   { to: 'jobs', label: 'nav.jobs' },
   { to: 'submit', label: 'nav.submit' },
+  { to: 'datasets', label: 'nav.datasets' },
   { to: 'cluster', label: 'nav.cluster' },
   { to: 'queue', label: 'nav.queue', operatorOnly: true },
   { to: 'reservations', label: 'nav.reservations' },
