@@ -13,8 +13,17 @@ import { pipeline } from 'node:stream/promises';
 import { ApiError, ConnectionError, type CheomdanClient } from './client.ts';
 
 const TUS = { 'tus-resumable': '1.0.0' };
-/** Bytes per PATCH: each is its own request (the server keeps what arrived of a broken one). */
-export const PATCH_BYTES = 64 * 1024 * 1024;
+/**
+ * Bytes per PATCH: each is its own request (the server keeps what arrived of a broken one), and must arrive
+ * within the server's request timeout (30 s). The first is 8 MiB; later ones are sized to take about 10 s
+ * at the rate measured so far, between 4 and 64 MiB (a slow hospital link sends small ones, loopback big ones).
+ */
+export const PATCH_BYTES = { first: 8 * 1024 * 1024, min: 4 * 1024 * 1024, max: 64 * 1024 * 1024, targetMs: 10_000 } as const;
+
+export function nextPatchBytes(sent: number, ms: number): number {
+  if (ms <= 0) return PATCH_BYTES.max;
+  return Math.max(PATCH_BYTES.min, Math.min(PATCH_BYTES.max, Math.floor((sent / ms) * PATCH_BYTES.targetMs)));
+}
 
 export interface UploadTarget {
   dataset: string;
@@ -86,7 +95,8 @@ export async function uploadFile(
   const patience = opts.patienceMs ?? 600_000;
   // A file sent in one request is simply sent again after an interruption: only larger ones are remembered
   // (two writes of the state file per small file would bound a directory of 10,000 files).
-  const remember = size > PATCH_BYTES;
+  const remember = size > PATCH_BYTES.first;
+  let patchBytes: number = PATCH_BYTES.first;
   let location = remember ? await state.get(key) : undefined;
   let offset = -1;
   let resumedAt = 0;
@@ -119,7 +129,8 @@ export async function uploadFile(
       }
       onProgress(offset);
       if (offset >= size) break;
-      const end = Math.min(size, offset + PATCH_BYTES);
+      const end = Math.min(size, offset + patchBytes);
+      const began = Date.now();
       const piece = createReadStream(file, { start: offset, end: end - 1, highWaterMark: 1 << 20 });
       let sent = offset;
       const counted = Readable.from((async function* () {
@@ -135,7 +146,9 @@ export async function uploadFile(
         headers: { ...TUS, 'content-type': 'application/offset+octet-stream', 'upload-offset': String(offset), 'content-length': String(end - offset) },
         body: Readable.toWeb(counted) as unknown as RequestInit['body'],
       });
-      offset = Number(res.headers.get('upload-offset'));
+      const acked = Number(res.headers.get('upload-offset'));
+      patchBytes = nextPatchBytes(acked - offset, Date.now() - began);
+      offset = acked;
       failingSince = null;
       delay = 250;
       if (offset >= size) break;

@@ -36,7 +36,7 @@ import { QuotaService } from '../services/quotas.ts';
 import { TestbedService } from '../services/testbed.ts';
 import { DatasetService, type DataConfig } from '../services/datasets/index.ts';
 import { FsBlobStore } from '../blobs/fs.ts';
-import type { BlobConfig } from '../blobs/open.ts';
+import type { BlobConfig } from './blobConfig.ts';
 import { S3BlobStore } from '../blobs/s3.ts';
 import { checkSingleOrganization, isolationMode, protectServerFiles } from '../services/serverFiles.ts';
 import { UnixAccounts, type UnixAccountsConfig } from '../services/unixAccounts.ts';
@@ -77,6 +77,8 @@ export interface ServerOptions {
   allowSeveralOrganizations?: boolean | undefined;
   /** Datasets: quota default, retention, upload expiry (services/datasets/env.ts). */
   data?: Partial<DataConfig> | undefined;
+  /** What storage charges count: the bytes datasets store ('stored', default) or allocations' grants ('granted'). */
+  storageBasis?: 'stored' | 'granted' | undefined;
   /** Where dataset content is stored (blobs/open.ts); default the filesystem under CHEOMDAN_HOME/blobs. */
   blobs?: BlobConfig | undefined;
 }
@@ -148,6 +150,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const accounting = createAccounting(ctx, identity, {
       mode: opts.accounting ?? parseAccountingMode(process.env.CHEOMDAN_ACCOUNTING),
       devicesByType,
+      storageBasis: opts.storageBasis,
     });
     let nodeNames: () => readonly string[] = () => inventory.nodes.map((n) => n.name);
     let replan = () => {};
@@ -208,6 +211,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const gc = setInterval(() => { datasets.gc().catch((err) => log.warn({ err }, 'dataset garbage collection failed; will try again')); }, 3_600_000);
     gc.unref();
     started.push({ what: 'dataset garbage collection', stop: () => clearInterval(gc) });
+    // What each organization stores, sampled each minute where it changed: storage is charged on it.
+    const sampler = setInterval(() => { datasets.sampleStorage().catch((err) => log.warn({ err }, 'sampling storage failed; will try again')); }, 60_000);
+    sampler.unref();
+    started.push({ what: 'storage sampling', stop: () => clearInterval(sampler) });
+    await datasets.sampleStorage();
     // Outputs of jobs that finished while the server was down, or whose save a restart cut short.
     datasets.outputs.sweep().catch((err) => log.warn({ err }, 'saving jobs\' outputs after the restart failed; tried again at the next start'));
 

@@ -27,7 +27,7 @@ const TABLES = ['api_tokens', 'audit_log', 'devices', 'job_events', 'jobs', 'nod
   // 0010_datasets
   'datasets', 'dataset_access', 'dataset_versions', 'dataset_files', 'dataset_chunks', 'dataset_keys', 'uploads', 'dataset_mounts',
   // 0011_dataset_outputs
-  'dataset_outputs',
+  'dataset_outputs', 'storage_samples',
 ].sort();
 
 for (const dialect of testDialects()) {

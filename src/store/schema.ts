@@ -280,6 +280,12 @@ export interface DatasetOutputsTable {
   updated_at: number;
 }
 
+export interface StorageSamplesTable {
+  tenant_id: string;
+  at: number;
+  bytes: number;
+}
+
 export interface JobEventsTable {
   id: Generated<number>;
   job_id: string;
@@ -335,4 +341,5 @@ export interface Database {
   uploads: UploadsTable;
   dataset_mounts: DatasetMountsTable;
   dataset_outputs: DatasetOutputsTable;
+  storage_samples: StorageSamplesTable;
 }

@@ -58,7 +58,7 @@ it('kill -9 mid-upload, restart: the CLI resumes and completes with the right SH
     cwd: work, env: { CHEOMDAN_URL: first.url, CHEOMDAN_TOKEN: token, CHEOMDAN_CONFIG: join(work, 'cfg', 'credentials.json') },
   });
   // Part of the file is stored (acknowledged or not): kill the server.
-  await waitFor(() => owner.get('/v1/storage'), (r) => r.body.usedBytes > 100e6, 60_000, 'more than the first 64 MiB PATCH to be stored');
+  await waitFor(() => owner.get('/v1/storage'), (r) => r.body.usedBytes > 100e6, 60_000, '100 MB of the upload to be stored');
   first.child.kill('SIGKILL');
   await new Promise((r) => first.child.once('exit', r));
   await new Promise((r) => setTimeout(r, 1000));

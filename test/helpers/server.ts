@@ -2,7 +2,7 @@
  * Test helpers: a real server on loopback (in this process, or as a child process for crash tests), with a
  * temp home and the demo inventory, plus a tiny typed HTTP client and fixtures for tenants and users.
  */
-import type { BlobConfig } from '../../src/blobs/open.ts';
+import type { BlobConfig } from '../../src/server/blobConfig.ts';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';

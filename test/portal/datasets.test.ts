@@ -57,11 +57,13 @@ describe('portal: datasets', () => {
     const a = randomBytes(300_000);
     const c = Buffer.from('id,label\n1,normal\n2,effusion\n');
     await page.evaluate(async ({ a64, c64 }) => {
-      const dt = new DataTransfer();
+      // Runs in the page (DOM types are not this file's): a drop with two files, as a browser makes it.
+      const w = globalThis as unknown as { DataTransfer: new () => any; File: new (parts: unknown[], name: string) => unknown; DragEvent: new (type: string, init: unknown) => unknown; document: { querySelector(s: string): { dispatchEvent(e: unknown): void } } };
+      const dt = new w.DataTransfer();
       const bytes = (b64: string) => Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
-      dt.items.add(new File([bytes(a64)], 'p0001.dcm'));
-      dt.items.add(new File([bytes(c64)], 'labels.csv'));
-      document.querySelector('[data-testid="dropzone"]')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      dt.items.add(new w.File([bytes(a64)], 'p0001.dcm'));
+      dt.items.add(new w.File([bytes(c64)], 'labels.csv'));
+      w.document.querySelector('[data-testid="dropzone"]').dispatchEvent(new w.DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
     }, { a64: a.toString('base64'), c64: c.toString('base64') });
     await page.locator('[data-upload="labels.csv"][data-state="done"]').waitFor();
     await page.locator('[data-upload="p0001.dcm"][data-state="done"]').waitFor();
@@ -128,7 +130,7 @@ describe('portal: datasets', () => {
     writeFileSync(file, big);
     await page.goto(`${s.url}/#/datasets/${id}`);
     await page.getByTestId('file-input').setInputFiles(file);
-    // The first 64 MiB request is stored (its chunks are counted at once): reload mid-way.
+    // Several 16 MiB requests are stored (their chunks are counted as they arrive): reload mid-way.
     await waitFor(() => api.get('/v1/storage'), (r) => r.body.usedBytes > 70e6, 60_000, 'the first PATCH to be stored');
     await page.reload();
     await page.getByRole('heading', { name: 'snuh/ct-volumes' }).waitFor();

@@ -127,7 +127,7 @@ export const datasetRoutes = (datasets: DatasetService): FastifyPluginAsync => a
   r.post('/datasets-gc', {
     schema: {
       tags, summary: 'Operators: collect garbage now (expired uploads, versions past retention, unreferenced chunks)',
-      response: { 200: z.object({ expiredUploads: z.number().int(), erasedVersions: z.number().int(), sweptChunks: z.number().int(), sweptBytes: z.number().int() }), ...errors },
+      response: { 200: z.object({ expiredUploads: z.number().int(), erasedVersions: z.number().int(), sweptChunks: z.number().int(), sweptBytes: z.number().int(), orphanBlobs: z.number().int() }), ...errors },
     },
   }, async (req) => {
     if (!req.actor.isOperator) throw new CheomdanError('forbidden', 'only operators can collect garbage');

@@ -9,7 +9,7 @@ import { UsageError } from '../config.ts';
 import type { Cli } from '../context.ts';
 import type { PolicyConfig } from '../../scheduler/policy.ts';
 import type { UnixAccountsConfig } from '../../services/unixAccounts.ts';
-import { parseBlobSpec } from '../../blobs/open.ts';
+import { parseBlobSpec } from '../../server/blobConfig.ts';
 
 export function parsePort(text: string): number {
   const n = Number(text);
@@ -55,6 +55,8 @@ export function registerServe(program: Command, cli: Cli): void {
       const port = f.port ?? (env.PORT !== undefined && env.PORT !== '' ? parsePortEnv(env.PORT) : 7080);
       const home = resolve(cli.io.cwd, f.home ?? env.CHEOMDAN_HOME ?? '.cheomdan');
       const policy = readPolicy(cli, f.policy ?? env.CHEOMDAN_POLICY, f.policyConfig ?? env.CHEOMDAN_POLICY_CONFIG);
+      const basis = env.CHEOMDAN_STORAGE_BASIS || undefined;
+      if (basis !== undefined && basis !== 'stored' && basis !== 'granted') throw new UsageError(`CHEOMDAN_STORAGE_BASIS: "${basis}" is neither "stored" (charge the bytes datasets store, the default) nor "granted" (charge allocations' storage grants)`);
       const blobs = parseBlobSpec(f.blobs ?? env.CHEOMDAN_BLOBS, home, env);
       if ('error' in blobs) throw new UsageError(`--blobs: ${blobs.error}`);
       const { startServer } = await import('../../server/start.ts');
@@ -72,6 +74,7 @@ export function registerServe(program: Command, cli: Cli): void {
         allowSeveralOrganizations: f.allowSeveralOrganizations || env.CHEOMDAN_ALLOW_SEVERAL_ORGANIZATIONS === '1',
         unixAccounts: readUnixAccounts(cli, f.unixAccounts ?? env.CHEOMDAN_UNIX_ACCOUNTS),
         blobs,
+        storageBasis: basis,
       });
       cli.out(`Cheomdan is listening on ${server.url} (data in ${home})`);
       if (server.firstStart) {

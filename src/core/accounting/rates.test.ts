@@ -1,7 +1,7 @@
 /** Rates and charges: the charge equals device-time × the rate in force when it ran, exactly. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { chargeFor, monthOf, rateAt, storageCharge, worstCase, type MeteredInterval, type Rate } from './rates.ts';
+import { chargeFor, monthOf, rateAt, storageCharge, storedStorageCharge, worstCase, type MeteredInterval, type Rate } from './rates.ts';
 import { formatSu, suToMilli } from './units.ts';
 
 const H = 3_600_000;
@@ -121,5 +121,40 @@ describe('storage charges', () => {
 
   it('refuses an interval that crosses a month end (each month is charged on its own)', () => {
     expect(() => storageCharge(1000, nov, dec + 1, [storage(1, 1, 0)])).toThrow(/crosses the end of 2026-11/);
+  });
+});
+
+describe('charges for stored bytes', () => {
+  const nov = Date.UTC(2026, 10, 1); // 30 days
+  const dec = Date.UTC(2026, 11, 1);
+  const day = 86_400_000;
+  const storage = (id: number, suPerTbMonth: number, from: number): Rate => ({ id, resource: 'storage', acceleratorType: null, value: suPerTbMonth * 1000, effectiveFrom: from });
+  const all = { part: 1, whole: 1 };
+
+  it('a constant 2 TB all month at 100 SU per TB-month is 200 SU; the sample before the month counts', () => {
+    expect(storedStorageCharge([{ at: nov - day, bytes: 2e12 }], nov, dec, [storage(1, 100, 0)], all)).toEqual({ amount: 200_000, averageBytes: 2e12, unratedMs: 0, rateIds: [1] });
+  });
+
+  it('weights each sample by how long it held, splits at rate changes, and shares by grant', () => {
+    // 0 for 10 days, 3 TB for 10 days, 6 TB for 10 days: an average of 3 TB; the rate doubles on day 20
+    const series = [{ at: nov + 10 * day, bytes: 3e12 }, { at: nov + 20 * day, bytes: 6e12 }];
+    const c = storedStorageCharge(series, nov, dec, [storage(1, 100, 0), storage(2, 200, nov + 20 * day)], all);
+    // 3 TB × 10/30 × 100 + 6 TB × 10/30 × 200 = 100 + 400 SU
+    expect(c).toEqual({ amount: 500_000, averageBytes: 3e12, unratedMs: 0, rateIds: [1, 2] });
+    expect(storedStorageCharge(series, nov, dec, [storage(1, 100, 0), storage(2, 200, nov + 20 * day)], { part: 1, whole: 4 }).amount).toBe(125_000);
+  });
+
+  it('nothing stored, nothing charged; a month end is never crossed', () => {
+    expect(storedStorageCharge([], nov, dec, [storage(1, 100, 0)], all).amount).toBe(0);
+    expect(() => storedStorageCharge([], nov, dec + 1, [storage(1, 1, 0)], all)).toThrow(/crosses the end of 2026-11/);
+  });
+
+  it('agrees with the granted-storage charge when the stored bytes are constant (property)', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 100_000 }), fc.integer({ min: 1, max: 29 }), fc.integer({ min: 1, max: 5000 }), (gb, days, su) => {
+      const rates = [storage(1, su, 0)];
+      const a = storageCharge(gb, nov, nov + days * day, rates).amount;
+      const b = storedStorageCharge([{ at: 0, bytes: gb * 1e9 }], nov, nov + days * day, rates, all).amount;
+      return a === b;
+    }));
   });
 });

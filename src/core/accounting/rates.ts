@@ -147,3 +147,44 @@ export function storageCharge(storageGb: number, from: number, to: number, rates
   const amount = divRoundHalfUp(sum, 1000n * BigInt(month.end - month.start));
   return { amount: toSafe(amount, 'the storage charge'), unratedMs, rateIds: [...used].sort((a, b) => a - b) };
 }
+
+/**
+ * The charge for bytes actually stored over [from, to) (in one calendar month), from a series of samples
+ * (each holds until the next; the first may begin before `from`), times `share` = part/whole (an
+ * organization's stored bytes split among its allocations by what they grant). A TB-month is 10^12 bytes
+ * for the whole month; split at rate changes; rounded once, half up. Returns the time-weighted average
+ * stored bytes too (for the ledger's memo).
+ */
+export function storedStorageCharge(
+  series: readonly { at: number; bytes: number }[], from: number, to: number, rates: readonly Rate[], share: { part: number; whole: number },
+): { amount: MilliSu; averageBytes: number; unratedMs: number; rateIds: number[] } {
+  const month = monthOf(from);
+  if (to <= from || share.part <= 0 || share.whole <= 0) return { amount: 0, averageBytes: 0, unratedMs: 0, rateIds: [] };
+  if (to > month.end) throw new Error(`storedStorageCharge: [${from}, ${to}) crosses the end of ${month.key}`);
+  const cuts = new Set<number>([from, to]);
+  for (const s of series) if (s.at > from && s.at < to) cuts.add(s.at);
+  for (const r of rates) if (r.resource === 'storage' && r.effectiveFrom > from && r.effectiveFrom < to) cuts.add(r.effectiveFrom);
+  const points = [...cuts].sort((a, b) => a - b);
+  let sum = 0n;
+  let byteMs = 0n;
+  let unratedMs = 0;
+  const used = new Set<number>();
+  let k = 0;
+  for (let i = 0; i + 1 < points.length; i++) {
+    const at = points[i]!;
+    const ms = points[i + 1]! - at;
+    while (k + 1 < series.length && series[k + 1]!.at <= at) k++;
+    const bytes = series[k] && series[k]!.at <= at ? series[k]!.bytes : 0;
+    if (ms <= 0 || bytes <= 0) continue;
+    byteMs += BigInt(ms) * BigInt(bytes);
+    const rate = rateAt(rates, 'storage', null, at);
+    if (!rate) { unratedMs += ms; continue; }
+    used.add(rate.id);
+    sum += BigInt(ms) * BigInt(bytes) * BigInt(rate.value);
+  }
+  const amount = divRoundHalfUp(sum * BigInt(share.part), 10n ** 12n * BigInt(month.end - month.start) * BigInt(share.whole));
+  return {
+    amount: toSafe(amount, 'the storage charge'), averageBytes: Number(byteMs / BigInt(to - from)), unratedMs,
+    rateIds: [...used].sort((a, b) => a - b),
+  };
+}

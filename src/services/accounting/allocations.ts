@@ -12,7 +12,10 @@
  */
 import { findAcceleratorType, ACCELERATOR_CATALOG } from '../../core/accelerators.ts';
 import * as L from '../../core/accounting/ledger.ts';
-import { monthOf, storageCharge } from '../../core/accounting/rates.ts';
+import { monthOf, storageCharge, storedStorageCharge } from '../../core/accounting/rates.ts';
+
+/** What storage charges count (AllocationService). */
+export type StorageBasis = 'stored' | 'granted';
 import { formatSu, suToMilli } from '../../core/accounting/units.ts';
 import { CheomdanError } from '../../core/errors.ts';
 import { asTenantId, type UserId } from '../../core/ids.ts';
@@ -67,6 +70,12 @@ export class AllocationService {
     private readonly ctx: ServiceContext,
     private readonly identity: IdentityService,
     private readonly enforcement: AccountingService,
+    /**
+     * What storage charges count: 'stored' (default) — the bytes the organization's datasets store, averaged
+     * over the month and split among its allocations that grant storage by their grants; 'granted' — the
+     * grant itself, stored or not (reserved capacity).
+     */
+    private readonly storageBasis: StorageBasis = 'stored',
   ) {}
 
   // --- allocations -------------------------------------------------------------------------------------------
@@ -201,7 +210,18 @@ export class AllocationService {
       const to = Math.min(m.end, al.endsAt, until);
       if (!final && to < Math.min(m.end, al.endsAt)) break; // the month (or the period's last part) is not over
       const from = Math.max(m.start, al.startsAt);
-      const c = storageCharge(al.storageGb, from, to, rates);
+      let c: { amount: number; unratedMs: number; rateIds: number[] };
+      let what: string;
+      if (this.storageBasis === 'stored') {
+        const peers = (await tx.allocations.list({ tenantId: al.tenantId })).filter((a) => a.storageGb > 0 && a.startsAt < to && a.endsAt > from);
+        const whole = peers.reduce((sum, a) => sum + a.storageGb, 0) || al.storageGb;
+        const stored = storedStorageCharge(await tx.datasets.chunks.series(asTenantId(al.tenantId), from, to), from, to, rates, { part: al.storageGb, whole });
+        c = stored;
+        what = `storage ${(stored.averageBytes / 1e12).toFixed(3)} TB stored on average${whole > al.storageGb ? ` (this allocation's ${al.storageGb} of ${whole} GB granted)` : ''}, of ${al.storageGb / 1000} TB granted`;
+      } else {
+        c = storageCharge(al.storageGb, from, to, rates);
+        what = `storage ${al.storageGb / 1000} TB`;
+      }
       if (c.amount === 0 && c.unratedMs > 0) {
         this.ctx.log.warn({ allocation: al.id, month: m.key }, 'storage: no storage rate was in force; nothing charged for this month (`cheomdan rates set --resource storage`)');
       }
@@ -209,7 +229,7 @@ export class AllocationService {
         // dated inside the month it pays for (reports group by the month of `at`)
         idemKey: `storage:${al.id}:${m.key}`, at: to - 1, allocationId: al.id, programId: al.programId, tenantId: al.tenantId,
         projectId: al.projectId, acceleratorType: 'storage', rateIds: c.rateIds,
-        memo: `storage ${al.storageGb / 1000} TB, ${m.key}${to < m.end ? ` to ${new Date(to).toISOString()}` : ''}${c.unratedMs > 0 ? `; ${Math.round(c.unratedMs / 3_600_000)} h without a storage rate` : ''}`,
+        memo: `${what}, ${m.key}${to < m.end ? ` to ${new Date(to).toISOString()}` : ''}${c.unratedMs > 0 ? `; ${Math.round(c.unratedMs / 3_600_000)} h without a storage rate` : ''}`,
       })) === null ? 0 : 1;
       if (to === m.end) through = m.end;
     }

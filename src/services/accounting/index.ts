@@ -4,7 +4,7 @@
  */
 import type { ServiceContext } from '../context.ts';
 import type { IdentityService } from '../identity.ts';
-import { AllocationService } from './allocations.ts';
+import { AllocationService, type StorageBasis } from './allocations.ts';
 import { defaultRates } from '../../core/accounting/defaultRates.ts';
 import { AccountingService, type AccountingMode } from './enforcement.ts';
 import { ProgramService } from './programs.ts';
@@ -21,9 +21,12 @@ export interface Accounting {
   stop(): void;
 }
 
-export function createAccounting(ctx: ServiceContext, identity: IdentityService, opts: { mode: AccountingMode; devicesByType: () => Record<string, number>; sweepMs?: number }): Accounting {
+export function createAccounting(
+  ctx: ServiceContext, identity: IdentityService,
+  opts: { mode: AccountingMode; devicesByType: () => Record<string, number>; sweepMs?: number; storageBasis?: StorageBasis | undefined },
+): Accounting {
   const enforcement = new AccountingService(ctx, opts.mode);
-  const allocations = new AllocationService(ctx, identity, enforcement);
+  const allocations = new AllocationService(ctx, identity, enforcement, opts.storageBasis);
   const programs = new ProgramService(ctx, identity, allocations, enforcement);
   const reports = new ReportService(ctx, identity, opts.devicesByType);
   let timer: NodeJS.Timeout | undefined;

@@ -23,14 +23,46 @@ export const sha256hex = (b: Uint8Array): string => createHash('sha256').update(
 /** SHA-256 on libuv's thread pool (WebCrypto): chunks in flight hash on other cores than the event loop's. */
 const digestHex = async (b: Uint8Array): Promise<string> => Buffer.from(await webcrypto.subtle.digest('SHA-256', b)).toString('hex');
 
+/**
+ * Blobs stored and not yet recorded as chunks (a request or an import is still writing): garbage collection
+ * never removes them as orphans. A hold older than HOLD_MS is not honoured (a writer that died).
+ */
+export class PendingChunks {
+  static readonly HOLD_MS = 6 * 3_600_000;
+  readonly #held = new Map<string, { count: number; at: number }>();
+
+  hold(key: string): void {
+    const h = this.#held.get(key);
+    this.#held.set(key, { count: (h?.count ?? 0) + 1, at: Date.now() });
+  }
+
+  release(key: string): void {
+    const h = this.#held.get(key);
+    if (!h) return;
+    if (h.count <= 1) this.#held.delete(key);
+    else h.count--;
+  }
+
+  isHeld(key: string, now = Date.now()): boolean {
+    const h = this.#held.get(key);
+    return h !== undefined && now - h.at < PendingChunks.HOLD_MS;
+  }
+}
+
 export class ChunkSpace {
-  constructor(readonly blobs: BlobStore, readonly namespace: string, readonly key: Buffer | null) {}
+  constructor(readonly blobs: BlobStore, readonly namespace: string, readonly key: Buffer | null, readonly pending: PendingChunks = new PendingChunks()) {}
+
+  /** The chunks are recorded (a row each): they are no longer orphans in the making. */
+  recorded(refs: readonly ChunkRef[]): void {
+    for (const [sha] of refs) this.pending.release(`${this.namespace}/${sha}`);
+  }
 
   /** Stores a chunk (idempotent) and returns its reference. */
   async put(chunk: Buffer): Promise<ChunkRef> {
     // WebCrypto's digest runs on libuv's thread pool: several chunks in flight hash on other cores.
     const sha = await digestHex(chunk);
     const key = `${this.namespace}/${sha}`;
+    this.pending.hold(key); // until the caller records it (recorded())
     // A sealed chunk is not content-addressed on disk (random iv), so test before sealing again.
     if (this.key === null) await this.blobs.put(key, chunk);
     else if (!(await this.blobs.has(key))) await this.blobs.put(key, seal(this.key, chunk));

@@ -10,7 +10,7 @@ import type { DatasetRecord, DatasetVersionRecord, NewAudit } from '../../store/
 import type { Actor } from '../actor.ts';
 import type { ServiceContext } from '../context.ts';
 import { canSee, notFound } from './access.ts';
-import { ChunkSpace, namespaceOf } from './content.ts';
+import { ChunkSpace, namespaceOf, PendingChunks } from './content.ts';
 import { unwrapKey } from './keys.ts';
 
 export interface DataConfig {
@@ -29,6 +29,11 @@ export interface DataConfig {
 export const DEFAULT_DATA_CONFIG = { defaultQuotaBytes: 10e12, retentionMs: 7 * 86_400_000, uploadExpiryMs: 7 * 86_400_000 } as const;
 
 export class DatasetsEnv {
+  /** Blobs written and not yet recorded (garbage collection leaves them alone). */
+  readonly pending = new PendingChunks();
+  /** Blobs the last garbage collection found without a chunk row (removed if the next finds them so too). */
+  orphanCandidates = new Set<string>();
+
   constructor(readonly ctx: ServiceContext, readonly blobs: BlobStore, readonly masterKey: Buffer, readonly config: DataConfig) {}
 
   get store() {
@@ -75,10 +80,10 @@ export class DatasetsEnv {
 
   /** The dataset's chunk space: its organization's, or its own sealed with its key (restricted). */
   async space(d: DatasetRecord): Promise<ChunkSpace> {
-    if (d.sensitivity !== 'restricted') return new ChunkSpace(this.blobs, namespaceOf(d), null);
+    if (d.sensitivity !== 'restricted') return new ChunkSpace(this.blobs, namespaceOf(d), null, this.pending);
     const wrapped = await this.store.datasets.keys.get(d.id);
     if (wrapped === undefined) throw new CheomdanError('gone', `dataset "${d.name}" was purged: its key is erased and its content can never be read again`);
-    return new ChunkSpace(this.blobs, namespaceOf(d), unwrapKey(this.masterKey, wrapped));
+    return new ChunkSpace(this.blobs, namespaceOf(d), unwrapKey(this.masterKey, wrapped), this.pending);
   }
 
   /** An organization's storage: stored (after deduplication), reserved by open uploads, and its quota. */

@@ -6,7 +6,8 @@
  * Swept: versions past retention and unpinned (their rows), then recorded chunks no root references that
  * are older than a grace period (a request still writing has recorded chunks its upload row does not list
  * yet). A chunk's blob is deleted before its row, so a crash leaves a row without a blob only for a chunk
- * nothing references.
+ * nothing references. Blobs without a row (a crash after the blob's write, before its row's) are removed
+ * when two runs in a row find them so.
  *
  * Purge erases a restricted dataset at once: its key (so what its blobs hold is unreadable from that
  * moment), its versions, its chunks and their blobs. It is the path for a patient's withdrawal.
@@ -30,6 +31,8 @@ export interface GcReport {
   erasedVersions: number;
   sweptChunks: number;
   sweptBytes: number;
+  /** Blobs without a chunk row (a crash between the two), removed on their second sighting. */
+  orphanBlobs: number;
 }
 
 export async function collectGarbage(env: DatasetsEnv, uploads: Uploads, opts: { graceMs?: number } = {}): Promise<GcReport> {
@@ -81,7 +84,30 @@ export async function collectGarbage(env: DatasetsEnv, uploads: Uploads, opts: {
     sweptChunks++;
     sweptBytes += c.size;
   }
-  return { expiredUploads, erasedVersions, sweptChunks, sweptBytes };
+  const orphans = await sweepOrphans(env, new Set((await store.datasets.chunks.list()).map((c) => `${c.namespace}/${c.sha256}`)));
+  return { expiredUploads, erasedVersions, sweptChunks, sweptBytes, orphanBlobs: orphans };
+}
+
+/**
+ * Blobs no chunk row names: a crash between a blob's write and its row's. One is removed when two runs
+ * of collection (an hour apart) both found it unrecorded and no writer in this process holds it.
+ */
+async function sweepOrphans(env: DatasetsEnv, recorded: ReadonlySet<string>): Promise<number> {
+  const seen = new Set<string>();
+  let removed = 0;
+  for (const prefix of ['o/', 'd/']) {
+    for await (const key of env.blobs.list(prefix)) {
+      if (recorded.has(key) || env.pending.isHeld(key)) continue;
+      if (env.orphanCandidates.has(key)) {
+        await env.blobs.delete(key);
+        removed++;
+      } else {
+        seen.add(key);
+      }
+    }
+  }
+  env.orphanCandidates = seen;
+  return removed;
 }
 
 /** Erases a restricted dataset now: key, versions, chunks and blobs. Refused while a job has it mounted. */

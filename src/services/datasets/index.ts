@@ -66,6 +66,16 @@ export class DatasetService {
     return report;
   }
 
+  /** Records what each organization stores now, where it changed (storage is charged on these samples). */
+  async sampleStorage(): Promise<number> {
+    const { store, clock } = this.env.ctx;
+    let n = 0;
+    for (const t of await store.datasets.chunks.storingTenants()) {
+      if (await store.datasets.chunks.sample(t, clock(), await store.datasets.chunks.storedBytes(t))) n++;
+    }
+    return n;
+  }
+
   purge(actor: Actor, ref: string): Promise<{ erasedVersions: number; erasedChunks: number }> {
     return purgeDataset(this.env, actor, ref);
   }

@@ -37,6 +37,7 @@ export async function recordFile(env: DatasetsEnv, d: DatasetRecord, space: Chun
     await tx.datasets.versions.addNewBytes(versionId, fresh);
     await tx.datasets.files.put(file);
   });
+  space.recorded(w.chunks);
 }
 
 /** Each chunk once (a file may repeat one: a file of zeros is one chunk many times). */

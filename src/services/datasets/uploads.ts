@@ -192,6 +192,7 @@ export class Uploads {
         const batch = unrecorded;
         unrecorded = [];
         fresh += await store.datasets.chunks.record(space.namespace, d.tenantId, dedupe(batch), this.env.ctx.clock());
+        space.recorded(batch);
       }
     };
     try {
@@ -270,6 +271,7 @@ export class Uploads {
       const ref = await space.put(last);
       chunks.push(ref);
       await store.datasets.versions.addNewBytes(u.versionId, await store.datasets.chunks.record(space.namespace, d.tenantId, [ref], this.env.ctx.clock()));
+      space.recorded([ref]);
     }
     let sha: string;
     if (whole) sha = whole.digest('hex');

@@ -52,3 +52,28 @@ export async function getDatasetKey(ctx: QueryContext, datasetId: string): Promi
 export async function deleteDatasetKey(ctx: QueryContext, datasetId: string): Promise<boolean> {
   return affected(await guardWrite(() => ctx.db.deleteFrom('dataset_keys').where('dataset_id', '=', datasetId).executeTakeFirst())) > 0;
 }
+
+/** Records what a tenant stores now, unless the last sample says the same; true when one was written. */
+export async function sampleStorage(ctx: QueryContext, tenantId: TenantId, at: number, bytes: number): Promise<boolean> {
+  const last = await ctx.db.selectFrom('storage_samples').select(['bytes', 'at']).where('tenant_id', '=', tenantId).orderBy('at', 'desc').limit(1).executeTakeFirst();
+  if (last && Number(last.bytes) === bytes) return false;
+  if (last && Number(last.at) >= at) return false; // a sample at this instant exists (two samplers): keep it
+  await guardWrite(() => ctx.db.insertInto('storage_samples').values({ tenant_id: tenantId, at, bytes }).execute());
+  return true;
+}
+
+/** Samples that cover [from, to): the last one at or before `from` and every one after it, before `to`. */
+export async function storageSeries(ctx: QueryContext, tenantId: TenantId, from: number, to: number): Promise<{ at: number; bytes: number }[]> {
+  const before = await ctx.db.selectFrom('storage_samples').select(['at', 'bytes']).where('tenant_id', '=', tenantId).where('at', '<=', from)
+    .orderBy('at', 'desc').limit(1).executeTakeFirst();
+  const inside = await ctx.db.selectFrom('storage_samples').select(['at', 'bytes']).where('tenant_id', '=', tenantId).where('at', '>', from).where('at', '<', to)
+    .orderBy('at').execute();
+  return [...(before ? [before] : []), ...inside].map((r) => ({ at: Number(r.at), bytes: Number(r.bytes) }));
+}
+
+/** Tenants that store chunks or have stored some (a sample). */
+export async function storingTenants(ctx: QueryContext): Promise<TenantId[]> {
+  const a = await ctx.db.selectFrom('dataset_chunks').select('tenant_id').distinct().execute();
+  const b = await ctx.db.selectFrom('storage_samples').select('tenant_id').distinct().execute();
+  return [...new Set([...a, ...b].map((r) => r.tenant_id as TenantId))];
+}

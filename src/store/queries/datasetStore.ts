@@ -53,6 +53,10 @@ export interface DatasetStore {
     storedBytes(tenantId: TenantId): Promise<number>;
     list(namespace?: string): Promise<{ namespace: string; sha256: string; size: number; createdAt: number }[]>;
     delete(namespace: string, sha: string): Promise<void>;
+    /** Storage over time (migration 0011): a sample when what a tenant stores changed. */
+    sample(tenantId: TenantId, at: number, bytes: number): Promise<boolean>;
+    series(tenantId: TenantId, from: number, to: number): Promise<{ at: number; bytes: number }[]>;
+    storingTenants(): Promise<TenantId[]>;
   };
   keys: {
     put(datasetId: string, wrapped: string, at: number): Promise<void>;
@@ -122,6 +126,9 @@ export function bindDatasetStore(ctx: QueryContext): DatasetStore {
       storedBytes: (t) => chunks.storedBytes(ctx, t),
       list: (ns) => chunks.listChunks(ctx, ns),
       delete: (ns, sha) => chunks.deleteChunk(ctx, ns, sha),
+      sample: (t, at, b) => chunks.sampleStorage(ctx, t, at, b),
+      series: (t, from, to) => chunks.storageSeries(ctx, t, from, to),
+      storingTenants: () => chunks.storingTenants(ctx),
     },
     keys: {
       put: (d, w, at) => chunks.putDatasetKey(ctx, d, w, at),

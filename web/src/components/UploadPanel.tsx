@@ -1,7 +1,7 @@
 /**
  * Uploading into a dataset from the browser: files and folders dropped (or chosen) go into the user's
  * open version — opened on the first drop, from the latest committed version — with tus-js-client against
- * /v1/uploads (64 MiB PATCHes, retried with back-off, three files at a time), each with its own progress
+ * /v1/uploads (16 MiB PATCHes, retried with back-off, three files at a time), each with its own progress
  * and the whole with bytes, rate and time left. A tus upload's URL is remembered in localStorage under a
  * fingerprint of the dataset, version, path and file, so after a page reload dropping the same files again
  * resumes each from the offset the server holds. Committing makes the version immutable.
@@ -16,7 +16,8 @@ import { useSession } from '../session.tsx';
 import { formatBytes } from '../../../src/core/datasets.ts';
 
 const PARALLEL = 3;
-const CHUNK = 64 * 1024 * 1024;
+/** Bytes per PATCH: each must arrive within the server's request timeout (30 s), so ≥ 0.6 MB/s at 16 MiB. */
+const CHUNK = 16 * 1024 * 1024;
 
 interface Item {
   path: string;

@@ -1,11 +1,11 @@
 /**
- * Which blob store a server uses, from its configuration: `fs:/path` (or a bare path) for the filesystem
+ * Which blob store a server uses (the composition root's configuration), from its configuration: `fs:/path` (or a bare path) for the filesystem
  * driver — the default, CHEOMDAN_HOME/blobs — or `s3://bucket[/prefix]` for S3-compatible storage, with the
  * endpoint and credentials from the environment AWS tools use (AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL,
  * AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION). The error says what is missing.
  */
 import { isAbsolute, join, resolve } from 'node:path';
-import type { S3BlobConfig } from './s3.ts';
+import type { S3BlobConfig } from '../blobs/s3.ts';
 
 export type BlobConfig = { kind: 'fs'; root: string } | ({ kind: 's3' } & S3BlobConfig);
 

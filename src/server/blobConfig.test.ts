@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseBlobSpec } from './open.ts';
+import { parseBlobSpec } from './blobConfig.ts';
 
 describe('blob store configuration', () => {
   const keys = { AWS_ACCESS_KEY_ID: 'k', AWS_SECRET_ACCESS_KEY: 's' };
