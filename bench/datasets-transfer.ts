@@ -66,7 +66,7 @@ const json = async (method: string, path: string, token: string, body?: unknown)
 
 let server: ChildProcess | undefined;
 async function startServer(heapMb = HEAP_MB): Promise<void> {
-  server = spawn(process.execPath, [...(PROF ? ['--cpu-prof', `--cpu-prof-dir=${resolve(PROF)}`] : []), ...(heapMb > 0 ? [`--max-old-space-size=${heapMb}`] : []), join(ROOT, 'bin/cheomdan.js'), 'serve', '--home', home, '--port', String(port), '--inventory', join(ROOT, 'examples/inventories/demo.yaml')], {
+  server = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []), ...(PROF ? ['--cpu-prof', `--cpu-prof-dir=${resolve(PROF)}`] : []), ...(heapMb > 0 ? [`--max-old-space-size=${heapMb}`] : []), join(ROOT, 'bin/cheomdan.js'), 'serve', '--home', home, '--port', String(port), '--inventory', join(ROOT, 'examples/inventories/demo.yaml')], {
     // As `npm start` runs it (libuv's pool of 16 threads; the default 4 leaves the disk idle): threads=4 to compare.
     stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, CHEOMDAN_LOG_LEVEL: 'warn', UV_THREADPOOL_SIZE: String(THREADS) },
   });
