@@ -9,6 +9,8 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import {
   jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import { scopeOfRoute } from '../contract/scopes.ts';
+import { CheomdanError } from '../core/errors.ts';
 import type { Actor } from '../services/actor.ts';
 import type { IdentityService } from '../services/identity.ts';
 import type { JobService } from '../services/jobs.ts';
@@ -95,6 +97,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       const h = req.headers.authorization;
       const token = h?.startsWith('Bearer ') ? h.slice(7).trim() : undefined;
       req.actor = await deps.identity.authenticate(token);
+      // What the route needs against what the token may do (contract/scopes.ts); a route without a scope is refused.
+      const need = scopeOfRoute(req.method, req.routeOptions.url ?? '');
+      if (need === undefined) throw new CheomdanError('forbidden', `${req.method} ${req.routeOptions.url} declares no scope; this is a server bug — report it`);
+      const held = req.actor.scopes;
+      if (held && !held.includes(need)) {
+        throw new CheomdanError('forbidden', `this token's scopes (${held.join(', ')}) do not include "${need}", which ${req.method} ${req.routeOptions.url} needs; make a token with it (\`cheomdan tokens create NAME --scope ${need}\`) or log in again`, { extra: { requiredScope: need } });
+      }
     });
     await v1.register(identityRoutes(deps));
     await v1.register(jobRoutes(deps));

@@ -20,7 +20,7 @@ export const presentProject = (p: ProjectRecord): Project => ({
 
 export const presentToken = (t: ApiTokenRecord): z.infer<typeof ApiToken> => ({
   id: t.id, name: t.name, prefix: t.prefix, createdAt: iso(t.createdAt),
-  lastUsedAt: isoOrNull(t.lastUsedAt), expiresAt: isoOrNull(t.expiresAt),
+  lastUsedAt: isoOrNull(t.lastUsedAt), expiresAt: isoOrNull(t.expiresAt), scopes: [...t.scopes],
 });
 
 export const presentJob = (j: JobRecord): Job => ({

@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import {
+  TokenCreate,
   AcceleratorType,
   ApiToken,
   Capacity,
@@ -145,7 +146,7 @@ export class CheomdanClient {
   me() {
     return this.request('GET', '/v1/me', Whoami);
   }
-  createToken(body: { name: string; expiresInDays?: number }) {
+  createToken(body: z.input<typeof TokenCreate>) {
     return this.request('POST', '/v1/tokens', IssuedToken, body);
   }
   listTokens() {

@@ -1,4 +1,6 @@
 /** Tenants (organizations), projects, users, tokens: the identity part of the contract. */
+import { SCOPES } from '../core/scopes.ts';
+import { Scope } from './scopes.ts';
 import { z } from 'zod';
 import { Slug, Timestamp } from './common.ts';
 
@@ -75,8 +77,9 @@ export type ProjectCreate = z.infer<typeof ProjectCreate>;
 export const LoginRequest = z.object({ email: z.email(), password: z.string().min(1) }).strict();
 export const TokenCreate = z
   .object({
-    name: z.string().min(1).max(100),
-    expiresInDays: z.number().int().min(1).max(3650).optional(),
+    name: z.string().min(1).max(100).describe('A label: where the token is used (e.g. "laptop", "CI")'),
+    expiresInDays: z.number().int().min(1).max(3650).optional().describe('Days until it expires (default 90; at most the server\'s maximum, 365 unless configured)'),
+    scopes: z.array(Scope).min(1).max(SCOPES.length).optional().describe('What it may do (default: the scopes of the token making it); never more than that token\'s'),
   })
   .strict();
 
@@ -88,6 +91,7 @@ export const ApiToken = z
     createdAt: Timestamp,
     lastUsedAt: Timestamp.nullable(),
     expiresAt: Timestamp.nullable(),
+    scopes: z.array(Scope),
   })
   .meta({ id: 'ApiToken' });
 

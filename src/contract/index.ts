@@ -6,3 +6,4 @@ export * from './audit.ts';
 export * from './quotas.ts';
 export * from './testbed.ts';
 export * from './datasets.ts';
+export * from './scopes.ts';

@@ -7,11 +7,15 @@
 import { CheomdanError } from '../core/errors.ts';
 import type { UserRecord } from '../store/records.ts';
 
+import type { Scope } from '../core/scopes.ts';
+
 export interface Actor {
   user: UserRecord;
   /** Tenant of the user; null for operators. */
   tenantId: string | null;
   isOperator: boolean;
+  /** What the token this request came with may do (absent: everything its user may — a service acting for a user). */
+  scopes?: readonly Scope[];
 }
 
 export const actorFor = (user: UserRecord): Actor => ({

@@ -18,6 +18,7 @@ import type { ProjectRecord, TenantRecord, ApiTokenRecord, UserRecord } from '..
 import { actorFor, requireOperator, type Actor } from './actor.ts';
 import type { ServiceContext } from './context.ts';
 import { hashPassword, hashToken, newPassword, newToken, verifyPassword } from './passwords.ts';
+import { SCOPES, type Scope } from '../core/scopes.ts';
 import { LoginGuard, type LoginGuardPolicy } from './loginGuard.ts';
 import type { z } from 'zod';
 
@@ -40,7 +41,12 @@ export class IdentityService {
   private dummy: Promise<string> | undefined;
   private readonly loginGuard: LoginGuard;
 
-  constructor(private readonly ctx: ServiceContext, loginPolicy?: LoginGuardPolicy) {
+  constructor(
+    private readonly ctx: ServiceContext,
+    loginPolicy?: LoginGuardPolicy,
+    /** API tokens' lifetimes, in days: the default when none is asked (90), and the most allowed (365). */
+    private readonly tokens: { defaultDays: number; maxDays: number } = { defaultDays: 90, maxDays: 365 },
+  ) {
     this.loginGuard = new LoginGuard(ctx.clock, loginPolicy);
   }
 
@@ -72,7 +78,7 @@ export class IdentityService {
         role: 'operator', tenantId: null, createdAt: now, disabledAt: null,
       };
       await tx.users.create(user);
-      issued = await this.issueToken(tx, user.id, { name: 'admin' });
+      issued = await this.issueToken(tx, user.id, { name: 'admin', expiresInDays: this.tokens.defaultDays });
     });
     return { email, password, token: issued!.token };
   }
@@ -85,13 +91,13 @@ export class IdentityService {
     const hash = hashToken(token);
     const now = this.ctx.clock();
     const cached = this.authCache.get(hash);
-    if (cached && cached.until > now) return cached.actor;
+    if (cached && cached.until > now && (cached.token.expiresAt === null || cached.token.expiresAt > now)) return cached.actor;
     const rec = await this.ctx.store.tokens.findByHash(hash);
     const invalid = () => new CheomdanError('unauthenticated', 'the token is unknown, revoked or expired; log in again with `cheomdan login`');
     if (!rec || rec.revokedAt !== null || (rec.expiresAt !== null && rec.expiresAt <= now)) throw invalid();
     const user = await this.ctx.store.users.get(rec.userId);
     if (!user || user.disabledAt !== null) throw invalid();
-    const actor = actorFor(user);
+    const actor: Actor = { ...actorFor(user), scopes: rec.scopes };
     this.authCache.set(hash, { actor, token: rec, until: now + AUTH_CACHE_MS });
     if (rec.lastUsedAt === null || now - rec.lastUsedAt > TOUCH_EVERY_MS) {
       await this.ctx.store.tokens.touch(rec.id, now);
@@ -137,8 +143,24 @@ export class IdentityService {
     return (this.dummy ??= hashPassword(newPassword()));
   }
 
+  /**
+   * A new token for the actor: the scopes asked (default: those of the token making it), never one the
+   * making token lacks; an expiry of `expiresInDays` (default 90), at most the configured maximum.
+   */
   async createToken(actor: Actor, input: z.infer<typeof TokenCreate>): Promise<IssuedToken> {
-    return this.issueToken(this.ctx.store, actor.user.id, input);
+    const held = actor.scopes ?? SCOPES;
+    const scopes = input.scopes ?? [...held];
+    const beyond = scopes.filter((x) => !held.includes(x));
+    if (beyond.length > 0) {
+      throw new CheomdanError('forbidden', `this token cannot make a token with scope ${beyond.join(', ')}: a token never has more than the one that made it (log in with your password for a token with every scope)`);
+    }
+    const days = input.expiresInDays ?? this.tokens.defaultDays;
+    if (days > this.tokens.maxDays) {
+      throw new CheomdanError('validation_failed', `a token lives at most ${this.tokens.maxDays} days here; ask for expiresInDays ≤ ${this.tokens.maxDays}`, { errors: [{ path: 'expiresInDays', message: `at most ${this.tokens.maxDays}` }] });
+    }
+    const issued = await this.issueToken(this.ctx.store, actor.user.id, { name: input.name, expiresInDays: days, scopes: [...new Set(scopes)] });
+    await this.ctx.store.audit.append({ at: this.ctx.clock(), actorUserId: actor.user.id, action: 'token.create', subject: issued.record.id, detail: { name: input.name, scopes: issued.record.scopes, expiresAt: issued.record.expiresAt } });
+    return issued;
   }
 
   async listTokens(actor: Actor): Promise<ApiTokenRecord[]> {
@@ -151,6 +173,7 @@ export class IdentityService {
     if (!t) throw new CheomdanError('not_found', `no token "${id}" of yours; list them with GET /v1/tokens`);
     await this.ctx.store.tokens.revoke(id, this.ctx.clock());
     this.authCache.delete(t.tokenHash);
+    await this.ctx.store.audit.append({ at: this.ctx.clock(), actorUserId: actor.user.id, action: 'token.revoke', subject: id, detail: { name: t.name } });
   }
 
   async whoami(actor: Actor): Promise<{ user: UserRecord; tenant: TenantRecord | null; projects: ProjectRecord[] }> {
@@ -321,14 +344,14 @@ export class IdentityService {
   private async issueToken(
     store: Pick<ServiceContext['store'], 'tokens'>,
     userId: ApiTokenRecord['userId'],
-    input: { name: string; expiresInDays?: number | undefined },
+    input: { name: string; expiresInDays: number; scopes?: readonly Scope[] },
   ): Promise<IssuedToken> {
     const token = newToken();
     const now = this.ctx.clock();
     const record: ApiTokenRecord = {
       id: this.ctx.ids('tok'), userId, name: input.name, tokenHash: hashToken(token), prefix: token.slice(0, 10),
       createdAt: now, lastUsedAt: null,
-      expiresAt: input.expiresInDays ? now + input.expiresInDays * 86_400_000 : null, revokedAt: null,
+      expiresAt: now + input.expiresInDays * 86_400_000, revokedAt: null, scopes: input.scopes ?? SCOPES,
     };
     await store.tokens.create(record);
     return { record, token };

@@ -87,7 +87,7 @@ describeStore('tenants, users, projects, tokens', (t) => {
     const { user } = await seedTenant(t.store);
     const hash = uid('hash');
     t.now = 1_700_000_100_000;
-    const token = await t.store.tokens.create({ id: uid('tok'), userId: user.id, name: 'laptop', tokenHash: hash, prefix: 'chd_ab12', expiresAt: 1_800_000_000_000 });
+    const token = await t.store.tokens.create({ id: uid('tok'), userId: user.id, name: 'laptop', tokenHash: hash, prefix: 'chd_ab12', expiresAt: 1_800_000_000_000, scopes: ['read'] });
     expect(token).toMatchObject({ createdAt: 1_700_000_100_000, lastUsedAt: null, revokedAt: null, expiresAt: 1_800_000_000_000 });
     expect(await t.store.tokens.findByHash(hash)).toEqual(token);
     expect(await t.store.tokens.findByHash('nope')).toBeUndefined();
@@ -97,10 +97,10 @@ describeStore('tenants, users, projects, tokens', (t) => {
     expect(await t.store.tokens.revoke(token.id)).toBe(false);
     expect(await t.store.tokens.findByHash(hash)).toMatchObject({ lastUsedAt: 1_700_000_200_000, revokedAt: 1_700_000_100_000 });
 
-    const second = await t.store.tokens.create({ id: uid('tok'), userId: user.id, name: 'ci', tokenHash: uid('hash'), prefix: 'chd_cd34', createdAt: 1_700_000_300_000 });
+    const second = await t.store.tokens.create({ id: uid('tok'), userId: user.id, name: 'ci', tokenHash: uid('hash'), prefix: 'chd_cd34', createdAt: 1_700_000_300_000, scopes: ['read'] });
     expect((await t.store.tokens.listByUser(user.id)).map((x) => x.id)).toEqual([token.id, second.id]);
 
-    const e = await conflictOf(() => t.store.tokens.create({ id: uid('tok'), userId: user.id, name: 'dup', tokenHash: hash, prefix: 'x' }));
+    const e = await conflictOf(() => t.store.tokens.create({ id: uid('tok'), userId: user.id, name: 'dup', tokenHash: hash, prefix: 'x', scopes: ['read'] }));
     expect(e.errors[0]?.path).toBe('tokenHash');
   });
 });

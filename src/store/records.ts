@@ -6,6 +6,7 @@
  * `New…` types are what a caller passes to create a row: ids are minted by the caller (`job_…`), and a
  * missing timestamp defaults to the store's clock.
  */
+import type { Scope } from '../core/scopes.ts';
 import type {
   AcceleratorTypeId, AllocationId, JobId, NodeName, PartitionName, ProjectId, TenantId, UserId,
 } from '../core/ids.ts';
@@ -77,6 +78,8 @@ export interface ApiTokenRecord {
   lastUsedAt: Millis | null;
   expiresAt: Millis | null;
   revokedAt: Millis | null;
+  /** What the token may do (contract/scopes.ts); never more than its user may. */
+  scopes: readonly Scope[];
 }
 export type NewApiToken = Omit<ApiTokenRecord, 'createdAt' | 'lastUsedAt' | 'revokedAt' | 'expiresAt'> & {
   expiresAt?: Millis | null;

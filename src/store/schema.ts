@@ -50,6 +50,8 @@ export interface ApiTokensTable {
   last_used_at: number | null;
   expires_at: number | null;
   revoked_at: number | null;
+  /** Comma-separated scopes (migration 0012). */
+  scopes: string;
 }
 
 export interface NodesTable {

@@ -135,8 +135,8 @@ export class ApiClient {
   tokens() {
     return this.call('GET', '/v1/tokens', list(C.ApiToken));
   }
-  createToken(name: string, expiresInDays?: number) {
-    return this.call('POST', '/v1/tokens', C.IssuedToken, { name, ...(expiresInDays ? { expiresInDays } : {}) });
+  createToken(name: string, expiresInDays?: number, scopes?: z.input<typeof C.TokenCreate>['scopes']) {
+    return this.call('POST', '/v1/tokens', C.IssuedToken, { name, ...(expiresInDays ? { expiresInDays } : {}), ...(scopes ? { scopes } : {}) });
   }
   revokeToken(id: string) {
     return this.call('DELETE', `/v1/tokens/${encodeURIComponent(id)}`, z.null());

@@ -1,6 +1,6 @@
 /** `cheomdan tenants|users|projects|tokens …`: organizations, people, projects and API tokens. */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { SECTORS, TENANT_KINDS, USER_ROLES, type ProjectCreate, type TenantCreate, type UserCreate } from '../../contract/index.ts';
+import { SCOPES, SECTORS, TENANT_KINDS, USER_ROLES, type ProjectCreate, type TenantCreate, type UserCreate } from '../../contract/index.ts';
 import type { Cli } from '../context.ts';
 import { formatTime, table } from '../format.ts';
 import { readAllStdin } from '../prompt.ts';
@@ -107,12 +107,21 @@ export function registerAdmin(program: Command, cli: Cli): void {
     .command('create')
     .description('Create an API token (the secret is shown once)')
     .requiredOption('--name <name>', 'what the token is for, e.g. "ci"')
-    .option('--expires-in-days <days>', 'expire after this many days (default: never)', positiveInt)
-    .action(async (f: { name: string; expiresInDays?: number }) => {
-      const t = await (await cli.client()).createToken({ name: f.name, ...(f.expiresInDays ? { expiresInDays: f.expiresInDays } : {}) });
+    .option('--expires-in-days <days>', 'expire after this many days (default 90; at most the server\'s maximum, 365 unless configured)', positiveInt)
+    .option('--scope <scope>', `what it may do, repeatable: ${SCOPES.join(', ')} (default: the scopes of the token you use)`, (v: string, prev: string[] = []) => {
+      for (const one of v.split(',').map((x) => x.trim()).filter(Boolean)) {
+        if (!(SCOPES as readonly string[]).includes(one)) throw new InvalidArgumentError(`unknown scope "${one}"; scopes: ${SCOPES.join(', ')}`);
+        prev.push(one);
+      }
+      return prev;
+    })
+    .action(async (f: { name: string; expiresInDays?: number; scope?: string[] }) => {
+      const t = await (await cli.client()).createToken({
+        name: f.name, ...(f.expiresInDays ? { expiresInDays: f.expiresInDays } : {}), ...(f.scope ? { scopes: f.scope as (typeof SCOPES)[number][] } : {}),
+      });
       if (cli.json) return cli.printJson(t);
       cli.out(t.token);
-      cli.err(`created token ${t.name} (${t.id}); this is the only time the secret is shown`);
+      cli.err(`created token ${t.name} (${t.id}) with scopes ${t.scopes.join(', ')}, expiring ${formatTime(t.expiresAt)}; this is the only time the secret is shown`);
     });
   tokens
     .command('list')
@@ -124,6 +133,7 @@ export function registerAdmin(program: Command, cli: Cli): void {
         { header: 'ID', get: (t) => t.id },
         { header: 'NAME', get: (t) => t.name, max: 24 },
         { header: 'PREFIX', get: (t) => t.prefix },
+        { header: 'SCOPES', get: (t) => t.scopes.join(',') },
         { header: 'CREATED', get: (t) => formatTime(t.createdAt) },
         { header: 'LAST USED', get: (t) => formatTime(t.lastUsedAt) },
         { header: 'EXPIRES', get: (t) => formatTime(t.expiresAt) },

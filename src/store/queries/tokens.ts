@@ -3,6 +3,7 @@
  * the caller can tell "revoked" from "unknown" — checking `revokedAt`/`expiresAt` is the caller's job.
  */
 import type { Selectable } from 'kysely';
+import type { Scope } from '../../core/scopes.ts';
 import type { UserId } from '../../core/ids.ts';
 import { guardWrite } from '../dbErrors.ts';
 import type { ApiTokenRecord, NewApiToken } from '../records.ts';
@@ -21,6 +22,7 @@ const toRecord = (r: Selectable<ApiTokensTable>): ApiTokenRecord => ({
   lastUsedAt: num(r.last_used_at),
   expiresAt: num(r.expires_at),
   revokedAt: num(r.revoked_at),
+  scopes: r.scopes.split(',').filter(Boolean) as Scope[],
 });
 
 export async function createToken(ctx: QueryContext, t: NewApiToken): Promise<ApiTokenRecord> {
@@ -34,6 +36,7 @@ export async function createToken(ctx: QueryContext, t: NewApiToken): Promise<Ap
     last_used_at: null,
     expires_at: t.expiresAt ?? null,
     revoked_at: null,
+    scopes: t.scopes.join(','),
   };
   await guardWrite(() => ctx.db.insertInto('api_tokens').values(row).execute());
   return toRecord(row);

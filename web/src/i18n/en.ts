@@ -680,6 +680,14 @@ export const en = {
   'ds.resumed': "(resumed)",
   'ds.commitMessage': "What changed (optional)",
   'ds.commit': "Commit version {n}",
+  'account.scopes': "Scopes",
+  'account.expiresInDays': "Expires in (days)",
+  'scope.read': "read everything you may see",
+  'scope.jobs': "submit and cancel jobs",
+  'scope.data': "create, upload into and change datasets",
+  'scope.sessions': "interactive sessions",
+  'scope.testbed': "start and cancel test-bed runs",
+  'scope.admin': "organizations, users, tokens, allocations, quotas",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -682,4 +682,12 @@ export const ko: Record<MessageKey, string> = {
   'ds.resumed': "(이어 받음)",
   'ds.commitMessage': "변경 내용(선택)",
   'ds.commit': "버전 {n} 커밋",
+  'account.scopes': "권한 범위",
+  'account.expiresInDays': "만료(일)",
+  'scope.read': "볼 수 있는 모든 것 읽기",
+  'scope.jobs': "작업 제출과 취소",
+  'scope.data': "데이터셋 만들기, 업로드, 변경",
+  'scope.sessions': "대화형 세션",
+  'scope.testbed': "테스트베드 실행 시작과 취소",
+  'scope.admin': "기관, 사용자, 토큰, 할당, 할당량",
 };

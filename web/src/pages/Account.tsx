@@ -2,7 +2,8 @@
 import { useState, type FormEvent } from 'react';
 import { ErrorBox, Field, Loading, PageTitle } from '../components/common.tsx';
 import { useLoad } from '../hooks.ts';
-import { useI18n } from '../i18n/index.tsx';
+import { useI18n, type MessageKey } from '../i18n/index.tsx';
+import { SCOPES } from '../../../src/contract/index.ts';
 import { useSession } from '../session.tsx';
 
 export function AccountPage() {
@@ -10,6 +11,8 @@ export function AccountPage() {
   const s = useSession();
   const tokens = useLoad(() => s.api.tokens(), [s.api]);
   const [name, setName] = useState('portal');
+  const [days, setDays] = useState('90');
+  const [scopes, setScopes] = useState<Set<string>>(new Set(['read', 'jobs']));
   const [secret, setSecret] = useState<string | null>(null);
   const [problem, setProblem] = useState<unknown>(undefined);
 
@@ -17,7 +20,7 @@ export function AccountPage() {
     e.preventDefault();
     setProblem(undefined);
     try {
-      const issued = await s.api.createToken(name.trim());
+      const issued = await s.api.createToken(name.trim(), Number(days) || undefined, SCOPES.filter((x) => scopes.has(x)));
       setSecret(issued.token);
       tokens.reload();
     } catch (err) {
@@ -38,11 +41,11 @@ export function AccountPage() {
         <ErrorBox error={tokens.error} />
         {tokens.data ? (
           <table className="table">
-            <thead><tr><th scope="col">{t('account.tokenName')}</th><th scope="col">{t('account.prefix')}</th><th scope="col">{t('job.submitted')}</th><th scope="col">{t('account.lastUsed')}</th><th scope="col">{t('account.expires')}</th><th scope="col"><span className="sr-only">{t('account.revoke')}</span></th></tr></thead>
+            <thead><tr><th scope="col">{t('account.tokenName')}</th><th scope="col">{t('account.prefix')}</th><th scope="col">{t('account.scopes')}</th><th scope="col">{t('job.submitted')}</th><th scope="col">{t('account.lastUsed')}</th><th scope="col">{t('account.expires')}</th><th scope="col"><span className="sr-only">{t('account.revoke')}</span></th></tr></thead>
             <tbody>
               {tokens.data.items.map((tk) => (
                 <tr key={tk.id}>
-                  <th scope="row">{tk.name}</th><td className="mono">{tk.prefix}…</td><td>{dateTime(tk.createdAt)}</td>
+                  <th scope="row">{tk.name}</th><td className="mono">{tk.prefix}…</td><td className="small">{tk.scopes.join(', ')}</td><td>{dateTime(tk.createdAt)}</td>
                   <td>{dateTime(tk.lastUsedAt)}</td><td>{tk.expiresAt ? dateTime(tk.expiresAt) : t('account.never')}</td>
                   <td><button type="button" className="btn btn-small" onClick={async () => {
                     try { await s.api.revokeToken(tk.id); tokens.reload(); } catch (err) { setProblem(err); }
@@ -57,7 +60,22 @@ export function AccountPage() {
             <Field id="token-name" label={t('account.tokenName')}>
               <input id="token-name" value={name} onChange={(e) => setName(e.target.value)} maxLength={100} required />
             </Field>
+            <Field id="token-days" label={t('account.expiresInDays')}>
+              <input id="token-days" type="number" min={1} max={3650} value={days} onChange={(e) => setDays(e.target.value)} />
+            </Field>
           </div>
+          <fieldset className="scopes">
+            <legend>{t('account.scopes')}</legend>
+            {SCOPES.map((x) => (
+              <label key={x} className="check">
+                <input type="checkbox" checked={scopes.has(x)} onChange={(e) => {
+                  const next = new Set(scopes);
+                  if (e.target.checked) next.add(x); else next.delete(x);
+                  setScopes(next);
+                }} /> <code>{x}</code> <span className="muted small">{t(`scope.${x}` as MessageKey)}</span>
+              </label>
+            ))}
+          </fieldset>
           <button type="submit" className="btn btn-primary">{t('account.tokenCreate')}</button>
         </form>
         <ErrorBox error={problem} />
