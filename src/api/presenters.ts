@@ -11,7 +11,7 @@ export const presentTenant = (t: TenantRecord): Tenant => ({
 });
 
 export const presentUser = (u: UserRecord): User => ({
-  id: u.id, email: u.email, name: u.name, role: u.role, tenant: u.tenantId, createdAt: iso(u.createdAt),
+  id: u.id, email: u.email, name: u.name, role: u.role, tenant: u.tenantId, createdAt: iso(u.createdAt), disabledAt: isoOrNull(u.disabledAt),
 });
 
 export const presentProject = (p: ProjectRecord): Project => ({

@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import {
+  PasswordResetIssued,
   TokenCreate,
   AcceleratorType,
   ApiToken,
@@ -145,6 +146,18 @@ export class CheomdanClient {
   }
   me() {
     return this.request('GET', '/v1/me', Whoami);
+  }
+  setUserDisabled(user: string, disabled: boolean) {
+    return this.request('POST', `/v1/users/${encodeURIComponent(user)}/${disabled ? 'disable' : 'enable'}`, User, {});
+  }
+  issuePasswordReset(user: string) {
+    return this.request('POST', `/v1/users/${encodeURIComponent(user)}/password-reset`, PasswordResetIssued, {});
+  }
+  changePassword(currentPassword: string, newPassword: string) {
+    return this.request('POST', '/v1/me/password', null, { currentPassword, newPassword });
+  }
+  resetPassword(code: string, password: string) {
+    return this.request('POST', '/v1/auth/reset', null, { code, password });
   }
   createToken(body: z.input<typeof TokenCreate>) {
     return this.request('POST', '/v1/tokens', IssuedToken, body);

@@ -35,6 +35,7 @@ export const User = z
     role: UserRole,
     tenant: z.string().nullable().describe('Tenant id; null for operators'),
     createdAt: Timestamp,
+    disabledAt: Timestamp.nullable().describe('Set when the account is disabled: it cannot log in and its tokens are revoked'),
   })
   .meta({ id: 'User' });
 export type User = z.infer<typeof User>;
@@ -73,6 +74,23 @@ export const ProjectCreate = z
   })
   .strict();
 export type ProjectCreate = z.infer<typeof ProjectCreate>;
+
+export const PasswordChange = z.object({
+  currentPassword: z.string().min(1).max(200),
+  newPassword: Password,
+}).strict();
+
+export const PasswordResetIssued = z.object({
+  code: z.string().describe('One-time; shown once. The user sets a password with it (POST /v1/auth/reset, or the portal\'s link)'),
+  email: z.string(),
+  expiresAt: Timestamp,
+  link: z.string().describe('The portal page that takes the code, relative to the server\'s URL'),
+});
+
+export const PasswordReset = z.object({
+  code: z.string().min(10).max(200),
+  password: Password,
+}).strict();
 
 export const LoginRequest = z.object({ email: z.email(), password: z.string().min(1) }).strict();
 export const TokenCreate = z

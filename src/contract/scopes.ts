@@ -18,7 +18,7 @@ export { SCOPES };
 export const Scope = z.enum(SCOPES).describe('read: every GET; jobs: submit and cancel; data: datasets and uploads; sessions: interactive sessions; testbed: test-bed runs; admin: organizations, users, tokens, allocations, quotas, rates, reservations, nodes');
 
 /** Public routes: no token at all. */
-export const PUBLIC_ROUTES: readonly string[] = ['POST /v1/auth/login'];
+export const PUBLIC_ROUTES: readonly string[] = ['POST /v1/auth/login', 'POST /v1/auth/reset'];
 
 /**
  * The scope of every non-GET route of /v1, by method and path pattern as Fastify names it (`:id`, `*`).
@@ -50,6 +50,10 @@ export const ROUTE_SCOPES: Readonly<Record<string, z.infer<typeof Scope>>> = {
 
   'POST /v1/tenants': 'admin',
   'POST /v1/users': 'admin',
+  'POST /v1/users/:id/disable': 'admin',
+  'POST /v1/users/:id/enable': 'admin',
+  'POST /v1/users/:id/password-reset': 'admin',
+  'POST /v1/me/password': 'admin',
   'POST /v1/projects': 'admin',
   'POST /v1/tokens': 'admin',
   'DELETE /v1/tokens/:id': 'admin',

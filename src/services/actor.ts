@@ -16,6 +16,8 @@ export interface Actor {
   isOperator: boolean;
   /** What the token this request came with may do (absent: everything its user may — a service acting for a user). */
   scopes?: readonly Scope[];
+  /** The token this request came with. */
+  tokenId?: string;
 }
 
 export const actorFor = (user: UserRecord): Actor => ({

@@ -27,6 +27,10 @@ export const DEFAULT_PROJECT = 'default';
 const AUTH_CACHE_MS = 5_000;
 const PROJECT_CACHE_MS = 5_000;
 const TOUCH_EVERY_MS = 60_000;
+/** Tokens a password login issues are named so (a password change revokes them). */
+const LOGIN_TOKEN_PREFIX = 'login ';
+const RESET_TOKEN_NAME = 'password reset';
+const RESET_VALID_MS = 24 * 3_600_000;
 
 export interface IssuedToken {
   record: ApiTokenRecord;
@@ -97,7 +101,7 @@ export class IdentityService {
     if (!rec || rec.revokedAt !== null || (rec.expiresAt !== null && rec.expiresAt <= now)) throw invalid();
     const user = await this.ctx.store.users.get(rec.userId);
     if (!user || user.disabledAt !== null) throw invalid();
-    const actor: Actor = { ...actorFor(user), scopes: rec.scopes };
+    const actor: Actor = { ...actorFor(user), scopes: rec.scopes, tokenId: rec.id };
     this.authCache.set(hash, { actor, token: rec, until: now + AUTH_CACHE_MS });
     if (rec.lastUsedAt === null || now - rec.lastUsedAt > TOUCH_EVERY_MS) {
       await this.ctx.store.tokens.touch(rec.id, now);
@@ -135,7 +139,7 @@ export class IdentityService {
       throw new CheomdanError('unauthenticated', 'wrong email or password');
     }
     this.loginGuard.succeed(`account:${email}`);
-    return this.issueToken(this.ctx.store, user.id, { name: `login ${new Date(this.ctx.clock()).toISOString()}`, expiresInDays: 30 });
+    return this.issueToken(this.ctx.store, user.id, { name: `${LOGIN_TOKEN_PREFIX}${new Date(this.ctx.clock()).toISOString()}`, expiresInDays: 30 });
   }
 
   /** A hash of a random password at today's parameters, made once: what unknown accounts are checked against. */
@@ -164,7 +168,7 @@ export class IdentityService {
   }
 
   async listTokens(actor: Actor): Promise<ApiTokenRecord[]> {
-    return (await this.ctx.store.tokens.listByUser(actor.user.id)).filter((t) => t.revokedAt === null);
+    return (await this.ctx.store.tokens.listByUser(actor.user.id)).filter((t) => t.revokedAt === null && t.scopes.length > 0);
   }
 
   async revokeToken(actor: Actor, id: string): Promise<void> {
@@ -174,6 +178,137 @@ export class IdentityService {
     await this.ctx.store.tokens.revoke(id, this.ctx.clock());
     this.authCache.delete(t.tokenHash);
     await this.ctx.store.audit.append({ at: this.ctx.clock(), actorUserId: actor.user.id, action: 'token.revoke', subject: id, detail: { name: t.name } });
+  }
+
+  // ---- account lifecycle --------------------------------------------------------------------------------
+
+  /**
+   * Changes the actor's own password: the current one must be right (guarded like a login: back-off and
+   * lockout); every other token a password login issued is revoked (a stolen session ends with the old password).
+   */
+  async changePassword(actor: Actor, input: { currentPassword: string; newPassword: string }): Promise<void> {
+    const user = await this.ctx.store.users.get(actor.user.id);
+    if (!user?.passwordHash) throw new CheomdanError('conflict', 'this account has no password (it signs in another way); nothing to change');
+    const keys = [{ key: `account:${user.email}`, scale: 1 }];
+    const verdict = this.loginGuard.check(keys);
+    if (verdict.kind !== 'ok') {
+      const seconds = Math.max(1, Math.ceil(verdict.retryAfterMs / 1000));
+      throw new CheomdanError('rate_limited', `wait ${seconds} s before trying the current password again`, { extra: { retryAfterSeconds: seconds } });
+    }
+    if (!(await verifyPassword(input.currentPassword, user.passwordHash))) {
+      this.loginGuard.fail(keys);
+      await this.ctx.store.audit.append({ at: this.ctx.clock(), actorUserId: user.id, action: 'user.password_change_failed', subject: user.id, detail: {} });
+      throw new CheomdanError('forbidden', 'the current password is wrong; nothing was changed', { errors: [{ path: 'currentPassword', message: 'wrong password' }] });
+    }
+    if (input.currentPassword === input.newPassword) {
+      throw new CheomdanError('validation_failed', 'the new password is the current one; choose another', { errors: [{ path: 'newPassword', message: 'same as the current password' }] });
+    }
+    this.loginGuard.succeed(`account:${user.email}`);
+    const hash = await hashPassword(input.newPassword);
+    const revoked = await this.ctx.store.transaction(async (tx) => {
+      await tx.users.setPasswordHash(user.id, hash);
+      let n = 0;
+      for (const t of await tx.tokens.listByUser(user.id)) {
+        if (t.revokedAt === null && t.id !== actor.tokenId && t.name.startsWith(LOGIN_TOKEN_PREFIX)) {
+          await tx.tokens.revoke(t.id, this.ctx.clock());
+          n++;
+        }
+      }
+      await tx.audit.append({ at: this.ctx.clock(), actorUserId: user.id, action: 'user.password_change', subject: user.id, detail: { revokedLoginTokens: n } });
+      return n;
+    });
+    if (revoked > 0) this.forgetUser(user.id);
+  }
+
+  /** Disables (or enables again) a user: every token of theirs stops working at once. Operators; owners for their members. */
+  async setDisabled(actor: Actor, userId: string, disabled: boolean): Promise<UserRecord> {
+    const target = await this.manageable(actor, userId, disabled ? 'disable' : 'enable');
+    if (disabled && target.id === actor.user.id) throw new CheomdanError('conflict', 'you cannot disable yourself; ask another operator or owner');
+    if (disabled && target.role === 'operator') {
+      const others = (await this.ctx.store.users.list()).filter((u) => u.role === 'operator' && u.disabledAt === null && u.id !== target.id);
+      if (others.length === 0) throw new CheomdanError('conflict', 'this is the last enabled operator; make another operator first');
+    }
+    const now = this.ctx.clock();
+    await this.ctx.store.transaction(async (tx) => {
+      await tx.users.setDisabled(target.id, disabled ? now : null);
+      let revoked = 0;
+      if (disabled) {
+        for (const t of await tx.tokens.listByUser(target.id)) {
+          if (t.revokedAt === null) { await tx.tokens.revoke(t.id, now); revoked++; }
+        }
+      }
+      await tx.audit.append({ at: now, actorUserId: actor.user.id, action: disabled ? 'user.disable' : 'user.enable', subject: target.id, detail: { email: target.email, revokedTokens: revoked } });
+    });
+    this.forgetUser(target.id);
+    return (await this.ctx.store.users.get(target.id))!;
+  }
+
+  /**
+   * A one-time password reset code for a user (valid 24 hours, replacing any earlier one): an operator or
+   * the organization's owner hands it over (or the link the portal makes of it). It is stored as a token
+   * with no scope, so it opens no route; only POST /v1/auth/reset takes it.
+   */
+  async issuePasswordReset(actor: Actor, userId: string): Promise<{ code: string; expiresAt: number; email: string }> {
+    const target = await this.manageable(actor, userId, 'reset the password of');
+    if (target.disabledAt !== null) throw new CheomdanError('conflict', `${target.email} is disabled; enable the account first`);
+    const now = this.ctx.clock();
+    const issued = await this.ctx.store.transaction(async (tx) => {
+      for (const t of await tx.tokens.listByUser(target.id)) {
+        if (t.revokedAt === null && t.name === RESET_TOKEN_NAME) await tx.tokens.revoke(t.id, now);
+      }
+      const code = newToken();
+      const record: ApiTokenRecord = {
+        id: this.ctx.ids('tok'), userId: target.id, name: RESET_TOKEN_NAME, tokenHash: hashToken(code), prefix: code.slice(0, 10),
+        createdAt: now, lastUsedAt: null, expiresAt: now + RESET_VALID_MS, revokedAt: null, scopes: [],
+      };
+      await tx.tokens.create(record);
+      await tx.audit.append({ at: now, actorUserId: actor.user.id, action: 'user.password_reset_issued', subject: target.id, detail: { email: target.email } });
+      return { code, expiresAt: record.expiresAt! };
+    });
+    return { ...issued, email: target.email };
+  }
+
+  /** Sets a new password with a reset code (public: the code is the credential); every login token is revoked. */
+  async resetPassword(input: { code: string; password: string }, from: { address?: string } = {}): Promise<void> {
+    const keys = from.address ? [{ key: `address:${from.address}`, scale: 4 }] : [];
+    const verdict = this.loginGuard.check(keys);
+    if (verdict.kind !== 'ok') {
+      const seconds = Math.max(1, Math.ceil(verdict.retryAfterMs / 1000));
+      throw new CheomdanError('rate_limited', `wait ${seconds} s before the next attempt`, { extra: { retryAfterSeconds: seconds } });
+    }
+    const now = this.ctx.clock();
+    const rec = await this.ctx.store.tokens.findByHash(hashToken(input.code));
+    const user = rec ? await this.ctx.store.users.get(rec.userId) : undefined;
+    if (!rec || rec.name !== RESET_TOKEN_NAME || rec.scopes.length > 0 || rec.revokedAt !== null || (rec.expiresAt ?? 0) <= now || !user || user.disabledAt !== null) {
+      this.loginGuard.fail(keys);
+      await this.ctx.store.audit.append({ at: now, actorUserId: null, action: 'user.password_reset_failed', subject: from.address ?? 'unknown', detail: {} });
+      throw new CheomdanError('unauthenticated', 'the reset code is unknown, used or expired; ask for a new one');
+    }
+    const hash = await hashPassword(input.password);
+    await this.ctx.store.transaction(async (tx) => {
+      await tx.users.setPasswordHash(user.id, hash);
+      for (const t of await tx.tokens.listByUser(user.id)) {
+        if (t.revokedAt === null && (t.id === rec.id || t.name.startsWith(LOGIN_TOKEN_PREFIX))) await tx.tokens.revoke(t.id, now);
+      }
+      await tx.audit.append({ at: now, actorUserId: user.id, action: 'user.password_reset', subject: user.id, detail: {} });
+    });
+    this.forgetUser(user.id);
+  }
+
+  /** The user `userId` if the actor may manage them: operators anyone; owners the members of their organization. */
+  private async manageable(actor: Actor, userId: string, what: string): Promise<UserRecord> {
+    const target = (await this.ctx.store.users.get(asUserId(userId))) ?? (await this.ctx.store.users.getByEmail(userId.toLowerCase()));
+    const visible = target && (actor.isOperator || (actor.tenantId !== null && target.tenantId === actor.tenantId));
+    if (!target || !visible) throw new CheomdanError('not_found', `no user "${userId}"`);
+    if (!actor.isOperator && (actor.user.role !== 'owner' || target.role === 'operator')) {
+      throw new CheomdanError('forbidden', `only operators and the organization's owners can ${what} a user`);
+    }
+    return target;
+  }
+
+  /** Drops a user's cached authentications (a disable or a revocation takes effect at once). */
+  private forgetUser(userId: string): void {
+    for (const [hash, c] of this.authCache) if (c.token.userId === userId) this.authCache.delete(hash);
   }
 
   async whoami(actor: Actor): Promise<{ user: UserRecord; tenant: TenantRecord | null; projects: ProjectRecord[] }> {

@@ -1,9 +1,9 @@
-/** /v1/auth/login, /v1/me, /v1/tokens, /v1/tenants, /v1/users, /v1/projects. */
+/** /v1/auth/login and reset, /v1/me (and its password), /v1/tokens, /v1/tenants, /v1/users (disable, enable, reset), /v1/projects. */
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
-  ApiToken, IdParams, IssuedToken, LoginRequest, Problem, Project, ProjectCreate, Tenant, TenantCreate, TokenCreate,
+  ApiToken, IdParams, IssuedToken, LoginRequest, PasswordChange, PasswordReset, PasswordResetIssued, Problem, Project, ProjectCreate, Tenant, TenantCreate, TokenCreate,
   User, UserCreate, Whoami,
 } from '../../contract/index.ts';
 import type { AppDeps } from '../deps.ts';
@@ -22,6 +22,34 @@ export const identityRoutes = (deps: AppDeps): FastifyPluginAsync => async (app)
   }, async (req, reply) => {
     const t = await identity.login(req.body, { address: req.ip });
     return reply.code(201).send({ ...presentToken(t.record), token: t.token });
+  });
+
+  r.post('/auth/reset', {
+    config: { public: true },
+    schema: { tags: ['identity'], summary: 'Set a new password with a one-time reset code (every login token of the account is revoked)', security: [], body: PasswordReset, response: { 204: z.null(), ...errors, 429: Problem } },
+  }, async (req, reply) => {
+    await identity.resetPassword(req.body, { address: req.ip });
+    return reply.code(204).send(null);
+  });
+
+  r.post('/me/password', {
+    schema: { tags: ['identity'], summary: 'Change your password (your other password-login tokens are revoked)', body: PasswordChange, response: { 204: z.null(), ...errors, 429: Problem } },
+  }, async (req, reply) => {
+    await identity.changePassword(req.actor, req.body);
+    return reply.code(204).send(null);
+  });
+
+  r.post('/users/:id/disable', {
+    schema: { tags: ['identity'], summary: 'Disable a user: no login, every token revoked at once (operators; owners for their members)', params: IdParams, response: { 200: User, ...errors } },
+  }, async (req) => presentUser(await identity.setDisabled(req.actor, req.params.id, true)));
+  r.post('/users/:id/enable', {
+    schema: { tags: ['identity'], summary: 'Enable a disabled user again (they log in anew)', params: IdParams, response: { 200: User, ...errors } },
+  }, async (req) => presentUser(await identity.setDisabled(req.actor, req.params.id, false)));
+  r.post('/users/:id/password-reset', {
+    schema: { tags: ['identity'], summary: 'Issue a one-time password reset code for a user, valid 24 h (operators; owners for their members)', params: IdParams, response: { 201: PasswordResetIssued, ...errors } },
+  }, async (req, reply) => {
+    const r2 = await identity.issuePasswordReset(req.actor, req.params.id);
+    return reply.code(201).send({ code: r2.code, email: r2.email, expiresAt: new Date(r2.expiresAt).toISOString(), link: `/#/reset?code=${encodeURIComponent(r2.code)}` });
   });
 
   r.get('/me', { schema: { tags: ['identity'], summary: 'Who am I', response: { 200: Whoami, ...errors } } }, async (req) => {

@@ -3,7 +3,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { SCOPES, SECTORS, TENANT_KINDS, USER_ROLES, type ProjectCreate, type TenantCreate, type UserCreate } from '../../contract/index.ts';
 import type { Cli } from '../context.ts';
 import { formatTime, table } from '../format.ts';
-import { readAllStdin } from '../prompt.ts';
+import { ask, readAllStdin } from '../prompt.ts';
+import { UsageError } from '../config.ts';
 
 const positiveInt = (text: string) => {
   const n = Number(text);
@@ -70,7 +71,66 @@ export function registerAdmin(program: Command, cli: Cli): void {
         { header: 'NAME', get: (u) => u.name, max: 24 },
         { header: 'ROLE', get: (u) => u.role },
         { header: 'TENANT', get: (u) => u.tenant ?? '-' },
+        { header: 'DISABLED', get: (u) => (u.disabledAt ? formatTime(u.disabledAt) : '-') },
       ]));
+    });
+  for (const [name, disabled] of [['disable', true], ['enable', false]] as const) {
+    users
+      .command(name)
+      .description(disabled ? 'Disable a user: no login, every token revoked at once (operators; owners for their members)' : 'Enable a disabled user again (they log in anew)')
+      .argument('<user>', 'user id or e-mail')
+      .action(async (user: string) => {
+        const u = await (await cli.client()).setUserDisabled(user, disabled);
+        if (cli.json) return cli.printJson(u);
+        cli.out(`${u.email} ${disabled ? 'disabled: its tokens are revoked' : 'enabled: they can log in again'}`);
+      });
+  }
+  users
+    .command('reset-password')
+    .description('Issue a one-time password reset code for a user, valid 24 hours (operators; owners for their members)')
+    .argument('<user>', 'user id or e-mail')
+    .action(async (user: string) => {
+      const c = await cli.client();
+      const r = await c.issuePasswordReset(user);
+      if (cli.json) return cli.printJson(r);
+      cli.out(r.code);
+      cli.err(`a one-time reset code for ${r.email}, valid until ${formatTime(r.expiresAt)}: give it to them in person or by a channel you trust. They set a password at ${c.baseUrl}${r.link} or with \`cheomdan password reset --code CODE\``);
+    });
+
+  const password = program.command('password').description('Your password');
+  password
+    .command('change')
+    .description('Change your password (your other password-login sessions are ended)')
+    .option('--stdin', 'read the current and the new password from standard input, one per line')
+    .action(async (f: { stdin?: boolean }) => {
+      let current: string;
+      let next: string;
+      if (f.stdin) {
+        [current = '', next = ''] = (await readAllStdin(cli.io)).split(/\r?\n/);
+      } else {
+        if (!cli.io.stdin.isTTY) throw new UsageError('no terminal to ask on: pipe the current and the new password, one per line, with --stdin');
+        current = await ask(cli.io, 'Current password: ', true);
+        next = await ask(cli.io, 'New password (at least 10 characters): ', true);
+        if ((await ask(cli.io, 'New password again: ', true)) !== next) throw new UsageError('the two new passwords differ; nothing was changed');
+      }
+      await (await cli.client()).changePassword(current, next);
+      cli.out('password changed; your other password-login sessions are ended');
+    });
+  password
+    .command('reset')
+    .description('Set a new password with a one-time reset code (no login needed)')
+    .requiredOption('--code <code>', 'the code an operator or your organization\'s owner gave you')
+    .option('--password-stdin', 'read the new password from standard input')
+    .action(async (f: { code: string; passwordStdin?: boolean }) => {
+      let next: string;
+      if (f.passwordStdin) next = await readAllStdin(cli.io);
+      else {
+        if (!cli.io.stdin.isTTY) throw new UsageError('no terminal to ask on: pipe the new password with --password-stdin');
+        next = await ask(cli.io, 'New password (at least 10 characters): ', true);
+        if ((await ask(cli.io, 'Again: ', true)) !== next) throw new UsageError('the two passwords differ; nothing was changed');
+      }
+      await (await cli.client({ anonymous: true })).resetPassword(f.code, next);
+      cli.out('password set; log in with `cheomdan login`');
     });
 
   const projects = program.command('projects').description('Projects of an organization');
