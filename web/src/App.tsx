@@ -1,6 +1,6 @@
 /**
  * Routes: #/dashboard, #/jobs, #/jobs/:id, #/submit, #/cluster, #/queue, #/reservations, #/testbed, #/quotas, #/allocations, #/programs,
- * #/applications(/new|/:id), #/usage, #/datasets(/:id?v=N&dir=PATH), #/tenants, #/users, #/audit, #/account.
+ * #/reset?code= (no login), #/applications(/new|/:id), #/usage, #/datasets(/:id?v=N&dir=PATH), #/tenants, #/users, #/audit, #/account.
  */
 import { Loading, PageTitle } from './components/common.tsx';
 import { Layout } from './components/Layout.tsx';
@@ -20,6 +20,7 @@ import { DashboardPage } from './pages/Dashboard.tsx';
 import { JobDetailPage } from './pages/JobDetail.tsx';
 import { JobsPage, QueuePage } from './pages/Jobs.tsx';
 import { LoginPage } from './pages/Login.tsx';
+import { ResetPage } from './pages/Reset.tsx';
 import { SubmitPage } from './pages/Submit.tsx';
 import { TenantsPage } from './pages/Tenants.tsx';
 import { UsersPage } from './pages/Users.tsx';
@@ -30,6 +31,7 @@ export function App() {
   const auth = useAuth();
   const route = useRoute();
   if (auth.status === 'loading') return <div className="page"><Loading /></div>;
+  if (route.path[0] === 'reset') return <ResetPage />;
   if (!auth.session) return <LoginPage />;
   const section = route.path[0] ?? 'dashboard';
   return (

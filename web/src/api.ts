@@ -132,6 +132,18 @@ export class ApiClient {
   me(signal?: AbortSignal) {
     return this.call('GET', '/v1/me', C.Whoami, undefined, signal);
   }
+  setUserDisabled(id: string, disabled: boolean) {
+    return this.call('POST', `/v1/users/${encodeURIComponent(id)}/${disabled ? 'disable' : 'enable'}`, C.User, {});
+  }
+  issuePasswordReset(id: string) {
+    return this.call('POST', `/v1/users/${encodeURIComponent(id)}/password-reset`, C.PasswordResetIssued, {});
+  }
+  changePassword(currentPassword: string, newPassword: string) {
+    return this.call('POST', '/v1/me/password', z.null(), { currentPassword, newPassword });
+  }
+  resetPassword(code: string, password: string) {
+    return this.call('POST', '/v1/auth/reset', z.null(), { code, password });
+  }
   tokens() {
     return this.call('GET', '/v1/tokens', list(C.ApiToken));
   }

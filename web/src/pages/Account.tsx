@@ -35,6 +35,7 @@ export function AccountPage() {
         <p><strong>{s.me.user.name}</strong> · {s.me.user.email} · {t(`role.${s.me.user.role}`)}{s.me.tenant ? ` · ${s.me.tenant.name}` : ''}</p>
         {s.me.projects.length > 0 ? <p>{t('account.projects')}: {s.me.projects.map((p) => p.slug).join(', ')}</p> : null}
       </section>
+      <PasswordChangeForm />
       <section className="card" aria-labelledby="tokens-h">
         <h2 id="tokens-h">{t('account.tokens')}</h2>
         <p className="muted">{t('account.tokensIntro')}</p>
@@ -82,5 +83,47 @@ export function AccountPage() {
         {secret ? <p role="status">{t('account.tokenCreated')} <code className="secret" data-testid="new-token">{secret}</code></p> : null}
       </section>
     </div>
+  );
+}
+
+function PasswordChangeForm() {
+  const { t } = useI18n();
+  const s = useSession();
+  const [f, setF] = useState({ current: '', next: '', again: '' });
+  const [problem, setProblem] = useState<unknown>(undefined);
+  const [againError, setAgainError] = useState<string | undefined>(undefined);
+  const [done, setDone] = useState(false);
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setDone(false);
+    setProblem(undefined);
+    if (f.next !== f.again) return setAgainError(t('account.passwordsDiffer'));
+    setAgainError(undefined);
+    try {
+      await s.api.changePassword(f.current, f.next);
+      setF({ current: '', next: '', again: '' });
+      setDone(true);
+    } catch (err) {
+      setProblem(err);
+    }
+  }
+  return (
+    <form className="card form-inline" onSubmit={submit} aria-labelledby="pw-h" data-testid="password-change">
+      <h2 id="pw-h">{t('account.changePassword')}</h2>
+      <div className="row">
+        <Field id="pw-current" label={t('account.currentPassword')}>
+          <input id="pw-current" type="password" autoComplete="current-password" value={f.current} onChange={(e) => setF({ ...f, current: e.target.value })} />
+        </Field>
+        <Field id="pw-new" label={t('account.newPassword')} hint={t('account.passwordHint')}>
+          <input id="pw-new" type="password" autoComplete="new-password" value={f.next} onChange={(e) => setF({ ...f, next: e.target.value })} />
+        </Field>
+        <Field id="pw-again" label={t('account.newPasswordAgain')} error={againError}>
+          <input id="pw-again" type="password" autoComplete="new-password" value={f.again} onChange={(e) => setF({ ...f, again: e.target.value })} />
+        </Field>
+      </div>
+      <ErrorBox error={problem} />
+      {done ? <p role="status" className="ok">{t('account.passwordChanged')}</p> : null}
+      <button type="submit" className="btn">{t('account.changePassword')}</button>
+    </form>
   );
 }

@@ -16,6 +16,19 @@ export function UsersPage() {
   const [form, setForm] = useState({ email: '', name: '', role: 'member', tenant: '', password: '' });
   const { errors, problem, send } = useSchemaForm();
   const [done, setDone] = useState<string | null>(null);
+  const [actionError, setActionError] = useState<unknown>(undefined);
+  const [resetLink, setResetLink] = useState<{ email: string; link: string; until: string } | null>(null);
+  const manage = (u: { id: string; role: string; tenant: string | null }) =>
+    u.id !== s.me.user.id && (s.isOperator || (s.me.user.role === 'owner' && u.role !== 'operator' && u.tenant === s.me.tenant?.id));
+  const act = async (fn: () => Promise<unknown>) => {
+    setActionError(undefined);
+    try {
+      await fn();
+      users.reload();
+    } catch (e) {
+      setActionError(e);
+    }
+  };
 
   async function create(e: FormEvent) {
     e.preventDefault();
@@ -43,17 +56,34 @@ export function UsersPage() {
       <ErrorBox error={users.error} onRetry={users.reload} />
       {users.data ? (
         <table className="table card" data-testid="users-table">
-          <thead><tr><th scope="col">{t('users.email')}</th><th scope="col">{t('users.name')}</th><th scope="col">{t('users.role')}</th><th scope="col">{t('users.tenant')}</th><th scope="col">{t('job.submitted')}</th></tr></thead>
+          <thead><tr><th scope="col">{t('users.email')}</th><th scope="col">{t('users.name')}</th><th scope="col">{t('users.role')}</th><th scope="col">{t('users.tenant')}</th><th scope="col">{t('job.submitted')}</th><th scope="col">{t('users.status')}</th><th scope="col"><span className="sr-only">{t('alloc.actions')}</span></th></tr></thead>
           <tbody>
             {users.data.items.map((u) => (
               <tr key={u.id}>
                 <th scope="row">{u.email}</th><td>{u.name}</td><td>{t(`role.${u.role}`)}</td>
                 <td>{u.tenant ? s.tenantName(u.tenant) : t('users.noTenant')}</td><td>{dateTime(u.createdAt)}</td>
+                <td>{u.disabledAt ? <span className="badge state-failed" data-disabled="true">{t('users.disabled')}</span> : <span className="badge state-succeeded">{t('users.active')}</span>}</td>
+                <td className="actions">{manage(u) ? (
+                  <>
+                    <button type="button" className="btn btn-small" onClick={() => act(() => s.api.setUserDisabled(u.id, !u.disabledAt))}
+                      aria-label={`${u.disabledAt ? t('users.enable') : t('users.disable')} ${u.email}`}>{u.disabledAt ? t('users.enable') : t('users.disable')}</button>{' '}
+                    {!u.disabledAt ? (
+                      <button type="button" className="btn btn-small" aria-label={`${t('users.resetPassword')} ${u.email}`} onClick={() => act(async () => {
+                        const r = await s.api.issuePasswordReset(u.id);
+                        setResetLink({ email: r.email, link: `${location.origin}${r.link}`, until: dateTime(r.expiresAt) });
+                      })}>{t('users.resetPassword')}</button>
+                    ) : null}
+                  </>
+                ) : null}</td>
               </tr>
             ))}
           </tbody>
         </table>
       ) : <Loading />}
+      <ErrorBox error={actionError} />
+      {resetLink ? (
+        <p role="status" className="card" data-testid="reset-link">{t('users.resetIssued', { email: resetLink.email, until: resetLink.until })} <code className="secret">{resetLink.link}</code></p>
+      ) : null}
       {canCreate ? (
         <form className="card form-inline" onSubmit={create} noValidate aria-labelledby="user-create-h">
           <h2 id="user-create-h">{t('users.create')}</h2>

@@ -1,0 +1,61 @@
+/**
+ * Setting a password with a one-time reset code (POST /v1/auth/reset): the page an operator's or owner's
+ * reset link opens (#/reset?code=…), without logging in. The code is used once; then log in.
+ */
+import { useState, type FormEvent } from 'react';
+import { ApiClient } from '../api.ts';
+import { ErrorBox, Field, PageTitle } from '../components/common.tsx';
+import { Prefs } from '../components/Layout.tsx';
+import { useI18n } from '../i18n/index.tsx';
+import { useRoute } from '../router.ts';
+
+export function ResetPage() {
+  const { t } = useI18n();
+  const route = useRoute();
+  const [code, setCode] = useState(route.query.get('code') ?? '');
+  const [f, setF] = useState({ next: '', again: '' });
+  const [problem, setProblem] = useState<unknown>(undefined);
+  const [againError, setAgainError] = useState<string | undefined>(undefined);
+  const [done, setDone] = useState(false);
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setProblem(undefined);
+    if (f.next !== f.again) return setAgainError(t('account.passwordsDiffer'));
+    setAgainError(undefined);
+    try {
+      await new ApiClient(null).resetPassword(code.trim(), f.next);
+      setDone(true);
+    } catch (err) {
+      setProblem(err);
+    }
+  }
+  return (
+    <div className="login-wrap">
+      <div className="login-prefs"><Prefs /></div>
+      <main id="main" className="login card" tabIndex={-1}>
+      <form onSubmit={submit} aria-labelledby="reset-h">
+        <div className="brand big"><span className="logo" aria-hidden="true">▲</span> {t('app.name')}</div>
+        <PageTitle title={t('reset.title')}><span id="reset-h">{t('reset.title')}</span></PageTitle>
+        {done ? (
+          <p role="status" className="ok">{t('reset.done')} <a href="#/">{t('reset.toLogin')}</a></p>
+        ) : (
+          <>
+            <p className="muted">{t('reset.intro')}</p>
+            <Field id="reset-code" label={t('reset.code')}>
+              <input id="reset-code" className="mono" value={code} onChange={(e) => setCode(e.target.value)} />
+            </Field>
+            <Field id="reset-new" label={t('account.newPassword')} hint={t('account.passwordHint')}>
+              <input id="reset-new" type="password" autoComplete="new-password" value={f.next} onChange={(e) => setF({ ...f, next: e.target.value })} />
+            </Field>
+            <Field id="reset-again" label={t('account.newPasswordAgain')} error={againError}>
+              <input id="reset-again" type="password" autoComplete="new-password" value={f.again} onChange={(e) => setF({ ...f, again: e.target.value })} />
+            </Field>
+            <ErrorBox error={problem} />
+            <button type="submit" className="btn btn-primary">{t('reset.submit')}</button>
+          </>
+        )}
+      </form>
+      </main>
+    </div>
+  );
+}
