@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import {
+  AuditVerification,
   PasswordResetIssued,
   TokenCreate,
   AcceleratorType,
@@ -146,6 +147,9 @@ export class CheomdanClient {
   }
   me() {
     return this.request('GET', '/v1/me', Whoami);
+  }
+  verifyAudit() {
+    return this.request('GET', '/v1/audit/verify', AuditVerification);
   }
   setUserDisabled(user: string, disabled: boolean) {
     return this.request('POST', `/v1/users/${encodeURIComponent(user)}/${disabled ? 'disable' : 'enable'}`, User, {});

@@ -25,3 +25,9 @@ export const AuditPage = z.object({
   items: z.array(AuditEntry),
   nextBefore: z.number().int().nullable().describe('Pass as `before` for the next page; null on the last page'),
 });
+
+export const AuditVerification = z.object({
+  records: z.number().int().describe('Records checked before the first break (all of them when the chain holds)'),
+  ok: z.boolean(),
+  broken: z.object({ id: z.number().int(), reason: z.string() }).nullable().describe('The first record whose hash or link does not hold'),
+});

@@ -26,4 +26,12 @@ export class AuditService {
     });
     return { items, nextBefore: items.length === q.limit ? items[items.length - 1]!.id : null };
   }
+
+  /** Checks the log's hash chain end to end (operators); recorded in the log itself. */
+  async verify(actor: Actor): Promise<{ records: number; ok: boolean; broken: { id: number; reason: string } | null }> {
+    requireOperator(actor, 'verify the audit log');
+    const r = await this.ctx.store.audit.verify();
+    await this.ctx.store.audit.append({ at: this.ctx.clock(), actorUserId: actor.user.id, action: 'audit.verify', subject: 'audit_log', detail: { records: r.records, ok: r.broken === null, brokenAt: r.broken?.id ?? null } });
+    return { ...r, ok: r.broken === null };
+  }
 }

@@ -315,6 +315,9 @@ export interface AuditLogTable {
   action: string;
   subject: string;
   detail: string;
+  /** Hash chain (migration 0013). */
+  prev_hash: string | null;
+  hash: string | null;
 }
 
 export interface Database {

@@ -94,6 +94,8 @@ export interface Store extends AccountingStore {
   audit: {
     append(a: NewAudit): Promise<AuditRecord>;
     list(filter?: AuditFilter): Promise<AuditRecord[]>;
+    /** Checks the hash chain (migration 0013) from the first record; the first break, if any. */
+    verify(): Promise<{ records: number; broken: { id: number; reason: string } | null }>;
   };
   reservations: {
     create(r: ReservationRecord): Promise<ReservationRecord>;
@@ -205,6 +207,7 @@ export function bindStore(db: Kysely<Database>, dialect: StoreDialect, clock: ()
     audit: {
       append: (a) => audit.appendAudit(ctx, a),
       list: (filter) => audit.listAudit(ctx, filter),
+      verify: () => audit.verifyAudit(ctx),
     },
     reservations: {
       create: (r) => reservations.createReservation(ctx, r),

@@ -1,7 +1,7 @@
-/** GET /v1/audit: the audit log, newest first, keyset-paginated (operators only). */
+/** GET /v1/audit: the audit log, newest first, keyset-paginated; GET /v1/audit/verify: its hash chain checked (operators only). */
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { AuditPage, AuditQuery, Problem } from '../../contract/index.ts';
+import { AuditPage, AuditQuery, AuditVerification, Problem } from '../../contract/index.ts';
 import type { AuditService } from '../../services/audit.ts';
 import { iso } from '../presenters.ts';
 
@@ -15,4 +15,10 @@ export const auditRoutes = (audit: AuditService): FastifyPluginAsync => async (a
       nextBefore: page.nextBefore,
     };
   });
+  app.withTypeProvider<ZodTypeProvider>().get('/audit/verify', {
+    schema: {
+      tags: ['system'], summary: 'Check the audit log\'s hash chain from its first record; names the first broken one (operators)',
+      response: { 200: AuditVerification, 401: Problem, 403: Problem },
+    },
+  }, async (req) => audit.verify(req.actor));
 };

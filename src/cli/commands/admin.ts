@@ -1,7 +1,7 @@
 /** `cheomdan tenants|users|projects|tokens …`: organizations, people, projects and API tokens. */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { SCOPES, SECTORS, TENANT_KINDS, USER_ROLES, type ProjectCreate, type TenantCreate, type UserCreate } from '../../contract/index.ts';
-import type { Cli } from '../context.ts';
+import { CommandFailed, type Cli } from '../context.ts';
 import { formatTime, table } from '../format.ts';
 import { ask, readAllStdin } from '../prompt.ts';
 import { UsageError } from '../config.ts';
@@ -95,6 +95,17 @@ export function registerAdmin(program: Command, cli: Cli): void {
       if (cli.json) return cli.printJson(r);
       cli.out(r.code);
       cli.err(`a one-time reset code for ${r.email}, valid until ${formatTime(r.expiresAt)}: give it to them in person or by a channel you trust. They set a password at ${c.baseUrl}${r.link} or with \`cheomdan password reset --code CODE\``);
+    });
+
+  const audit = program.command('audit').description('The audit log (operators)');
+  audit
+    .command('verify')
+    .description("Check the audit log's hash chain from its first record; names the first broken record (and exits non-zero)")
+    .action(async () => {
+      const r = await (await cli.client()).verifyAudit();
+      if (cli.json) cli.printJson(r);
+      else if (r.ok) cli.out(`audit log intact: ${r.records} records, each chained to the one before`);
+      if (!r.ok) throw new CommandFailed(`audit log BROKEN at record ${r.broken!.id}: ${r.broken!.reason} (the ${r.records} records before it hold)`);
     });
 
   const password = program.command('password').description('Your password');
