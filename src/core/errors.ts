@@ -26,6 +26,7 @@ export const ERROR_CATALOG = {
   headers_too_large: { status: 431, title: 'The request headers are too large' },
   rate_limited: { status: 429, title: 'Too many attempts; wait before trying again' },
   account_locked: { status: 429, title: 'Too many failed logins; temporarily locked' },
+  job_limit: { status: 429, title: 'Too many jobs waiting; the cap on queued jobs is reached' },
   unschedulable: { status: 422, title: 'The job can never run on this cluster' },
   unknown_accelerator_type: { status: 422, title: 'Unknown accelerator type' },
   insufficient_balance: { status: 402, title: 'The allocation cannot cover the job' },

@@ -27,6 +27,7 @@ import { IdentityService } from '../services/identity.ts';
 import { DEFAULT_LOGIN_GUARD, type LoginGuardPolicy } from '../services/loginGuard.ts';
 import { loadInventoryFile, probeHost } from '../services/inventory.ts';
 import { JobService } from '../services/jobs.ts';
+import { DEFAULT_SUBMIT_LIMITS, SubmitGuard, type SubmitLimits } from '../services/submitLimits.ts';
 import { NodeService } from '../services/nodes.ts';
 import { ChangeFeed } from '../services/changes.ts';
 import { AuditService } from '../services/audit.ts';
@@ -77,6 +78,8 @@ export interface ServerOptions {
   allowSeveralOrganizations?: boolean | undefined;
   /** Datasets: quota default, retention, upload expiry (services/datasets/env.ts). */
   data?: Partial<DataConfig> | undefined;
+  /** Caps on queued jobs per user and organization and on submissions per minute (services/submitLimits.ts). */
+  submitLimits?: Partial<SubmitLimits> | undefined;
   /** What storage charges count: the bytes datasets store ('stored', default) or allocations' grants ('granted'). */
   storageBasis?: 'stored' | 'granted' | undefined;
   /** Where dataset content is stored (blobs/open.ts); default the filesystem under CHEOMDAN_HOME/blobs. */
@@ -204,7 +207,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       nodes: () => controller.nodeList(),
       feasibility: (r, p) => controller.feasibility(r, p),
       partitions: () => partitions,
-    }, changes, accounting.enforcement, reservations, datasets);
+    }, changes, accounting.enforcement, reservations, datasets, new SubmitGuard(store, Date.now, { ...DEFAULT_SUBMIT_LIMITS, ...opts.submitLimits }));
     const testbed = new TestbedService(ctx, identity, jobs, { nodes: () => controller.nodeList(), defaultPartition: () => defaultPartition }, changes);
 
     // Garbage collection once an hour (expired uploads, versions past retention, unreferenced chunks).

@@ -22,6 +22,7 @@ import { dependencyJobIds, formatDependencySpec } from '../core/slurm/dependency
 import type { SlurmJobFacts } from '../core/slurm/jobEnvironment.ts';
 import { expandFilenamePattern } from '../core/slurm/filenamePattern.ts';
 import type { JobSubmit } from '../contract/jobs.ts';
+import type { SubmitGuard } from './submitLimits.ts';
 import type { DatasetMountRecord, DatasetOutputRecord, JobDependency, JobEventRecord, JobRecord, NewJobEvent, ProjectRecord } from '../store/records.ts';
 import { assertVisible, tenantScope, type Actor } from './actor.ts';
 import type { ServiceContext } from './context.ts';
@@ -80,6 +81,8 @@ export class JobService {
     private readonly datasets?: {
       forSubmit(actor: Actor, refs: readonly string[], saveOutput: string | undefined, script: string, jobId: JobId): Promise<{ mounts: DatasetMountRecord[]; output: DatasetOutputRecord | null }>;
     },
+    /** Caps on jobs waiting per user and organization, and submissions per minute (services/submitLimits.ts). */
+    private readonly guard?: Pick<SubmitGuard, 'check'>,
   ) {
     this.inserts = new GroupCommit(ctx.store, async (tx, { job, event, mounts, output }) => {
       const inserted = await tx.jobs.insert(job);
@@ -151,6 +154,7 @@ export class JobService {
       }
       reservationId = r.id;
     }
+    await this.guard?.check(actor, project.tenantId);
     const charged = this.accounting
       ? await this.accounting.checkSubmit(project, asked, merged.allocation, reservationId !== null)
       : { allocationId: null, request: asked };

@@ -12,7 +12,7 @@ import type { QueryContext } from './queries/context.ts';
 import * as audit from './queries/audit.ts';
 import * as events from './queries/events.ts';
 import { insertJob } from './queries/jobs/insert.ts';
-import { countJobsByState, getJob, listJobs, listJobsByStates } from './queries/jobs/read.ts';
+import { countJobsByState, countJobsOf, getJob, listJobs, listJobsByStates } from './queries/jobs/read.ts';
 import { updateJob, type JobUpdateOptions } from './queries/jobs/update.ts';
 import * as nodes from './queries/nodes.ts';
 import * as projects from './queries/projects.ts';
@@ -78,6 +78,8 @@ export interface Store extends AccountingStore {
     listByStates(states: readonly JobState[]): Promise<JobRecord[]>;
     update(id: JobId, patch: JobPatch, opts?: JobUpdateOptions): Promise<boolean>;
     countByState(filter?: { tenantId?: TenantId }): Promise<Record<JobState, number>>;
+    /** Jobs of one user or organization in these states (the submission caps). */
+    countOf(who: { userId: UserId } | { tenantId: TenantId }, states: readonly JobState[]): Promise<number>;
   };
   events: {
     append(e: NewJobEvent): Promise<JobEventRecord>;
@@ -192,6 +194,7 @@ export function bindStore(db: Kysely<Database>, dialect: StoreDialect, clock: ()
       listByStates: (states) => listJobsByStates(ctx, states),
       update: (id, patch, opts) => updateJob(ctx, id, patch, opts),
       countByState: (filter) => countJobsByState(ctx, filter),
+      countOf: (who, states) => countJobsOf(ctx, who, states),
     },
     events: {
       append: (e) => events.appendEvent(ctx, e),

@@ -12,9 +12,10 @@ import { migration0010 } from './0010_datasets.ts';
 import { migration0011 } from './0011_dataset_outputs.ts';
 import { migration0012 } from './0012_token_scopes.ts';
 import { migration0013 } from './0013_audit_chain.ts';
+import { migration0014 } from './0014_job_caps.ts';
 import type { Migration } from './types.ts';
 
-export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005, migration0006, migration0007, migration0008, migration0009, migration0010, migration0011, migration0012, migration0013];
+export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005, migration0006, migration0007, migration0008, migration0009, migration0010, migration0011, migration0012, migration0013, migration0014];
 
 /** The schema version this code writes and understands. */
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -6,7 +6,7 @@
  * not shift the pages. The cursor is the seq of the last job returned, as an opaque string.
  */
 import { CheomdanError } from '../../../core/errors.ts';
-import type { JobId, TenantId } from '../../../core/ids.ts';
+import type { JobId, TenantId, UserId } from '../../../core/ids.ts';
 import { JOB_STATES, type JobState } from '../../../core/jobState.ts';
 import type { JobListFilter, JobPage, JobRecord } from '../../records.ts';
 import type { QueryContext } from '../context.ts';
@@ -68,4 +68,11 @@ export async function countJobsByState(ctx: QueryContext, filter: { tenantId?: T
   const counts = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
   for (const r of rows) counts[r.state as JobState] = Number(r.n);
   return counts;
+}
+
+/** Jobs of a user, or of an organization, in `states` (indexes of migration 0014). */
+export async function countJobsOf(ctx: QueryContext, who: { userId: UserId } | { tenantId: TenantId }, states: readonly JobState[]): Promise<number> {
+  let q = ctx.db.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('state', 'in', [...states]);
+  q = 'userId' in who ? q.where('user_id', '=', who.userId) : q.where('tenant_id', '=', who.tenantId);
+  return Number((await q.executeTakeFirst())?.n ?? 0);
 }
