@@ -157,10 +157,13 @@ describeStore('accounting through the controller', (t) => {
     expect(running.allocationId).toBe(al.id);
     await acc.settled();
     const second = await submit(controller, seed, { types: [H100] });
-    await controller.tick();
-    await new Promise((r) => setTimeout(r, 300)); // explanations are written at most every 200× their cost
-    await controller.tick();
-    const waiting = (await t.store.jobs.get(second.id))!;
+    // Explanations are written at most every 200× their cost: tick until one is (a loaded machine takes longer).
+    let waiting = (await t.store.jobs.get(second.id))!;
+    for (const until = Date.now() + 10_000; waiting.pendingReason !== 'quota' && Date.now() < until;) {
+      await controller.tick();
+      await new Promise((r) => setTimeout(r, 100));
+      waiting = (await t.store.jobs.get(second.id))!;
+    }
     expect(waiting.state).toBe('pending');
     expect(waiting.pendingReason).toBe('quota');
     expect(controller.runningJobs().map((j) => j.id)).toEqual([first.id]);
