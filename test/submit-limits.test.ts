@@ -71,3 +71,24 @@ it('the per-minute rate: the next submission past it is refused with how long to
   await guard.check(actor, 't');
   await guard.check({ user: { id: 'usr_op' }, isOperator: true, tenantId: null } as never, 't'); // operators pass
 });
+
+it('the API answers at most N requests a minute per token with 429 problem details and Retry-After; operators are not limited', async () => {
+  const h = await mkdtemp(join(tmpdir(), 'cheomdan-ratelimit-'));
+  const srv = await startServer({ host: '127.0.0.1', port: 0, home: h, inventoryPath: DEMO_INVENTORY, logLevel: 'silent', apiRequestsPerMinute: 20 });
+  try {
+    const op = client(srv.url, (await readFile(join(h, 'admin-token'), 'utf8')).trim());
+    const member = (await tenantWithOwner(srv.url, op, 'chatty')).owner;
+    const statuses: number[] = [];
+    for (let i = 0; i < 25; i++) statuses.push((await member.get('/v1/jobs')).status);
+    expect(statuses.filter((x) => x === 200).length).toBe(20);
+    const r = await member.get('/v1/jobs');
+    expect(r.status).toBe(429);
+    expect(r.body).toMatchObject({ code: 'rate_limited', detail: expect.stringMatching(/at most 20 requests a minute per token; wait \d+ s/) });
+    expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
+    for (let i = 0; i < 30; i++) expect((await op.get('/v1/jobs')).status).toBe(200);
+  } finally {
+    await srv.close();
+    await removeCreatedAccounts(h);
+    await rm(h, { recursive: true, force: true });
+  }
+});

@@ -3,6 +3,7 @@
  * server process uses the same app (Fastify's testing guide). Requests and responses are validated with
  * the zod contract; the OpenAPI document is generated from it (/openapi.json, UI at /docs).
  */
+import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -47,6 +48,9 @@ declare module 'fastify' {
 }
 
 export type App = FastifyInstance;
+
+/** Requests a token may make to /v1 per minute unless configured (200 a second: a busy script, not a flood). */
+export const DEFAULT_API_REQUESTS_PER_MINUTE = 12_000;
 
 export async function buildApp(deps: AppDeps): Promise<App> {
   // The same app over HTTPS when given a key and certificate (Fastify's https option; its typings then name
@@ -105,6 +109,18 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         throw new CheomdanError('forbidden', `this token's scopes (${held.join(', ')}) do not include "${need}", which ${req.method} ${req.routeOptions.url} needs; make a token with it (\`cheomdan tokens create NAME --scope ${need}\`) or log in again`, { extra: { requiredScope: need } });
       }
     });
+    // Per token (else per address), after authentication: 429 problem details with Retry-After.
+    const perMinute = deps.apiRequestsPerMinute ?? DEFAULT_API_REQUESTS_PER_MINUTE;
+    if (perMinute > 0) {
+      await v1.register(fastifyRateLimit, {
+        hook: 'preHandler', max: perMinute, timeWindow: 60_000,
+        keyGenerator: (req) => (req.actor?.tokenId ? `token:${req.actor.tokenId}` : `address:${req.ip}`),
+        allowList: (req) => req.actor?.isOperator === true,
+        errorResponseBuilder: (_req, ctx) => new CheomdanError('rate_limited', `at most ${ctx.max} requests a minute per token; wait ${Math.ceil(ctx.ttl / 1000)} s`, {
+          extra: { retryAfterSeconds: Math.max(1, Math.ceil(ctx.ttl / 1000)) },
+        }),
+      });
+    }
     await v1.register(identityRoutes(deps));
     await v1.register(jobRoutes(deps));
     if (deps.accounting) await v1.register(accountingRoutes(deps.accounting));

@@ -54,4 +54,6 @@ export interface AppDeps {
   logger?: FastifyServerOptions['logger'];
   /** Serve HTTPS with this key and certificate (PEM); HSTS is sent. Absent: plain HTTP. */
   tls?: { key: Buffer; cert: Buffer } | undefined;
+  /** Requests one token (or, without one, one address) may make to /v1 per minute; operators are not limited. 0: no limit. */
+  apiRequestsPerMinute?: number | undefined;
 }

@@ -78,6 +78,8 @@ export interface ServerOptions {
   allowSeveralOrganizations?: boolean | undefined;
   /** Datasets: quota default, retention, upload expiry (services/datasets/env.ts). */
   data?: Partial<DataConfig> | undefined;
+  /** Requests a token may make to /v1 per minute (default 12,000; operators unlimited; 0 turns the limit off). */
+  apiRequestsPerMinute?: number | undefined;
   /** Caps on queued jobs per user and organization and on submissions per minute (services/submitLimits.ts). */
   submitLimits?: Partial<SubmitLimits> | undefined;
   /** What storage charges count: the bytes datasets store ('stored', default) or allocations' grants ('granted'). */
@@ -270,6 +272,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       health: () => ({ store: store.dialect, executor: executor.name, startedAt, version: API_VERSION, isolation }),
       logger: log.level === 'silent' ? false : { level: log.level },
       tls,
+      apiRequestsPerMinute: opts.apiRequestsPerMinute,
     });
     started.push({ what: 'the HTTP server', stop: () => app.close() });
     let address: string;
