@@ -18,7 +18,11 @@ export { SCOPES };
 export const Scope = z.enum(SCOPES).describe('read: every GET; jobs: submit and cancel; data: datasets and uploads; sessions: interactive sessions; testbed: test-bed runs; admin: organizations, users, tokens, allocations, quotas, rates, reservations, nodes');
 
 /** Public routes: no token at all. */
-export const PUBLIC_ROUTES: readonly string[] = ['POST /v1/auth/login', 'POST /v1/auth/reset'];
+export const PUBLIC_ROUTES: readonly string[] = [
+  'POST /v1/auth/login', 'POST /v1/auth/reset',
+  // tus discovery: what the server supports (versions, extensions, maximum size), asked before any upload
+  'OPTIONS /v1/uploads',
+];
 
 /**
  * The scope of every non-GET route of /v1, by method and path pattern as Fastify names it (`:id`, `*`).
@@ -38,7 +42,6 @@ export const ROUTE_SCOPES: Readonly<Record<string, z.infer<typeof Scope>>> = {
   'POST /v1/datasets/:ref/versions/:n/commit': 'data',
   'DELETE /v1/datasets/:ref/versions/:n': 'data',
   'DELETE /v1/datasets/:ref/versions/:n/files': 'data',
-  'OPTIONS /v1/uploads': 'data',
   'POST /v1/uploads': 'data',
   'HEAD /v1/uploads/:id': 'data',
   'PATCH /v1/uploads/:id': 'data',
