@@ -16,6 +16,9 @@
  *       stored SHA-256 matches, and only one complete version is ever visible.
  *
  * Usage: npm run bench -- datasets-transfer [size-mb=2048] [small-files=10000] [dedup-mb=1024] [skip=c,d,e,f,g] [threads=16] [heap-mb=0] [prof=DIR]
+ * Environment, for investigating: BENCH_TRACE=1 prints each PATCH's time; BENCH_KEEP=1 keeps the work
+ * directory (the server's home, to inspect its database); BENCH_NODE_FLAGS="--flag …" starts the server with
+ * those Node flags.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
