@@ -27,6 +27,7 @@ import { IdentityService } from '../services/identity.ts';
 import { DEFAULT_LOGIN_GUARD, type LoginGuardPolicy } from '../services/loginGuard.ts';
 import { loadInventoryFile, probeHost } from '../services/inventory.ts';
 import { JobService } from '../services/jobs.ts';
+import { DEFAULT_JOB_RETENTION_DAYS, JobRetention } from '../services/jobRetention.ts';
 import { DEFAULT_SUBMIT_LIMITS, SubmitGuard, type SubmitLimits } from '../services/submitLimits.ts';
 import { NodeService } from '../services/nodes.ts';
 import { ChangeFeed } from '../services/changes.ts';
@@ -80,6 +81,8 @@ export interface ServerOptions {
   data?: Partial<DataConfig> | undefined;
   /** Requests a token may make to /v1 per minute (default 12,000; operators unlimited; 0 turns the limit off). */
   apiRequestsPerMinute?: number | undefined;
+  /** Days a finished job's directory (its logs) is kept; 0 keeps them for ever (default 30). */
+  jobRetentionDays?: number | undefined;
   /** Caps on queued jobs per user and organization and on submissions per minute (services/submitLimits.ts). */
   submitLimits?: Partial<SubmitLimits> | undefined;
   /** What storage charges count: the bytes datasets store ('stored', default) or allocations' grants ('granted'). */
@@ -172,6 +175,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (blobs instanceof S3BlobStore) started.push({ what: 'the S3 client', stop: () => blobs.close() });
     const datasets = await DatasetService.open(ctx, blobs, opts.data,
       unixAccounts ? (userId) => unixAccounts.ownerForUserId(asUserId(userId)) : undefined);
+    const retention = new JobRetention(ctx, opts.jobRetentionDays ?? DEFAULT_JOB_RETENTION_DAYS);
     const saveOutput = (jobId: string) => {
       datasets.outputs.save(asJobId(jobId)).catch((err) => log.warn({ err, jobId }, 'saving a job\'s output failed; it is tried again at the next start'));
     };
@@ -209,11 +213,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       nodes: () => controller.nodeList(),
       feasibility: (r, p) => controller.feasibility(r, p),
       partitions: () => partitions,
-    }, changes, accounting.enforcement, reservations, datasets, new SubmitGuard(store, Date.now, { ...DEFAULT_SUBMIT_LIMITS, ...opts.submitLimits }));
+    }, changes, accounting.enforcement, reservations, datasets, new SubmitGuard(store, Date.now, { ...DEFAULT_SUBMIT_LIMITS, ...opts.submitLimits }), retention);
     const testbed = new TestbedService(ctx, identity, jobs, { nodes: () => controller.nodeList(), defaultPartition: () => defaultPartition }, changes);
 
     // Garbage collection once an hour (expired uploads, versions past retention, unreferenced chunks).
-    const gc = setInterval(() => { datasets.gc().catch((err) => log.warn({ err }, 'dataset garbage collection failed; will try again')); }, 3_600_000);
+    const gc = setInterval(() => {
+      datasets.gc().catch((err) => log.warn({ err }, 'dataset garbage collection failed; will try again'));
+      retention.sweep().catch((err) => log.warn({ err }, 'removing old run directories failed; will try again'));
+    }, 3_600_000);
     gc.unref();
     started.push({ what: 'dataset garbage collection', stop: () => clearInterval(gc) });
     // What each organization stores, sampled each minute where it changed: storage is charged on it.

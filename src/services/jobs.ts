@@ -23,6 +23,7 @@ import type { SlurmJobFacts } from '../core/slurm/jobEnvironment.ts';
 import { expandFilenamePattern } from '../core/slurm/filenamePattern.ts';
 import type { JobSubmit } from '../contract/jobs.ts';
 import type { SubmitGuard } from './submitLimits.ts';
+import type { JobRetention } from './jobRetention.ts';
 import type { DatasetMountRecord, DatasetOutputRecord, JobDependency, JobEventRecord, JobRecord, NewJobEvent, ProjectRecord } from '../store/records.ts';
 import { assertVisible, tenantScope, type Actor } from './actor.ts';
 import type { ServiceContext } from './context.ts';
@@ -83,6 +84,8 @@ export class JobService {
     },
     /** Caps on jobs waiting per user and organization, and submissions per minute (services/submitLimits.ts). */
     private readonly guard?: Pick<SubmitGuard, 'check'>,
+    /** Finished jobs' directories are removed after a while (services/jobRetention.ts). */
+    private readonly retention?: Pick<JobRetention, 'mustHaveLogs'>,
   ) {
     this.inserts = new GroupCommit(ctx.store, async (tx, { job, event, mounts, output }) => {
       const inserted = await tx.jobs.insert(job);
@@ -266,6 +269,7 @@ export class JobService {
 
   async logs(actor: Actor, id: string, opts: { stream: 'stdout' | 'stderr'; offset: number; follow: boolean; signal?: AbortSignal }): Promise<AsyncIterable<Buffer>> {
     const job = await this.get(actor, id);
+    await this.retention?.mustHaveLogs(job);
     return this.control.logs(job, opts);
   }
 
