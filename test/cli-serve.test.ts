@@ -35,6 +35,24 @@ describe('cheomdan serve --unix-accounts', () => {
   }
 });
 
+describe('cheomdan serve: limits, storage and blobs from the environment', () => {
+  const cases: Record<string, { env: Record<string, string>; args?: string[]; want: RegExp }> = {
+    'a limit that is not a number': { env: { CHEOMDAN_MAX_WAITING_JOBS_PER_USER: 'lots' }, want: /CHEOMDAN_MAX_WAITING_JOBS_PER_USER: "lots" is not a whole number/ },
+    'a negative rate': { env: { CHEOMDAN_API_REQUESTS_PER_MINUTE: '-5' }, want: /CHEOMDAN_API_REQUESTS_PER_MINUTE: "-5" is not a whole number/ },
+    'an unknown storage basis': { env: { CHEOMDAN_STORAGE_BASIS: 'used' }, want: /neither "stored" .* nor "granted"/ },
+    'S3 blobs without keys': { env: {}, args: ['--blobs', 's3://center-data'], want: /--blobs: blobs on s3:\/\/center-data need AWS_ACCESS_KEY_ID/ },
+  };
+  for (const [name, c] of Object.entries(cases)) {
+    it(`refuses ${name}, starting nothing`, async () => {
+      const home = join(dir, `env-${name.replaceAll(' ', '-')}`);
+      const r = await runCli(['serve', '--port', '0', '--home', home, ...(c.args ?? [])], { env: c.env });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(c.want);
+      expect(r.stdout).not.toMatch(/listening/);
+    });
+  }
+});
+
 describe.skipIf(process.getuid?.() !== 0)('cheomdan serve --single-user (as root)', () => {
   it('declares single-user mode in /healthz, saying why', async () => {
     const port = 18_000 + Math.floor(Math.random() * 900);

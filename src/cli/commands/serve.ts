@@ -57,6 +57,17 @@ export function registerServe(program: Command, cli: Cli): void {
       const policy = readPolicy(cli, f.policy ?? env.CHEOMDAN_POLICY, f.policyConfig ?? env.CHEOMDAN_POLICY_CONFIG);
       const basis = env.CHEOMDAN_STORAGE_BASIS || undefined;
       if (basis !== undefined && basis !== 'stored' && basis !== 'granted') throw new UsageError(`CHEOMDAN_STORAGE_BASIS: "${basis}" is neither "stored" (charge the bytes datasets store, the default) nor "granted" (charge allocations' storage grants)`);
+      const count = (name: string): number | undefined => {
+        const v = env[name];
+        if (v === undefined || v === '') return undefined;
+        if (!/^\d+$/.test(v.trim())) throw new UsageError(`${name}: "${v}" is not a whole number (0 turns the limit off)`);
+        return Number(v);
+      };
+      const submitLimits = {
+        ...(count('CHEOMDAN_MAX_WAITING_JOBS_PER_USER') !== undefined ? { maxWaitingPerUser: count('CHEOMDAN_MAX_WAITING_JOBS_PER_USER')! } : {}),
+        ...(count('CHEOMDAN_MAX_WAITING_JOBS_PER_ORGANIZATION') !== undefined ? { maxWaitingPerOrganization: count('CHEOMDAN_MAX_WAITING_JOBS_PER_ORGANIZATION')! } : {}),
+        ...(count('CHEOMDAN_SUBMISSIONS_PER_MINUTE') !== undefined ? { submissionsPerMinute: count('CHEOMDAN_SUBMISSIONS_PER_MINUTE')! } : {}),
+      };
       const blobs = parseBlobSpec(f.blobs ?? env.CHEOMDAN_BLOBS, home, env);
       if ('error' in blobs) throw new UsageError(`--blobs: ${blobs.error}`);
       const { startServer } = await import('../../server/start.ts');
@@ -75,6 +86,9 @@ export function registerServe(program: Command, cli: Cli): void {
         unixAccounts: readUnixAccounts(cli, f.unixAccounts ?? env.CHEOMDAN_UNIX_ACCOUNTS),
         blobs,
         storageBasis: basis,
+        submitLimits,
+        apiRequestsPerMinute: count('CHEOMDAN_API_REQUESTS_PER_MINUTE'),
+        jobRetentionDays: count('CHEOMDAN_JOB_RETENTION_DAYS'),
       });
       cli.out(`Cheomdan is listening on ${server.url} (data in ${home})`);
       if (server.firstStart) {
