@@ -30,6 +30,18 @@ const LATENCY_JOBS = arg('latency-jobs', 100);
 const RATE = arg('rate', 0);
 /** Open loop: requests due are sent every this many ms (1: a steady stream; 10: bursts of rate/100). */
 const TICK_MS = arg('tick-ms', 1);
+/**
+ * `as=member`: (a) submits as an organization's owner instead of the operator, so the per-member caps and
+ * the per-token request limit are checked on every submission; `limits=off` turns them off (the baseline
+ * for their overhead), `limits=high` keeps them checked but never reached.
+ */
+const AS = process.argv.find((a) => a.startsWith('as=') || a.startsWith('--as='))?.split('=')[1] ?? 'operator';
+const LIMITS = process.argv.find((a) => a.startsWith('limits=') || a.startsWith('--limits='))?.split('=')[1] ?? 'default';
+const LIMIT_ENV: Record<string, string> = LIMITS === 'off'
+  ? { CHEOMDAN_MAX_WAITING_JOBS_PER_USER: '0', CHEOMDAN_MAX_WAITING_JOBS_PER_ORGANIZATION: '0', CHEOMDAN_SUBMISSIONS_PER_MINUTE: '0', CHEOMDAN_API_REQUESTS_PER_MINUTE: '0' }
+  : LIMITS === 'high'
+    ? { CHEOMDAN_MAX_WAITING_JOBS_PER_USER: '100000000', CHEOMDAN_MAX_WAITING_JOBS_PER_ORGANIZATION: '100000000', CHEOMDAN_SUBMISSIONS_PER_MINUTE: '100000000', CHEOMDAN_API_REQUESTS_PER_MINUTE: '100000000' }
+    : {};
 /** `--server-prof=DIR`: the server runs with `--cpu-prof` and writes its profile there when it stops. */
 const SERVER_PROF = process.argv.find((a) => a.startsWith('--server-prof='))?.split('=')[1];
 
@@ -63,7 +75,7 @@ function request(url: string, method: string, token: string, body?: unknown): Pr
 async function startServer(home: string, port: number) {
   const prof = SERVER_PROF ? ['--cpu-prof', `--cpu-prof-dir=${resolve(SERVER_PROF)}`] : [];
   const child = spawn(process.execPath, [...prof, join(ROOT, 'bin/cheomdan.js'), 'serve', '--home', home, '--port', String(port), '--inventory', join(ROOT, 'examples/inventories/demo.yaml')], {
-    stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, CHEOMDAN_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, CHEOMDAN_LOG_LEVEL: 'warn', ...LIMIT_ENV },
   });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 300; i++) {
@@ -74,9 +86,15 @@ async function startServer(home: string, port: number) {
   return { child, url, token: readFileSync(join(home, 'admin-token'), 'utf8').trim() };
 }
 
-async function submissions(url: string, token: string) {
-  const nodes = (await request(url + '/v1/nodes', 'GET', token)).body.items as { name: string }[];
-  for (const n of nodes) await request(`${url}/v1/nodes/${n.name}`, 'PATCH', token, { state: 'draining', reason: 'benchmark' });
+async function submissions(url: string, adminToken: string) {
+  const nodes = (await request(url + '/v1/nodes', 'GET', adminToken)).body.items as { name: string }[];
+  for (const n of nodes) await request(`${url}/v1/nodes/${n.name}`, 'PATCH', adminToken, { state: 'draining', reason: 'benchmark' });
+  let token = adminToken;
+  if (AS === 'member') {
+    await request(url + '/v1/tenants', 'POST', adminToken, { slug: 'bench-org', name: 'Bench', kind: 'startup', sector: 'other' });
+    await request(url + '/v1/users', 'POST', adminToken, { email: 'owner@bench-org.example', name: 'b', role: 'owner', tenant: 'bench-org', password: 'correct horse battery' });
+    token = (await request(url + '/v1/auth/login', 'POST', '', { email: 'owner@bench-org.example', password: 'correct horse battery' })).body.token;
+  }
   const job = { command: ['python', 'train.py', '--epochs', '10'], devicesPerTask: 1, acceleratorTypes: ['nvidia-h100-sxm-80gb'], timeLimitSeconds: 3600 };
   const run = async (seconds: number) => {
     const latencies: number[] = [];
@@ -137,9 +155,9 @@ async function submissions(url: string, token: string) {
     return { latencies: Array.from(latencies.subarray(0, done)), errors, seconds };
   };
   await run(2); // warm-up
-  const before = await scrape(url, token); // also resets the event-loop delay histogram (prom-client)
+  const before = await scrape(url, adminToken); // also resets the event-loop delay histogram (prom-client)
   const r = RATE > 0 ? await runAtRate(SECONDS, RATE) : await run(SECONDS);
-  const server = serverStats(before, await scrape(url, token));
+  const server = serverStats(before, await scrape(url, adminToken));
   for (const n of nodes) await request(`${url}/v1/nodes/${n.name}`, 'PATCH', token, { state: 'up' });
   // Let the queue drain out of the way of the latency measurement: cancel everything still pending.
   return { ...summary(r.latencies), perSecond: r.latencies.length / r.seconds, errors: r.errors, server };
