@@ -19,6 +19,7 @@ import { registerAuth } from './commands/auth.ts';
 import { registerInventory } from './commands/inventory.ts';
 import { registerQuotas } from './commands/quotas.ts';
 import { registerJobs } from './commands/jobs.ts';
+import { registerSqueue } from './commands/squeue.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerSimulate } from './commands/simulate.ts';
 import { registerSubmit } from './commands/submit.ts';
@@ -54,6 +55,7 @@ export function buildProgram(cli: Cli): Command {
   registerAuth(program, cli);
   registerSubmit(program, cli);
   registerJobs(program, cli);
+  registerSqueue(program, cli);
   registerInventory(program, cli);
   registerQuotas(program, cli);
   registerAdmin(program, cli);
