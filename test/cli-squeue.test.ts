@@ -1,7 +1,7 @@
 /**
  * `cheomdan squeue` as a Slurm user types it, against a real server: the default columns with a running job
  * on its node and a pending one with its reason, `-h`, `-o` with Slurm's fields, `-t`, `-u`, and a bad
- * format refused with exit code 2.
+ * format refused with exit code 2; `cheomdan sinfo` and `-N`.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.ts';
@@ -65,4 +65,15 @@ it('a bad format or state is refused with exit code 2, naming it', async () => {
   const t = await cli(['squeue', '-t', 'WAITING']);
   expect(t.code).toBe(2);
   expect(t.stderr).toMatch(/-t: unknown state "WAITING"/);
+});
+
+it('sinfo summarises the partitions and node states; -N one line per node', async () => {
+  const r = await cli(['sinfo']);
+  expect(r.code, r.stderr).toBe(0);
+  const lines = r.stdout.trimEnd().split('\n');
+  expect(lines[0]).toBe('PARTITION AVAIL  TIMELIMIT  NODES  STATE NODELIST');
+  expect(lines.some((l) => /^\S+\s+up\s+infinite\s+1\s+mix\s+\S+$/.test(l))).toBe(true); // the node running "train" (1 of its GPUs)
+  const perNode = await cli(['sinfo', '-N', '-h']);
+  const nodes = (await owner.get('/v1/nodes')).body.items.length;
+  expect(perNode.stdout.trim().split('\n')).toHaveLength(nodes);
 });

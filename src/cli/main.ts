@@ -20,6 +20,7 @@ import { registerInventory } from './commands/inventory.ts';
 import { registerQuotas } from './commands/quotas.ts';
 import { registerJobs } from './commands/jobs.ts';
 import { registerSqueue } from './commands/squeue.ts';
+import { registerSinfo } from './commands/sinfo.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerSimulate } from './commands/simulate.ts';
 import { registerSubmit } from './commands/submit.ts';
@@ -56,6 +57,7 @@ export function buildProgram(cli: Cli): Command {
   registerSubmit(program, cli);
   registerJobs(program, cli);
   registerSqueue(program, cli);
+  registerSinfo(program, cli);
   registerInventory(program, cli);
   registerQuotas(program, cli);
   registerAdmin(program, cli);
