@@ -123,6 +123,9 @@ export class SlurmCliClient implements SlurmClient {
           resolve({ stdout, stderr, code: err ? ((err as { code?: number }).code ?? 1) : 0 });
         },
       );
+      // A command that exits before reading its input (a refused option, a controller that is down) closes
+      // the pipe: EPIPE here is not an error of its own — the exit status and stderr above say what happened.
+      child.stdin?.on('error', () => undefined);
       child.stdin?.end(stdin ?? '');
     });
   }
