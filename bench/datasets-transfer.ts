@@ -124,6 +124,22 @@ async function tusUpload(token: string, file: string, meta: Record<string, strin
   }
 }
 
+/** One file uploaded into version 1 of `dataset` and committed, the server's RSS sampled every `sampleMs`. */
+async function uploadAndCommit(token: string, file: string, dataset: string, path: string, sha256: string, sampleMs: number) {
+  const pid = server!.pid!;
+  const rssBefore = rssKb(pid);
+  let rssPeak = rssBefore;
+  const sampler = setInterval(() => { rssPeak = Math.max(rssPeak, rssKb(pid)); }, sampleMs);
+  const t0 = performance.now();
+  try {
+    await tusUpload(token, file, { dataset, path, sha256 });
+    await json('POST', `/v1/datasets/${dataset}/versions/1/commit`, token, {});
+  } finally {
+    clearInterval(sampler);
+  }
+  return { seconds: (performance.now() - t0) / 1000, rssBefore, rssPeak };
+}
+
 function cli(args: string[], token: string, cwd = work) {
   return new Promise<{ code: number; out: string; err: string; seconds: number }>((res) => {
     const t = Date.now();
@@ -151,15 +167,7 @@ async function main(): Promise<void> {
   const ddWrite = dd([`if=${big}`, `of=${join(work, 'dd.out')}`, 'bs=4M', 'conv=fsync']);
   rmSync(join(work, 'dd.out'));
   await json('POST', '/v1/datasets', token, { name: 'drives', domain: 'automotive' });
-  const pid = server!.pid!;
-  const rssBefore = rssKb(pid);
-  let rssPeak = rssBefore;
-  const sampler = setInterval(() => { rssPeak = Math.max(rssPeak, rssKb(pid)); }, 50);
-  let t = performance.now();
-  await tusUpload(token, big, { dataset: 'drives', path: 'drive.bin', sha256: sha });
-  await json('POST', '/v1/datasets/drives/versions/1/commit', token, {});
-  const upSeconds = (performance.now() - t) / 1000;
-  clearInterval(sampler);
+  const { seconds: upSeconds, rssBefore, rssPeak } = await uploadAndCommit(token, big, 'drives', 'drive.bin', sha, 50);
   const up = mb(SIZE, upSeconds);
   const raw = mb(SIZE, ddWrite);
   log(`(a) upload ${fmt(SIZE / 1e6)} MB via tus: ${fmt(up)} MB/s; dd conv=fsync ${fmt(raw)} MB/s; ratio ${(up / raw * 100).toFixed(0)}% (target ≥ 80%)`);
@@ -171,7 +179,7 @@ async function main(): Promise<void> {
   dropCaches();
   // curl to /dev/null (the server checks every chunk's SHA-256 on the way); then once more into sha256sum.
   const fileUrl = `${url}/v1/datasets/drives/versions/1/files/drive.bin`;
-  t = performance.now();
+  const t = performance.now();
   execFileSync('curl', ['-sf', '-o', '/dev/null', '-H', `authorization: Bearer ${token}`, fileUrl]);
   const downSeconds = (performance.now() - t) / 1000;
   const got = execFileSync('sh', ['-c', `curl -sf -H "authorization: Bearer ${token}" ${fileUrl} | sha256sum`]).toString().split(' ')[0];
@@ -240,15 +248,7 @@ async function main(): Promise<void> {
     const other = join(work, 'drive-g.bin');
     const shaG = randomFile(other, SIZE);
     await json('POST', '/v1/datasets', token, { name: 'drives-mem' });
-    const p = server!.pid!;
-    const before = rssKb(p);
-    let peak = before;
-    const sample = setInterval(() => { peak = Math.max(peak, rssKb(p)); }, 20);
-    const t0 = performance.now();
-    await tusUpload(token, other, { dataset: 'drives-mem', path: 'g.bin', sha256: shaG });
-    await json('POST', '/v1/datasets/drives-mem/versions/1/commit', token, {});
-    const secs = (performance.now() - t0) / 1000;
-    clearInterval(sample);
+    const { seconds: secs, rssBefore: before, rssPeak: peak } = await uploadAndCommit(token, other, 'drives-mem', 'g.bin', shaG, 20);
     rmSync(other);
     log(`(g) memory: V8 heap limited to 128 MB, ${fmt(SIZE / 1048576)} MiB uploaded at ${fmt(mb(SIZE, secs))} MB/s; server RSS ${fmt(before / 1024)} MiB before, peak ${fmt(peak / 1024)} MiB (+${fmt((peak - before) / 1024)} MiB)`);
     await stopServer('SIGTERM');

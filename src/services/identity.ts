@@ -118,14 +118,7 @@ export class IdentityService {
   async login(input: z.infer<typeof LoginRequest>, from: { address?: string } = {}): Promise<IssuedToken> {
     const email = input.email.toLowerCase();
     const keys = [{ key: `account:${email}`, scale: 1 }, ...(from.address ? [{ key: `address:${from.address}`, scale: 4 }] : [])];
-    const verdict = this.loginGuard.check(keys);
-    if (verdict.kind !== 'ok') {
-      const seconds = Math.max(1, Math.ceil(verdict.retryAfterMs / 1000));
-      if (verdict.kind === 'locked') {
-        throw new CheomdanError('account_locked', `too many failed logins for ${verdict.key.startsWith('account:') ? 'this account' : 'this address'}; try again in ${seconds} s, or ask an operator to reset the password`, { extra: { retryAfterSeconds: seconds } });
-      }
-      throw new CheomdanError('rate_limited', `wait ${seconds} s before the next login attempt (each failure doubles the wait)`, { extra: { retryAfterSeconds: seconds } });
-    }
+    this.admit(keys, 'before the next login attempt (each failure doubles the wait)');
     const user = await this.ctx.store.users.getByEmail(email);
     const usable = user !== undefined && user.passwordHash !== null && user.disabledAt === null;
     const matches = await verifyPassword(input.password, usable ? user.passwordHash! : await this.dummyHash());
@@ -140,6 +133,20 @@ export class IdentityService {
     }
     this.loginGuard.succeed(`account:${email}`);
     return this.issueToken(this.ctx.store, user.id, { name: `${LOGIN_TOKEN_PREFIX}${new Date(this.ctx.clock()).toISOString()}`, expiresInDays: 30 });
+  }
+
+  /**
+   * The login guard's verdict for `keys` (loginGuard.ts), as the error a client acts on: locked (too many
+   * failures) or rate limited (`wait N s <what>`), both with Retry-After. Login, password change and reset share it.
+   */
+  private admit(keys: { key: string; scale: number }[], what: string): void {
+    const verdict = this.loginGuard.check(keys);
+    if (verdict.kind === 'ok') return;
+    const seconds = Math.max(1, Math.ceil(verdict.retryAfterMs / 1000));
+    if (verdict.kind === 'locked') {
+      throw new CheomdanError('account_locked', `too many failed logins for ${verdict.key.startsWith('account:') ? 'this account' : 'this address'}; try again in ${seconds} s, or ask an operator to reset the password`, { extra: { retryAfterSeconds: seconds } });
+    }
+    throw new CheomdanError('rate_limited', `wait ${seconds} s ${what}`, { extra: { retryAfterSeconds: seconds } });
   }
 
   /** A hash of a random password at today's parameters, made once: what unknown accounts are checked against. */
@@ -190,11 +197,7 @@ export class IdentityService {
     const user = await this.ctx.store.users.get(actor.user.id);
     if (!user?.passwordHash) throw new CheomdanError('conflict', 'this account has no password (it signs in another way); nothing to change');
     const keys = [{ key: `account:${user.email}`, scale: 1 }];
-    const verdict = this.loginGuard.check(keys);
-    if (verdict.kind !== 'ok') {
-      const seconds = Math.max(1, Math.ceil(verdict.retryAfterMs / 1000));
-      throw new CheomdanError('rate_limited', `wait ${seconds} s before trying the current password again`, { extra: { retryAfterSeconds: seconds } });
-    }
+    this.admit(keys, 'before trying the current password again');
     if (!(await verifyPassword(input.currentPassword, user.passwordHash))) {
       this.loginGuard.fail(keys);
       await this.ctx.store.audit.append({ at: this.ctx.clock(), actorUserId: user.id, action: 'user.password_change_failed', subject: user.id, detail: {} });
@@ -271,11 +274,7 @@ export class IdentityService {
   /** Sets a new password with a reset code (public: the code is the credential); every login token is revoked. */
   async resetPassword(input: { code: string; password: string }, from: { address?: string } = {}): Promise<void> {
     const keys = from.address ? [{ key: `address:${from.address}`, scale: 4 }] : [];
-    const verdict = this.loginGuard.check(keys);
-    if (verdict.kind !== 'ok') {
-      const seconds = Math.max(1, Math.ceil(verdict.retryAfterMs / 1000));
-      throw new CheomdanError('rate_limited', `wait ${seconds} s before the next attempt`, { extra: { retryAfterSeconds: seconds } });
-    }
+    this.admit(keys, 'before the next attempt');
     const now = this.ctx.clock();
     const rec = await this.ctx.store.tokens.findByHash(hashToken(input.code));
     const user = rec ? await this.ctx.store.users.get(rec.userId) : undefined;

@@ -17,7 +17,7 @@ import * as jobState from '../core/jobState.ts';
 import type { ResourceRequest } from '../core/resources.ts';
 import { asAcceleratorType, asJobId, asPartition, asTenantId, asUserId, type AllocationId, type JobId } from '../core/ids.ts';
 import { parseSbatch, resolveAcceleratorType } from '../core/sbatch.ts';
-import { datasetDirectives } from '../core/datasets.ts';
+import { cheomdanDirectives, datasetDirectives } from '../core/datasets.ts';
 import { dependencyJobIds, formatDependencySpec } from '../core/slurm/dependency.ts';
 import type { SlurmJobFacts } from '../core/slurm/jobEnvironment.ts';
 import { expandFilenamePattern } from '../core/slurm/filenamePattern.ts';
@@ -168,7 +168,7 @@ export class JobService {
     const datasetRefs = [...(body.datasets ?? []), ...datasetDirectives(script)];
     let mounts: DatasetMountRecord[] = [];
     let output: DatasetOutputRecord | null = null;
-    if (datasetRefs.length > 0 || body.saveOutput !== undefined || /^#CHEOMDAN\s+--save-output/m.test(script)) {
+    if (datasetRefs.length > 0 || body.saveOutput !== undefined || cheomdanDirectives(script, 'save-output').length > 0) {
       if (!this.datasets) throw new CheomdanError('validation_failed', 'this server keeps no datasets', { errors: [{ path: datasetRefs.length > 0 ? 'datasets' : 'saveOutput', message: 'not supported here' }] });
       ({ mounts, output } = await this.datasets.forSubmit(actor, datasetRefs, body.saveOutput, script, id));
     }

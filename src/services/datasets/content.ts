@@ -18,8 +18,6 @@ export function namespaceOf(d: Pick<DatasetRecord, 'id' | 'tenantId' | 'sensitiv
   return d.sensitivity === 'restricted' ? `d/${short(d.id)}` : `o/${short(d.tenantId)}`;
 }
 
-export const sha256hex = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
-
 /** SHA-256 on libuv's thread pool (WebCrypto): chunks in flight hash on other cores than the event loop's. */
 const digestHex = async (b: Uint8Array): Promise<string> => Buffer.from(await webcrypto.subtle.digest('SHA-256', b)).toString('hex');
 

@@ -1,6 +1,7 @@
 /** Account: who I am, my projects, and my API tokens (create, shown once; revoke). */
 import { useState, type FormEvent } from 'react';
 import { ErrorBox, Field, Loading, PageTitle } from '../components/common.tsx';
+import { useNewPassword } from '../components/NewPassword.tsx';
 import { useLoad } from '../hooks.ts';
 import { useI18n, type MessageKey } from '../i18n/index.tsx';
 import { SCOPES } from '../../../src/contract/index.ts';
@@ -89,19 +90,19 @@ export function AccountPage() {
 function PasswordChangeForm() {
   const { t } = useI18n();
   const s = useSession();
-  const [f, setF] = useState({ current: '', next: '', again: '' });
+  const [current, setCurrent] = useState('');
+  const next = useNewPassword('pw');
   const [problem, setProblem] = useState<unknown>(undefined);
-  const [againError, setAgainError] = useState<string | undefined>(undefined);
   const [done, setDone] = useState(false);
   async function submit(e: FormEvent) {
     e.preventDefault();
     setDone(false);
     setProblem(undefined);
-    if (f.next !== f.again) return setAgainError(t('account.passwordsDiffer'));
-    setAgainError(undefined);
+    if (!next.agree()) return;
     try {
-      await s.api.changePassword(f.current, f.next);
-      setF({ current: '', next: '', again: '' });
+      await s.api.changePassword(current, next.value);
+      setCurrent('');
+      next.clear();
       setDone(true);
     } catch (err) {
       setProblem(err);
@@ -112,14 +113,9 @@ function PasswordChangeForm() {
       <h2 id="pw-h">{t('account.changePassword')}</h2>
       <div className="row">
         <Field id="pw-current" label={t('account.currentPassword')}>
-          <input id="pw-current" type="password" autoComplete="current-password" value={f.current} onChange={(e) => setF({ ...f, current: e.target.value })} />
+          <input id="pw-current" type="password" autoComplete="current-password" value={current} onChange={(e) => setCurrent(e.target.value)} />
         </Field>
-        <Field id="pw-new" label={t('account.newPassword')} hint={t('account.passwordHint')}>
-          <input id="pw-new" type="password" autoComplete="new-password" value={f.next} onChange={(e) => setF({ ...f, next: e.target.value })} />
-        </Field>
-        <Field id="pw-again" label={t('account.newPasswordAgain')} error={againError}>
-          <input id="pw-again" type="password" autoComplete="new-password" value={f.again} onChange={(e) => setF({ ...f, again: e.target.value })} />
-        </Field>
+        {next.fields}
       </div>
       <ErrorBox error={problem} />
       {done ? <p role="status" className="ok">{t('account.passwordChanged')}</p> : null}

@@ -5,6 +5,7 @@
 import { useState, type FormEvent } from 'react';
 import { ApiClient } from '../api.ts';
 import { ErrorBox, Field, PageTitle } from '../components/common.tsx';
+import { useNewPassword } from '../components/NewPassword.tsx';
 import { Prefs } from '../components/Layout.tsx';
 import { useI18n } from '../i18n/index.tsx';
 import { useRoute } from '../router.ts';
@@ -13,17 +14,15 @@ export function ResetPage() {
   const { t } = useI18n();
   const route = useRoute();
   const [code, setCode] = useState(route.query.get('code') ?? '');
-  const [f, setF] = useState({ next: '', again: '' });
+  const next = useNewPassword('reset');
   const [problem, setProblem] = useState<unknown>(undefined);
-  const [againError, setAgainError] = useState<string | undefined>(undefined);
   const [done, setDone] = useState(false);
   async function submit(e: FormEvent) {
     e.preventDefault();
     setProblem(undefined);
-    if (f.next !== f.again) return setAgainError(t('account.passwordsDiffer'));
-    setAgainError(undefined);
+    if (!next.agree()) return;
     try {
-      await new ApiClient(null).resetPassword(code.trim(), f.next);
+      await new ApiClient(null).resetPassword(code.trim(), next.value);
       setDone(true);
     } catch (err) {
       setProblem(err);
@@ -44,12 +43,7 @@ export function ResetPage() {
             <Field id="reset-code" label={t('reset.code')}>
               <input id="reset-code" className="mono" value={code} onChange={(e) => setCode(e.target.value)} />
             </Field>
-            <Field id="reset-new" label={t('account.newPassword')} hint={t('account.passwordHint')}>
-              <input id="reset-new" type="password" autoComplete="new-password" value={f.next} onChange={(e) => setF({ ...f, next: e.target.value })} />
-            </Field>
-            <Field id="reset-again" label={t('account.newPasswordAgain')} error={againError}>
-              <input id="reset-again" type="password" autoComplete="new-password" value={f.again} onChange={(e) => setF({ ...f, again: e.target.value })} />
-            </Field>
+            {next.fields}
             <ErrorBox error={problem} />
             <button type="submit" className="btn btn-primary">{t('reset.submit')}</button>
           </>
